@@ -1,0 +1,536 @@
+//! What a run is: the layers, the categories with their radii and targets, the output.
+//!
+//! [`Config`] is the TOML file (or the `cover` flags) as written; [`Job`] is the same after
+//! checking, with paths resolved and defaults filled in. Nothing downstream sees a `Config`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::crs::Crs;
+use crate::error::{Error, Result};
+
+/// Default walking speed, km/h: 15 minutes at 4 km/h is 1,000 m.
+pub const DEFAULT_WALKING_SPEED_KMH: f64 = 4.0;
+/// Default share of a community's area that must be covered for it to count as served.
+pub const DEFAULT_SERVED_THRESHOLD: f64 = 0.5;
+/// Default area under which a gap polygon is a sliver and left out of the gap layer.
+pub const DEFAULT_MIN_GAP_AREA_M2: f64 = 100.0;
+
+/// A run as written in a TOML file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The community boundaries.
+    pub communities: CommunitiesConfig,
+    /// The facility points.
+    pub facilities: FacilitiesConfig,
+    /// Settings that apply to every category.
+    #[serde(default)]
+    pub analysis: AnalysisConfig,
+    /// The facility categories to measure, each with its radius and target.
+    #[serde(default, rename = "category")]
+    pub categories: Vec<CategoryConfig>,
+    /// Where and what to write.
+    #[serde(default)]
+    pub output: OutputConfig,
+}
+
+/// `[communities]`: the polygon layer and its field names.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunitiesConfig {
+    /// GeoJSON file of Polygon / MultiPolygon features.
+    pub path: PathBuf,
+    /// Declared CRS, overriding the file's (default WGS 84, as RFC 7946 says).
+    pub crs: Option<String>,
+    /// Field holding the community id (default `id`, then the feature id).
+    pub id: Option<String>,
+    /// Field holding the community name (default `name`).
+    pub name: Option<String>,
+    /// Field holding the number of residents (default `population`; required when named).
+    pub population: Option<String>,
+    /// Field holding the number of households (default `households`; required when named).
+    pub households: Option<String>,
+}
+
+/// `[facilities]`: the point layer and how its categories are found.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilitiesConfig {
+    /// GeoJSON file of Point / MultiPoint (or Polygon) features.
+    pub path: PathBuf,
+    /// Declared CRS, overriding the file's (e.g. `GCJ-02` for web-map data).
+    pub crs: Option<String>,
+    /// Field holding the facility id (default `id`, then the feature id, then its position).
+    pub id: Option<String>,
+    /// Field holding the category (default `category`).
+    pub category: Option<String>,
+    /// Rules that give a category from other properties (e.g. OSM tags); first match wins.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<CategoryRule>,
+}
+
+/// `[[facilities.rule]]`: facilities whose properties all match get this category.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryRule {
+    /// The category given.
+    pub category: String,
+    /// Property name to wanted value(s); `"*"` matches any non-null value. An empty (or
+    /// absent) match takes every facility.
+    #[serde(rename = "match", default)]
+    pub when: BTreeMap<String, MatchValue>,
+}
+
+/// One wanted value or a list of them.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum MatchValue {
+    /// Exactly this value.
+    One(String),
+    /// Any of these values.
+    Any(Vec<String>),
+}
+
+/// `[analysis]`: settings shared by every category.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// Metric CRS for distances and areas (default: UTM zone of the study area's centre).
+    pub work_crs: Option<String>,
+    /// Walking speed for radii given in minutes, km/h (default 4).
+    pub walking_speed_kmh: Option<f64>,
+    /// Covered share from which a community counts as served (default 0.5).
+    pub served_threshold: Option<f64>,
+}
+
+/// `[[category]]`: one facility category, its reach and its target.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryConfig {
+    /// Category name as the facilities carry it; also used in column and file names.
+    pub name: String,
+    /// A readable title, e.g. "15-minute fitness circle".
+    pub label: Option<String>,
+    /// Radius in metres.
+    pub radius_m: Option<f64>,
+    /// Radius as minutes of walking (at `walking_speed_kmh`).
+    pub minutes: Option<f64>,
+    /// Target coverage, a fraction 0..1 (0.95 for 95%).
+    pub target: Option<f64>,
+    /// What the target is judged on (default population when populations are given, else area).
+    pub basis: Option<Basis>,
+    /// Served threshold for this category, overriding `[analysis]`.
+    pub served_threshold: Option<f64>,
+    /// Where the radius and target come from (a plan, a standard); printed in the summary.
+    pub source: Option<String>,
+}
+
+/// `[output]`: where results go.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Output folder (default `out`, beside the config file).
+    pub dir: Option<PathBuf>,
+    /// Gap polygons smaller than this, m2, are dropped from the gap layer and counted (default 100).
+    pub min_gap_area_m2: Option<f64>,
+}
+
+/// What a coverage figure is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Basis {
+    /// Share of residents living inside the circles (people spread evenly in each community).
+    Population,
+    /// Share of the communities' area inside the circles.
+    Area,
+    /// Share of communities served (covered share at or above the threshold).
+    Communities,
+}
+
+impl fmt::Display for Basis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Basis::Population => "population",
+            Basis::Area => "area",
+            Basis::Communities => "communities",
+        })
+    }
+}
+
+impl std::str::FromStr for Basis {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "population" => Ok(Basis::Population),
+            "area" => Ok(Basis::Area),
+            "communities" => Ok(Basis::Communities),
+            other => Err(format!(
+                "unknown basis \"{other}\": expected population, area or communities"
+            )),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and parses a TOML configuration file.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::from_toml(&text, path)
+    }
+
+    /// Parses TOML text; `path` is only used in messages.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Config> {
+        toml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+}
+
+/// A checked run: what the pipeline executes.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The community layer.
+    pub communities: CommunityLayer,
+    /// The facility layer.
+    pub facilities: FacilityLayer,
+    /// The categories, in the order given.
+    pub categories: Vec<CategorySpec>,
+    /// Metric working CRS; `None` picks the UTM zone of the study area's centre.
+    pub work_crs: Option<Crs>,
+    /// Output folder.
+    pub out_dir: PathBuf,
+    /// Gap polygons below this area (m2) are dropped from the gap layer and counted.
+    pub min_gap_area_m2: f64,
+}
+
+/// Where the community layer is and which fields mean what.
+#[derive(Debug, Clone)]
+pub struct CommunityLayer {
+    /// The GeoJSON file.
+    pub path: PathBuf,
+    /// Declared CRS, overriding the file's.
+    pub crs: Option<Crs>,
+    /// Id field.
+    pub id_field: String,
+    /// Name field.
+    pub name_field: String,
+    /// Population field.
+    pub population_field: String,
+    /// Whether every community must have a population (the field was named explicitly).
+    pub population_required: bool,
+    /// Households field.
+    pub households_field: String,
+    /// Whether every community must have households (the field was named explicitly).
+    pub households_required: bool,
+}
+
+/// Where the facility layer is and how categories are found.
+#[derive(Debug, Clone)]
+pub struct FacilityLayer {
+    /// The GeoJSON file.
+    pub path: PathBuf,
+    /// Declared CRS, overriding the file's.
+    pub crs: Option<Crs>,
+    /// Id field.
+    pub id_field: String,
+    /// Category field.
+    pub category_field: String,
+    /// Category rules, tried in order before the category field.
+    pub rules: Vec<CategoryRule>,
+}
+
+/// One category to measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategorySpec {
+    /// Category name.
+    pub name: String,
+    /// Readable title.
+    pub label: Option<String>,
+    /// Reach in metres.
+    pub radius_m: f64,
+    /// How the radius was given, for the summary ("15 min at 4 km/h", "1000 m").
+    pub radius_basis: String,
+    /// Target fraction, if any.
+    pub target: Option<f64>,
+    /// Basis asked for; `None` means population when populations are given, else area.
+    pub basis: Option<Basis>,
+    /// Covered share from which a community counts as served.
+    pub served_threshold: f64,
+    /// Where the numbers come from.
+    pub source: Option<String>,
+}
+
+impl Job {
+    /// Checks a configuration; relative paths are taken from `base_dir`.
+    pub fn from_config(config: &Config, base_dir: &Path) -> Result<Job> {
+        let resolve = |p: &Path| -> PathBuf {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base_dir.join(p)
+            }
+        };
+        if config.communities.path.as_os_str().is_empty() {
+            return Err(setting("communities path", "no community layer given"));
+        }
+        if config.facilities.path.as_os_str().is_empty() {
+            return Err(setting("facilities path", "no facility layer given"));
+        }
+        let parse_crs = |c: &Option<String>| c.as_deref().map(str::parse::<Crs>).transpose();
+        let c = &config.communities;
+        let communities = CommunityLayer {
+            path: resolve(&c.path),
+            crs: parse_crs(&c.crs)?,
+            id_field: c.id.clone().unwrap_or_else(|| "id".into()),
+            name_field: c.name.clone().unwrap_or_else(|| "name".into()),
+            population_field: c.population.clone().unwrap_or_else(|| "population".into()),
+            population_required: c.population.is_some(),
+            households_field: c.households.clone().unwrap_or_else(|| "households".into()),
+            households_required: c.households.is_some(),
+        };
+        let f = &config.facilities;
+        for rule in &f.rules {
+            check_category_name(&rule.category, "facilities rule category")?;
+        }
+        let facilities = FacilityLayer {
+            path: resolve(&f.path),
+            crs: parse_crs(&f.crs)?,
+            id_field: f.id.clone().unwrap_or_else(|| "id".into()),
+            category_field: f.category.clone().unwrap_or_else(|| "category".into()),
+            rules: f.rules.clone(),
+        };
+
+        let a = &config.analysis;
+        let speed = a.walking_speed_kmh.unwrap_or(DEFAULT_WALKING_SPEED_KMH);
+        if !(speed.is_finite() && speed > 0.0) {
+            return Err(setting(
+                "walking_speed_kmh",
+                &format!("is {speed}, expected a speed above 0 km/h"),
+            ));
+        }
+        let threshold = a.served_threshold.unwrap_or(DEFAULT_SERVED_THRESHOLD);
+        check_fraction("served_threshold", threshold, false)?;
+
+        if config.categories.is_empty() {
+            return Err(setting(
+                "category",
+                "no category to measure: add a [[category]] with a name and a radius_m or minutes",
+            ));
+        }
+        let mut categories: Vec<CategorySpec> = Vec::new();
+        for cat in &config.categories {
+            check_category_name(&cat.name, "category name")?;
+            if categories.iter().any(|c| c.name == cat.name) {
+                return Err(setting(
+                    &format!("category \"{}\"", cat.name),
+                    "is listed twice",
+                ));
+            }
+            let what = format!("category \"{}\"", cat.name);
+            let (radius_m, radius_basis) = match (cat.radius_m, cat.minutes) {
+                (Some(r), None) => (r, format!("{} m", fmt_num(r))),
+                (None, Some(min)) => {
+                    check_positive(&format!("{what} minutes"), min)?;
+                    (
+                        min / 60.0 * speed * 1000.0,
+                        format!("{} min at {} km/h", fmt_num(min), fmt_num(speed)),
+                    )
+                }
+                (Some(_), Some(_)) => {
+                    return Err(setting(&what, "give radius_m or minutes, not both"));
+                }
+                (None, None) => {
+                    return Err(setting(
+                        &what,
+                        "has no reach: give radius_m (metres) or minutes (of walking)",
+                    ));
+                }
+            };
+            check_positive(&format!("{what} radius"), radius_m)?;
+            if let Some(t) = cat.target {
+                check_fraction(&format!("{what} target"), t, true)?;
+            }
+            let served_threshold = cat.served_threshold.unwrap_or(threshold);
+            check_fraction(&format!("{what} served_threshold"), served_threshold, false)?;
+            categories.push(CategorySpec {
+                name: cat.name.clone(),
+                label: cat.label.clone(),
+                radius_m,
+                radius_basis,
+                target: cat.target,
+                basis: cat.basis,
+                served_threshold,
+                source: cat.source.clone(),
+            });
+        }
+
+        let min_gap_area_m2 = config
+            .output
+            .min_gap_area_m2
+            .unwrap_or(DEFAULT_MIN_GAP_AREA_M2);
+        if !(min_gap_area_m2.is_finite() && min_gap_area_m2 >= 0.0) {
+            return Err(setting(
+                "min_gap_area_m2",
+                &format!("is {min_gap_area_m2}, expected an area of 0 m2 or more"),
+            ));
+        }
+        Ok(Job {
+            communities,
+            facilities,
+            categories,
+            work_crs: parse_crs(&a.work_crs)?,
+            out_dir: resolve(config.output.dir.as_deref().unwrap_or(Path::new("out"))),
+            min_gap_area_m2,
+        })
+    }
+}
+
+fn setting(setting: &str, message: &str) -> Error {
+    Error::Setting {
+        setting: setting.to_string(),
+        message: message.to_string(),
+    }
+}
+
+fn check_positive(what: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(setting(
+            what,
+            &format!("is {value}, expected a number above 0"),
+        ))
+    }
+}
+
+/// A fraction in 0..1; `zero_ok` allows 0 (a target of 0 is odd but meaningful).
+fn check_fraction(what: &str, value: f64, zero_ok: bool) -> Result<()> {
+    let low_ok = if zero_ok { value >= 0.0 } else { value > 0.0 };
+    if value.is_finite() && low_ok && value <= 1.0 {
+        return Ok(());
+    }
+    let hint = if value > 1.0 && value <= 100.0 {
+        format!(
+            " (fractions are 0..1: write {} for {value}%)",
+            value / 100.0
+        )
+    } else {
+        String::new()
+    };
+    Err(setting(
+        what,
+        &format!("is {value}, expected a fraction between 0 and 1{hint}"),
+    ))
+}
+
+/// Category names become column and file names, so they are kept plain.
+fn check_category_name(name: &str, what: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(setting(
+            what,
+            &format!(
+                "\"{name}\" is not a usable category name: use letters, digits, '_' or '-' \
+                 (it becomes a column and file name); put a readable title in `label`"
+            ),
+        ))
+    }
+}
+
+/// A number without a needless ".0".
+pub(crate) fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Job> {
+        let config = Config::from_toml(text, Path::new("test.toml"))?;
+        Job::from_config(&config, Path::new("/base"))
+    }
+
+    const LAYERS: &str = r#"
+        [communities]
+        path = "c.geojson"
+        [facilities]
+        path = "f.geojson"
+    "#;
+
+    #[test]
+    fn minutes_become_metres_at_walking_speed() {
+        let job = parse(&format!(
+            "{LAYERS}\n[[category]]\nname = \"market\"\nminutes = 15\ntarget = 0.95\n"
+        ))
+        .unwrap();
+        let cat = &job.categories[0];
+        assert!((cat.radius_m - 1000.0).abs() < 1e-9);
+        assert_eq!(cat.radius_basis, "15 min at 4 km/h");
+        assert_eq!(cat.served_threshold, 0.5);
+        assert_eq!(job.communities.path, Path::new("/base/c.geojson"));
+        assert_eq!(job.out_dir, Path::new("/base/out"));
+        assert!(!job.communities.population_required);
+    }
+
+    #[test]
+    fn percent_target_is_refused_with_a_hint() {
+        let err = parse(&format!(
+            "{LAYERS}\n[[category]]\nname = \"market\"\nradius_m = 1000\ntarget = 95\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("write 0.95 for 95%"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = parse(&format!(
+            "{LAYERS}\n[[category]]\nname = \"market\"\nradius = 1000\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown field `radius`"), "{err}");
+        assert!(err.contains("radius_m"), "{err}");
+    }
+
+    #[test]
+    fn zero_radius_is_refused() {
+        let err = parse(&format!(
+            "{LAYERS}\n[[category]]\nname = \"market\"\nradius_m = 0\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("radius: is 0, expected a number above 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn category_names_must_be_plain() {
+        let err = parse(&format!(
+            "{LAYERS}\n[[category]]\nname = \"food market\"\nradius_m = 500\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not a usable category name"), "{err}");
+    }
+}

@@ -1,0 +1,244 @@
+//! Errors a person can act on: each names the file, the feature and what is wrong.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The result type of every fallible lifecircle function.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can stop a lifecircle run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+
+    /// A file is not well-formed JSON.
+    #[error("{}: not valid JSON at line {line}, column {column}: {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the fault.
+        line: usize,
+        /// 1-based column of the fault.
+        column: usize,
+        /// What the parser found.
+        message: String,
+    },
+
+    /// A file is JSON, but not the GeoJSON a layer needs.
+    #[error("{}: {message}", path.display())]
+    NotGeoJson {
+        /// The file.
+        path: PathBuf,
+        /// What was expected and found.
+        message: String,
+    },
+
+    /// One feature of a layer is unusable.
+    #[error("{}: feature {index}{}: {problem}", path.display(), FeatureId(id))]
+    Feature {
+        /// The file.
+        path: PathBuf,
+        /// 0-based position of the feature in the file's `features` array.
+        index: usize,
+        /// The feature's id, when it has one.
+        id: Option<String>,
+        /// What is wrong with it.
+        problem: FeatureProblem,
+    },
+
+    /// The configuration file is not valid TOML or names unknown keys.
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong, with its line and column when known.
+        message: String,
+    },
+
+    /// A setting has a value that cannot be used.
+    #[error("{setting}: {message}")]
+    Setting {
+        /// The setting, as the user wrote it (`--radius`, `category "market" radius_m`).
+        setting: String,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+
+    /// A category asked for that no facility carries and no rule assigns.
+    #[error(
+        "category \"{name}\" is not in {}: no facility has it and no rule assigns it{}; categories found: {}",
+        path.display(),
+        suggestion.as_ref().map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default(),
+        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+    )]
+    UnknownCategory {
+        /// The facilities file.
+        path: PathBuf,
+        /// The category asked for.
+        name: String,
+        /// The categories the facilities do have.
+        known: Vec<String>,
+        /// The nearest known name, when one is close.
+        suggestion: Option<String>,
+    },
+
+    /// A coordinate reference system is unknown to PROJ or cannot be used.
+    #[error("CRS \"{crs}\": {message}")]
+    Crs {
+        /// The CRS as written.
+        crs: String,
+        /// What PROJ or lifecircle said.
+        message: String,
+    },
+
+    /// A geometry operation failed on one community.
+    #[error("community {index} (id \"{id}\"): {message}")]
+    Geometry {
+        /// 0-based position of the community in its file.
+        index: usize,
+        /// The community's id.
+        id: String,
+        /// What failed.
+        message: String,
+    },
+
+    /// An output file could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+
+    /// The output folder would overwrite an input.
+    #[error("output folder {} holds the input file {}: choose another --out", dir.display(), input.display())]
+    OutputHoldsInput {
+        /// The output folder.
+        dir: PathBuf,
+        /// The input file inside it.
+        input: PathBuf,
+    },
+}
+
+/// What is wrong with one feature.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FeatureProblem {
+    /// The feature has no geometry (`null` or missing).
+    NoGeometry,
+    /// The geometry is of a type the layer cannot use.
+    WrongGeometry {
+        /// The GeoJSON type found.
+        found: String,
+        /// The types accepted.
+        expected: &'static str,
+    },
+    /// The geometry is not valid GeoJSON.
+    BadGeometry(String),
+    /// A polygon with no area.
+    ZeroArea,
+    /// A coordinate is NaN or infinite.
+    NonFinite,
+    /// Coordinates that cannot be in the declared CRS.
+    OutOfRange {
+        /// The CRS declared for the layer.
+        crs: String,
+        /// The offending x (longitude).
+        x: f64,
+        /// The offending y (latitude).
+        y: f64,
+    },
+    /// PROJ could not transform a coordinate.
+    Transform(String),
+    /// Neither the id field nor a feature id is present.
+    MissingId {
+        /// The configured id field.
+        field: String,
+    },
+    /// Two features share an id.
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The index of the first feature with it.
+        first_index: usize,
+    },
+    /// A required field is missing or null.
+    MissingField {
+        /// The field name.
+        field: String,
+        /// Why it is required.
+        why: &'static str,
+    },
+    /// A field that must be a number holds something else.
+    NotANumber {
+        /// The field name.
+        field: String,
+        /// The value found, as JSON.
+        found: String,
+    },
+    /// A count or population below zero.
+    Negative {
+        /// The field name.
+        field: String,
+        /// The value found.
+        value: f64,
+    },
+}
+
+impl fmt::Display for FeatureProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeatureProblem::NoGeometry => write!(f, "has no geometry"),
+            FeatureProblem::WrongGeometry { found, expected } => {
+                write!(f, "geometry is {found}, expected {expected}")
+            }
+            FeatureProblem::BadGeometry(msg) => write!(f, "geometry is not valid GeoJSON: {msg}"),
+            FeatureProblem::ZeroArea => write!(f, "polygon has zero area"),
+            FeatureProblem::NonFinite => write!(f, "a coordinate is NaN or infinite"),
+            FeatureProblem::OutOfRange { crs, x, y } => write!(
+                f,
+                "coordinate ({x}, {y}) is out of range for longitude/latitude in {crs} \
+                 (longitude must be within -180..180 and latitude within -90..90); \
+                 if these are metres in a projected CRS, declare it (e.g. crs = \"EPSG:4547\")"
+            ),
+            FeatureProblem::Transform(msg) => write!(f, "cannot transform coordinates: {msg}"),
+            FeatureProblem::MissingId { field } => write!(
+                f,
+                "has no id: no \"{field}\" property and no feature id (set the id field with --id-field or `id = ...`)"
+            ),
+            FeatureProblem::DuplicateId { id, first_index } => write!(
+                f,
+                "id \"{id}\" is already used by feature {first_index}; ids must be unique"
+            ),
+            FeatureProblem::MissingField { field, why } => {
+                write!(f, "field \"{field}\" is missing or null ({why})")
+            }
+            FeatureProblem::NotANumber { field, found } => {
+                write!(f, "{field} is {found}, expected a number")
+            }
+            FeatureProblem::Negative { field, value } => {
+                write!(f, "{field} is {value}, expected zero or more")
+            }
+        }
+    }
+}
+
+struct FeatureId<'a>(&'a Option<String>);
+
+impl fmt::Display for FeatureId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, " (id \"{id}\")"),
+            None => Ok(()),
+        }
+    }
+}

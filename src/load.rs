@@ -1,0 +1,544 @@
+//! Reading and checking the input layers: communities and facilities from GeoJSON.
+//!
+//! Every feature is accounted for: it becomes a [`Community`] or a [`Facility`], or the load
+//! fails with an error naming the file, the feature (index and id) and what is wrong.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use geo::{Area, Coord, InteriorPoint, MultiPolygon, Polygon};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::config::{CategoryRule, CommunityLayer, FacilityLayer, MatchValue};
+use crate::crs::Crs;
+use crate::error::{Error, FeatureProblem, Result};
+
+/// A residential community (社区): a boundary with the people living in it.
+#[derive(Debug, Clone)]
+pub struct Community {
+    /// Position in the input file.
+    pub index: usize,
+    /// Unique id.
+    pub id: String,
+    /// Name, if the layer has one.
+    pub name: Option<String>,
+    /// Residents, if known.
+    pub population: Option<f64>,
+    /// Households, if known.
+    pub households: Option<f64>,
+    /// Boundary, in the layer's CRS until projected.
+    pub boundary: MultiPolygon<f64>,
+    /// All input properties, kept for the output layer.
+    pub properties: Map<String, Value>,
+}
+
+/// A facility: a market, a clinic, a sports ground.
+#[derive(Debug, Clone)]
+pub struct Facility {
+    /// Position in the input file.
+    pub index: usize,
+    /// Id (from the id field, the feature id, or `#<index>`).
+    pub id: String,
+    /// Category, from the rules or the category field; `None` if neither gives one.
+    pub category: Option<String>,
+    /// Where it can be reached from: one point, several for a MultiPoint (entrances), or a
+    /// point inside a polygon.
+    pub sites: Vec<Coord<f64>>,
+    /// What the input geometry was (`Point`, `MultiPoint`, `Polygon`, `MultiPolygon`).
+    pub geometry_type: &'static str,
+}
+
+/// A loaded layer: its features and the CRS they are in.
+#[derive(Debug, Clone)]
+pub struct Layer<T> {
+    /// The file read.
+    pub path: PathBuf,
+    /// The CRS of the coordinates.
+    pub crs: Crs,
+    /// How the CRS was known.
+    pub crs_source: CrsSource,
+    /// The features, in file order.
+    pub features: Vec<T>,
+}
+
+/// How a layer's CRS was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrsSource {
+    /// Declared by the user (flag or config).
+    Declared,
+    /// Read from the file's legacy `crs` member.
+    File,
+    /// RFC 7946 default: WGS 84.
+    Default,
+}
+
+impl CrsSource {
+    /// A word for the summary.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrsSource::Declared => "declared",
+            CrsSource::File => "crs member of the file",
+            CrsSource::Default => "RFC 7946 default",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawDocument<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    crs: Option<Value>,
+    #[serde(borrow)]
+    features: Option<Vec<RawFeature<'a>>>,
+    id: Option<Value>,
+    properties: Option<Value>,
+    #[serde(borrow)]
+    geometry: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawFeature<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<Value>,
+    properties: Option<Value>,
+    #[serde(borrow)]
+    geometry: Option<&'a RawValue>,
+}
+
+/// A feature after parsing, before the layer-specific reading.
+struct Parsed {
+    index: usize,
+    feature_id: Option<Value>,
+    properties: Map<String, Value>,
+    geometry: Option<geo::Geometry<f64>>,
+}
+
+/// Reads a GeoJSON file into parsed features and the CRS its coordinates are in.
+fn read_features(path: &Path, declared: Option<&Crs>) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let not_geojson = |message: String| Error::NotGeoJson {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Err(not_geojson(
+            "the file is empty, expected a GeoJSON FeatureCollection".into(),
+        ));
+    }
+    let doc: RawDocument = serde_json::from_slice(text).map_err(|e| {
+        if e.is_data() {
+            not_geojson(format!(
+                "not a GeoJSON object (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ))
+        } else {
+            Error::Json {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                message: strip_position(&e.to_string()),
+            }
+        }
+    })?;
+
+    let (crs, source) = match declared {
+        Some(c) => (c.clone(), CrsSource::Declared),
+        None => match doc.crs.as_ref().and_then(Crs::from_geojson_member) {
+            Some(c) => (c?, CrsSource::File),
+            None => (Crs::Wgs84, CrsSource::Default),
+        },
+    };
+
+    let raw_features = match doc.kind.as_deref() {
+        Some("FeatureCollection") => doc
+            .features
+            .ok_or_else(|| not_geojson("FeatureCollection has no \"features\" array".into()))?,
+        Some("Feature") => vec![RawFeature {
+            kind: Some("Feature".into()),
+            id: doc.id,
+            properties: doc.properties,
+            geometry: doc.geometry,
+        }],
+        Some(other) => {
+            return Err(not_geojson(format!(
+                "GeoJSON type is \"{other}\", expected a FeatureCollection"
+            )))
+        }
+        None => {
+            return Err(not_geojson(
+                "no \"type\" member: not GeoJSON, expected a FeatureCollection".into(),
+            ))
+        }
+    };
+
+    let mut parsed = Vec::with_capacity(raw_features.len());
+    for (index, raw) in raw_features.into_iter().enumerate() {
+        let fail = |id: Option<String>, problem: FeatureProblem| Error::Feature {
+            path: path.to_path_buf(),
+            index,
+            id,
+            problem,
+        };
+        if raw.kind.as_deref() != Some("Feature") {
+            return Err(not_geojson(format!(
+                "feature {index} has type {}, expected \"Feature\"",
+                raw.kind
+                    .map(|k| format!("\"{k}\""))
+                    .unwrap_or_else(|| "missing".into())
+            )));
+        }
+        let properties = match raw.properties {
+            Some(Value::Object(map)) => map,
+            None | Some(Value::Null) => Map::new(),
+            Some(other) => {
+                return Err(fail(
+                    raw.id.as_ref().and_then(id_text),
+                    FeatureProblem::BadGeometry(format!(
+                        "properties must be an object or null, found {other}"
+                    )),
+                ))
+            }
+        };
+        let geometry = match raw.geometry {
+            None => None,
+            Some(rv) if rv.get() == "null" => None,
+            Some(rv) => {
+                let g: geojson::Geometry = serde_json::from_str(rv.get()).map_err(|e| {
+                    fail(
+                        raw.id.as_ref().and_then(id_text),
+                        FeatureProblem::BadGeometry(strip_position(&e.to_string())),
+                    )
+                })?;
+                let g = geo::Geometry::<f64>::try_from(&g).map_err(|e| {
+                    fail(
+                        raw.id.as_ref().and_then(id_text),
+                        FeatureProblem::BadGeometry(e.to_string()),
+                    )
+                })?;
+                Some(g)
+            }
+        };
+        parsed.push(Parsed {
+            index,
+            feature_id: raw.id,
+            properties,
+            geometry,
+        });
+    }
+    Ok((crs, source, parsed))
+}
+
+/// serde_json appends " at line L column C"; our messages give the position once.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// A JSON id (string or number) as text.
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn feature_id(p: &Parsed, field: &str) -> Option<String> {
+    p.properties
+        .get(field)
+        .and_then(id_text)
+        .or_else(|| p.feature_id.as_ref().and_then(id_text))
+}
+
+/// Reads a numeric field: `Ok(None)` when missing or null.
+fn number_field(
+    props: &Map<String, Value>,
+    field: &str,
+) -> std::result::Result<Option<f64>, FeatureProblem> {
+    match props.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+            Some(v) => Err(FeatureProblem::Negative {
+                field: field.to_string(),
+                value: v,
+            }),
+            None => Err(FeatureProblem::NotANumber {
+                field: field.to_string(),
+                found: n.to_string(),
+            }),
+        },
+        Some(other) => Err(FeatureProblem::NotANumber {
+            field: field.to_string(),
+            found: other.to_string(),
+        }),
+    }
+}
+
+/// Loads the community layer: polygons with ids, and populations when given.
+pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
+    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref())?;
+    let path = &spec.path;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut features = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let id = feature_id(&p, &spec.id_field);
+        let fail = |problem: FeatureProblem| Error::Feature {
+            path: path.clone(),
+            index: p.index,
+            id: id.clone(),
+            problem,
+        };
+        let Some(id_str) = id.clone() else {
+            return Err(fail(FeatureProblem::MissingId {
+                field: spec.id_field.clone(),
+            }));
+        };
+        if let Some(&first_index) = seen.get(&id_str) {
+            return Err(fail(FeatureProblem::DuplicateId {
+                id: id_str,
+                first_index,
+            }));
+        }
+        seen.insert(id_str.clone(), p.index);
+        let boundary = match &p.geometry {
+            None => return Err(fail(FeatureProblem::NoGeometry)),
+            Some(geo::Geometry::Polygon(poly)) => MultiPolygon(vec![poly.clone()]),
+            Some(geo::Geometry::MultiPolygon(mp)) => mp.clone(),
+            Some(other) => {
+                return Err(fail(FeatureProblem::WrongGeometry {
+                    found: geometry_type(other).to_string(),
+                    expected: "Polygon or MultiPolygon",
+                }))
+            }
+        };
+        if boundary.0.is_empty() || boundary.unsigned_area() == 0.0 {
+            return Err(fail(FeatureProblem::ZeroArea));
+        }
+        let population = number_field(&p.properties, &spec.population_field).map_err(&fail)?;
+        if population.is_none() && spec.population_required {
+            return Err(fail(FeatureProblem::MissingField {
+                field: spec.population_field.clone(),
+                why: "the population field is named in the configuration",
+            }));
+        }
+        let households = number_field(&p.properties, &spec.households_field).map_err(&fail)?;
+        if households.is_none() && spec.households_required {
+            return Err(fail(FeatureProblem::MissingField {
+                field: spec.households_field.clone(),
+                why: "the households field is named in the configuration",
+            }));
+        }
+        let name = match p.properties.get(&spec.name_field) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        features.push(Community {
+            index: p.index,
+            id: id_str,
+            name,
+            population,
+            households,
+            boundary,
+            properties: p.properties,
+        });
+    }
+    // Populations are all or nothing: a coverage figure on a partial population would lie.
+    let with = features.iter().filter(|c| c.population.is_some()).count();
+    if with > 0 && with < features.len() {
+        if let Some(c) = features.iter().find(|c| c.population.is_none()) {
+            return Err(Error::Feature {
+                path: path.clone(),
+                index: c.index,
+                id: Some(c.id.clone()),
+                problem: FeatureProblem::MissingField {
+                    field: spec.population_field.clone(),
+                    why: "other communities have a population; give 0 where nobody lives",
+                },
+            });
+        }
+    }
+    Ok(Layer {
+        path: path.clone(),
+        crs,
+        crs_source,
+        features,
+    })
+}
+
+/// Loads the facility layer, giving each facility its category.
+pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
+    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref())?;
+    let path = &spec.path;
+    let mut features = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        let id = feature_id(&p, &spec.id_field);
+        let fail = |problem: FeatureProblem| Error::Feature {
+            path: path.clone(),
+            index: p.index,
+            id: id.clone(),
+            problem,
+        };
+        let (sites, geometry_type) = match &p.geometry {
+            None => return Err(fail(FeatureProblem::NoGeometry)),
+            Some(geo::Geometry::Point(pt)) => (vec![pt.0], "Point"),
+            Some(geo::Geometry::MultiPoint(mp)) if !mp.0.is_empty() => {
+                (mp.0.iter().map(|p| p.0).collect(), "MultiPoint")
+            }
+            Some(geo::Geometry::Polygon(poly)) => (
+                vec![polygon_site(poly).ok_or_else(|| fail(FeatureProblem::ZeroArea))?],
+                "Polygon",
+            ),
+            Some(geo::Geometry::MultiPolygon(mp)) => {
+                let site = mp.interior_point().map(|p| p.0);
+                (
+                    vec![site.ok_or_else(|| fail(FeatureProblem::ZeroArea))?],
+                    "MultiPolygon",
+                )
+            }
+            Some(other) => {
+                return Err(fail(FeatureProblem::WrongGeometry {
+                    found: geometry_type(other).to_string(),
+                    expected: "Point, MultiPoint, Polygon or MultiPolygon",
+                }))
+            }
+        };
+        let category = category_of(&p.properties, &spec.rules, &spec.category_field);
+        features.push(Facility {
+            index: p.index,
+            id: id.unwrap_or_else(|| format!("#{}", p.index)),
+            category,
+            sites,
+            geometry_type,
+        });
+    }
+    Ok(Layer {
+        path: path.clone(),
+        crs,
+        crs_source,
+        features,
+    })
+}
+
+/// A park or sports ground is reached at a point inside it (geo's `InteriorPoint`).
+fn polygon_site(poly: &Polygon<f64>) -> Option<Coord<f64>> {
+    poly.interior_point().map(|p| p.0)
+}
+
+/// The category of a facility: the first rule that matches, else the category field.
+pub fn category_of(
+    props: &Map<String, Value>,
+    rules: &[CategoryRule],
+    field: &str,
+) -> Option<String> {
+    let matches = |key: &String, want: &MatchValue| {
+        let Some(have) = props.get(key).and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }) else {
+            return false;
+        };
+        match want {
+            MatchValue::One(w) => w == "*" || *w == have,
+            MatchValue::Any(ws) => ws.iter().any(|w| w == "*" || *w == have),
+        }
+    };
+    rules
+        .iter()
+        .find(|r| r.when.iter().all(|(k, v)| matches(k, v)))
+        .map(|r| r.category.clone())
+        .or_else(|| match props.get(field) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => None,
+        })
+}
+
+fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
+    match g {
+        geo::Geometry::Point(_) => "Point",
+        geo::Geometry::Line(_) | geo::Geometry::LineString(_) => "LineString",
+        geo::Geometry::MultiLineString(_) => "MultiLineString",
+        geo::Geometry::Polygon(_) | geo::Geometry::Rect(_) | geo::Geometry::Triangle(_) => {
+            "Polygon"
+        }
+        geo::Geometry::MultiPoint(_) => "MultiPoint",
+        geo::Geometry::MultiPolygon(_) => "MultiPolygon",
+        geo::Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn props(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn rules_match_osm_tags_before_the_field() {
+        let rules = vec![
+            CategoryRule {
+                category: "market".into(),
+                when: BTreeMap::from([(
+                    "shop".to_string(),
+                    MatchValue::Any(vec!["supermarket".into(), "greengrocer".into()]),
+                )]),
+            },
+            CategoryRule {
+                category: "market".into(),
+                when: BTreeMap::from([(
+                    "amenity".to_string(),
+                    MatchValue::One("marketplace".into()),
+                )]),
+            },
+        ];
+        let p = props(serde_json::json!({"shop": "supermarket", "category": "x"}));
+        assert_eq!(
+            category_of(&p, &rules, "category").as_deref(),
+            Some("market")
+        );
+        let p = props(serde_json::json!({"amenity": "marketplace"}));
+        assert_eq!(
+            category_of(&p, &rules, "category").as_deref(),
+            Some("market")
+        );
+        let p = props(serde_json::json!({"amenity": "clinic", "category": "health"}));
+        assert_eq!(
+            category_of(&p, &rules, "category").as_deref(),
+            Some("health")
+        );
+        let p = props(serde_json::json!({"amenity": "bench"}));
+        assert_eq!(category_of(&p, &rules, "category"), None);
+    }
+
+    #[test]
+    fn numbers_as_text_are_refused_with_what_was_found() {
+        let p = props(serde_json::json!({"population": "1,234"}));
+        let err = number_field(&p, "population").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "population is \"1,234\", expected a number"
+        );
+        let p = props(serde_json::json!({"population": -5}));
+        assert!(number_field(&p, "population").is_err());
+        let p = props(serde_json::json!({"population": null}));
+        assert_eq!(number_field(&p, "population").unwrap(), None);
+    }
+}

@@ -1,0 +1,350 @@
+//! The `lifecircle` command: a switchboard over the library.
+//!
+//! Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed with `--fail-on-target`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use lifecircle::config::{
+    AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, FacilitiesConfig,
+    OutputConfig,
+};
+use lifecircle::{Basis, Job};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lifecircle",
+    version,
+    about = "15-minute life circles: can every resident reach everyday facilities on foot, and where not?",
+    long_about = "lifecircle measures, for each facility category, how much of every community \
+lies within walking reach (a straight-line circle of the given radius) of a facility, judges the \
+result against a planning target, and maps the gaps.\n\n\
+Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed (with --fail-on-target).",
+    after_help = "Examples:\n  lifecircle run examples/teda.toml\n  lifecircle cover --communities data/teda/communities.geojson \\\n      --facilities data/teda/facilities.geojson --category market --radius 1000 --target 0.95 --out out/"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<usize>,
+
+    /// Print nothing but errors and warnings.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run every category a TOML configuration names (what batch scripts use).
+    #[command(
+        after_help = "Example:\n  lifecircle run examples/tianjin-plan.toml --out out/tianjin\n\n\
+Paths in the configuration are relative to the configuration file. See README.md for every key."
+    )]
+    Run(RunArgs),
+
+    /// Measure one facility category, configured by flags.
+    #[command(
+        after_help = "Example:\n  lifecircle cover --communities data/teda/communities.geojson \\\n      --facilities data/teda/facilities.geojson \\\n      --category market --radius 1000 --target 0.95 --out out/\n\n\
+  # 15 minutes at 4 km/h (1,000 m), judged on area:\n  lifecircle cover --communities c.geojson --facilities f.geojson \\\n      --category fitness --minutes 15 --basis area"
+    )]
+    Cover(Box<CoverArgs>),
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The TOML configuration file.
+    config: PathBuf,
+
+    /// Output folder, overriding `[output] dir`.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Metric working CRS, overriding `[analysis] work_crs` (default: UTM zone of the study area).
+    #[arg(long, value_name = "CRS")]
+    work_crs: Option<String>,
+
+    /// Exit with code 3 if any category misses its target.
+    #[arg(long)]
+    fail_on_target: bool,
+}
+
+#[derive(Args, Debug)]
+struct CoverArgs {
+    /// GeoJSON of community boundaries (Polygon / MultiPolygon).
+    #[arg(long, value_name = "FILE")]
+    communities: PathBuf,
+
+    /// GeoJSON of facilities (Point / MultiPoint; polygons are reached at a point inside).
+    #[arg(long, value_name = "FILE")]
+    facilities: PathBuf,
+
+    /// Category to measure, as the facilities' category field holds it.
+    #[arg(long, value_name = "NAME")]
+    category: String,
+
+    /// Reach in metres.
+    #[arg(
+        long,
+        value_name = "METRES",
+        conflicts_with = "minutes",
+        required_unless_present = "minutes"
+    )]
+    radius: Option<f64>,
+
+    /// Reach in minutes of walking (at --speed).
+    #[arg(long, value_name = "MINUTES")]
+    minutes: Option<f64>,
+
+    /// Walking speed in km/h for --minutes.
+    #[arg(long, value_name = "KMH", default_value_t = lifecircle::config::DEFAULT_WALKING_SPEED_KMH)]
+    speed: f64,
+
+    /// Target coverage as a fraction (0.95 for 95%).
+    #[arg(long, value_name = "FRACTION")]
+    target: Option<f64>,
+
+    /// What the target is judged on (default: population when given, else area).
+    #[arg(long, value_enum)]
+    basis: Option<BasisArg>,
+
+    /// Covered share from which a community counts as served.
+    #[arg(long, value_name = "FRACTION", default_value_t = lifecircle::config::DEFAULT_SERVED_THRESHOLD)]
+    threshold: f64,
+
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+
+    /// CRS of the communities, overriding the file (e.g. EPSG:4490, GCJ-02).
+    #[arg(long, value_name = "CRS")]
+    communities_crs: Option<String>,
+
+    /// CRS of the facilities, overriding the file (e.g. GCJ-02 for web-map data).
+    #[arg(long, value_name = "CRS")]
+    facilities_crs: Option<String>,
+
+    /// Metric working CRS (default: UTM zone of the study area's centre).
+    #[arg(long, value_name = "CRS")]
+    work_crs: Option<String>,
+
+    /// Community id field.
+    #[arg(long, value_name = "FIELD")]
+    id_field: Option<String>,
+
+    /// Community name field.
+    #[arg(long, value_name = "FIELD")]
+    name_field: Option<String>,
+
+    /// Community population field (required in every feature when given).
+    #[arg(long, value_name = "FIELD")]
+    population_field: Option<String>,
+
+    /// Community households field (required in every feature when given).
+    #[arg(long, value_name = "FIELD")]
+    households_field: Option<String>,
+
+    /// Facility category field.
+    #[arg(long, value_name = "FIELD", conflicts_with = "all_facilities")]
+    category_field: Option<String>,
+
+    /// Every facility in the file belongs to --category (for a file of one kind of facility).
+    #[arg(long)]
+    all_facilities: bool,
+
+    /// Gap polygons smaller than this (m2) are left out of the gap layer and counted.
+    #[arg(long, value_name = "M2")]
+    min_gap_area: Option<f64>,
+
+    /// Exit with code 3 if the target is missed.
+    #[arg(long)]
+    fail_on_target: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum BasisArg {
+    Population,
+    Area,
+    Communities,
+}
+
+impl From<BasisArg> for Basis {
+    fn from(b: BasisArg) -> Basis {
+        match b {
+            BasisArg::Population => Basis::Population,
+            BasisArg::Area => Basis::Area,
+            BasisArg::Communities => Basis::Communities,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match main_int(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lifecircle: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot set up the worker threads")?;
+    }
+    let (job, fail_on_target) = match cli.command {
+        Command::Run(args) => (job_from_file(&args)?, args.fail_on_target),
+        Command::Cover(args) => {
+            let fail = args.fail_on_target;
+            (job_from_flags(*args)?, fail)
+        }
+    };
+    let (analysis, files) = lifecircle::run(&job)?;
+    for w in &analysis.warnings {
+        eprintln!("lifecircle: warning: {w}");
+    }
+    if !cli.quiet {
+        print!("{}", lifecircle::write::summary_table(&analysis));
+        println!("Wrote {} files to {}", files.len(), job.out_dir.display());
+    }
+    let missed = analysis
+        .categories
+        .iter()
+        .any(|c| c.summary.meets_target == Some(false));
+    Ok(if fail_on_target && missed {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {
+    let mut config = Config::from_file(&args.config)?;
+    if let Some(crs) = &args.work_crs {
+        config.analysis.work_crs = Some(crs.clone());
+    }
+    let base = args.config.parent().unwrap_or(Path::new("."));
+    let mut job = Job::from_config(&config, base)?;
+    if let Some(out) = &args.out {
+        job.out_dir = out.clone();
+    }
+    Ok(job)
+}
+
+fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
+    let config = Config {
+        communities: CommunitiesConfig {
+            path: a.communities,
+            crs: a.communities_crs,
+            id: a.id_field,
+            name: a.name_field,
+            population: a.population_field,
+            households: a.households_field,
+        },
+        facilities: FacilitiesConfig {
+            path: a.facilities,
+            crs: a.facilities_crs,
+            id: None,
+            category: a.category_field,
+            rules: if a.all_facilities {
+                vec![CategoryRule {
+                    category: a.category.clone(),
+                    when: Default::default(),
+                }]
+            } else {
+                Vec::new()
+            },
+        },
+        analysis: AnalysisConfig {
+            work_crs: a.work_crs,
+            walking_speed_kmh: Some(a.speed),
+            served_threshold: Some(a.threshold),
+        },
+        categories: vec![CategoryConfig {
+            name: a.category,
+            radius_m: a.radius,
+            minutes: a.minutes,
+            target: a.target,
+            basis: a.basis.map(Basis::from),
+            ..CategoryConfig::default()
+        }],
+        output: OutputConfig {
+            dir: Some(a.out),
+            min_gap_area_m2: a.min_gap_area,
+        },
+    };
+    Ok(Job::from_config(&config, Path::new(""))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cover_needs_a_radius_or_minutes() {
+        let err = Cli::try_parse_from([
+            "lifecircle",
+            "cover",
+            "--communities",
+            "c",
+            "--facilities",
+            "f",
+            "--category",
+            "m",
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("--radius"), "{err}");
+        let err = Cli::try_parse_from([
+            "lifecircle",
+            "cover",
+            "--communities",
+            "c",
+            "--facilities",
+            "f",
+            "--category",
+            "m",
+            "--radius",
+            "1000",
+            "--minutes",
+            "15",
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot be used with"), "{err}");
+    }
+
+    #[test]
+    fn cover_flags_become_a_job() {
+        let cli = Cli::try_parse_from([
+            "lifecircle",
+            "cover",
+            "--communities",
+            "c.geojson",
+            "--facilities",
+            "f.geojson",
+            "--category",
+            "market",
+            "--minutes",
+            "10",
+            "--speed",
+            "4.8",
+            "--target",
+            "0.9",
+        ])
+        .unwrap();
+        let Command::Cover(args) = cli.command else {
+            panic!("not cover")
+        };
+        let job = job_from_flags(*args).unwrap();
+        assert!((job.categories[0].radius_m - 800.0).abs() < 1e-9);
+        assert_eq!(job.categories[0].target, Some(0.9));
+        assert_eq!(job.out_dir, PathBuf::from("out"));
+    }
+}

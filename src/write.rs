@@ -1,0 +1,468 @@
+//! Writing results: `summary.json`, `summary.csv`, the terminal table, and GeoJSON layers.
+//!
+//! GeoJSON is written as RFC 7946: WGS 84 longitude/latitude, exterior rings
+//! counter-clockwise and holes clockwise, at most 7 decimals (about 1 cm). Every file of a
+//! run is first written into a staging folder inside the output folder and moved into place
+//! only when all are complete, so a failed run leaves the previous outputs as they were.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use geo::orient::{Direction, Orient};
+use geo::{LineString, MultiPolygon, Polygon};
+use serde_json::{json, Map, Value};
+
+use crate::config::Job;
+use crate::error::{Error, Result};
+use crate::pipeline::{Analysis, CategoryResult};
+use crate::summary::{round6, CategorySummary};
+
+/// The assumptions every figure rests on, written into the summary.
+pub const ASSUMPTIONS: [&str; 4] = [
+    "Reach is a straight-line circle around each facility (no street network): it overstates walking reach where streets are sparse or blocked.",
+    "People are spread evenly inside each community: covered population = covered share of the area x population.",
+    "A community is served when the covered share of its area is at or above the served threshold.",
+    "Distances and areas are measured in the working CRS (a UTM zone by default), after converting GCJ-02/BD-09 input to WGS 84.",
+];
+
+/// Refuses an output folder that holds one of the input files.
+pub fn check_output_dir(job: &Job) -> Result<()> {
+    let Ok(out) = job.out_dir.canonicalize() else {
+        return Ok(()); // not there yet: it holds nothing
+    };
+    for input in [&job.communities.path, &job.facilities.path] {
+        let parent = input
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        if parent.as_deref() == Some(out.as_path()) {
+            return Err(Error::OutputHoldsInput {
+                dir: job.out_dir.clone(),
+                input: input.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes every output of a run into `out_dir`; returns the files written.
+pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        ("summary.json".into(), summary_json(analysis).into_bytes()),
+        ("summary.csv".into(), summary_csv(analysis).into_bytes()),
+        (
+            "communities.geojson".into(),
+            communities_geojson(analysis).into_bytes(),
+        ),
+    ];
+    for cat in &analysis.categories {
+        let name = &cat.summary.name;
+        files.push((
+            format!("gaps_{name}.geojson"),
+            gaps_geojson(analysis, cat).into_bytes(),
+        ));
+        files.push((
+            format!("circles_{name}.geojson"),
+            circles_geojson(cat).into_bytes(),
+        ));
+    }
+    commit(out_dir, &files)
+}
+
+/// Writes the files into a staging folder, then moves each into place.
+fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
+    let staging = out_dir.join(format!(".lifecircle-partial-{}", std::process::id()));
+    std::fs::create_dir_all(&staging).map_err(write_err(&staging))?;
+    let staged: Result<()> = files.iter().try_for_each(|(name, bytes)| {
+        let path = staging.join(name);
+        std::fs::write(&path, bytes).map_err(write_err(&path))
+    });
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    let mut written = Vec::with_capacity(files.len());
+    for (name, _) in files {
+        let to = out_dir.join(name);
+        std::fs::rename(staging.join(name), &to).map_err(write_err(&to))?;
+        written.push(to);
+    }
+    let _ = std::fs::remove_dir_all(&staging);
+    Ok(written)
+}
+
+/// A summary with numbers rounded for reading: fractions to 6 decimals, areas to 0.01 m2,
+/// people to 0.1.
+fn rounded(s: &CategorySummary) -> CategorySummary {
+    let r = |v: f64, scale: f64| (v * scale).round() / scale;
+    CategorySummary {
+        radius_m: r(s.radius_m, 1000.0),
+        coverage: round6(s.coverage),
+        population_coverage: s.population_coverage.map(round6),
+        area_coverage: round6(s.area_coverage),
+        communities_served_share: round6(s.communities_served_share),
+        population: s.population.map(|v| r(v, 10.0)),
+        population_covered: s.population_covered.map(|v| r(v, 10.0)),
+        area_m2: r(s.area_m2, 100.0),
+        gap_area_m2: r(s.gap_area_m2, 100.0),
+        ..s.clone()
+    }
+}
+
+/// `summary.json`: the run's inputs, assumptions and one entry per category.
+pub fn summary_json(analysis: &Analysis) -> String {
+    let categories: Vec<CategorySummary> = analysis
+        .categories
+        .iter()
+        .map(|c| rounded(&c.summary))
+        .collect();
+    let mut inputs = analysis.inputs.clone();
+    inputs.communities.area_m2 = (inputs.communities.area_m2 * 100.0).round() / 100.0;
+    let doc = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "work_crs": analysis.work_crs.to_string(),
+        "distance_model": analysis.categories.first().map(|c| c.summary.distance_model.clone()),
+        "assumptions": ASSUMPTIONS,
+        "inputs": inputs,
+        "categories": categories,
+        "warnings": analysis.warnings,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `summary.csv`: one row per category, the same keys as `summary.json`.
+pub fn summary_csv(analysis: &Analysis) -> String {
+    let mut out = String::new();
+    for (i, cat) in analysis.categories.iter().enumerate() {
+        let Ok(Value::Object(row)) = serde_json::to_value(rounded(&cat.summary)) else {
+            continue;
+        };
+        if i == 0 {
+            let header: Vec<String> = row.keys().map(|k| csv_field(k)).collect();
+            out.push_str(&header.join(","));
+            out.push('\n');
+        }
+        let cells: Vec<String> = row
+            .values()
+            .map(|v| match v {
+                Value::Null => String::new(),
+                Value::String(s) => csv_field(s),
+                other => other.to_string(),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The readable table printed on the terminal.
+pub fn summary_table(analysis: &Analysis) -> String {
+    let i = &analysis.inputs;
+    let mut out = String::new();
+    let people = i
+        .communities
+        .population
+        .map(|p| format!(", {} residents", thousands(p)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} communities{people}, {:.2} km2; {} facilities ({} outside the communities); working CRS {}",
+        i.communities.features,
+        i.communities.area_m2 / 1e6,
+        i.facilities.features,
+        i.facilities.outside_communities,
+        analysis.work_crs
+    );
+    let _ = writeln!(
+        out,
+        "Reach: straight-line circles. People assumed evenly spread inside each community.\n"
+    );
+    let header = [
+        "category",
+        "radius",
+        "basis",
+        "target",
+        "coverage",
+        "result",
+        "people",
+        "area",
+        "served",
+        "facilities",
+    ];
+    let mut rows: Vec<[String; 10]> = vec![header.map(String::from)];
+    for cat in &analysis.categories {
+        let s = &cat.summary;
+        rows.push([
+            s.name.clone(),
+            format!("{} m", s.radius_m.round()),
+            s.basis.to_string(),
+            s.target.map(pct).unwrap_or_else(|| "-".into()),
+            pct(s.coverage),
+            match s.meets_target {
+                Some(true) => "PASS".into(),
+                Some(false) => "FAIL".into(),
+                None => "-".into(),
+            },
+            s.population_coverage.map(pct).unwrap_or_else(|| "-".into()),
+            pct(s.area_coverage),
+            format!("{}/{}", s.communities_served, s.communities),
+            format!("{} ({} outside)", s.facilities, s.facilities_outside),
+        ]);
+    }
+    let widths: Vec<usize> = (0..10)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    let _ = writeln!(
+        out,
+        "\ncoverage is on the basis shown; people = share of residents, area = share of area, \
+         served = communities with at least the served share covered."
+    );
+    out
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
+}
+
+fn thousands(v: f64) -> String {
+    let s = format!("{:.0}", v);
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 && ch.is_ascii_digit() {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `communities.geojson`: every community with its input properties and per-category columns.
+pub fn communities_geojson(analysis: &Analysis) -> String {
+    let mut out = collection_start();
+    for (k, community) in analysis.communities.iter().enumerate() {
+        let mut props = community.properties.clone();
+        for cat in &analysis.categories {
+            let name = &cat.summary.name;
+            let cov = &cat.communities[k];
+            props.insert(format!("{name}_share"), number(round6(cov.share)));
+            props.insert(
+                format!("{name}_nearest_m"),
+                cov.nearest_m
+                    .map(|d| number((d * 10.0).round() / 10.0))
+                    .unwrap_or(Value::Null),
+            );
+            props.insert(format!("{name}_count"), Value::from(cov.count));
+            props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
+        }
+        push_feature(&mut out, k == 0, &props, &community.boundary);
+    }
+    collection_end(out)
+}
+
+/// `gaps_<category>.geojson`: the uncovered parts of communities, largest first.
+pub fn gaps_geojson(analysis: &Analysis, cat: &CategoryResult) -> String {
+    let mut out = collection_start();
+    for (rank, gap) in cat.gaps.iter().enumerate() {
+        let community = &analysis.communities[gap.community];
+        let mut props = Map::new();
+        props.insert("rank".into(), Value::from(rank + 1));
+        props.insert("community_id".into(), Value::from(community.id.clone()));
+        props.insert(
+            "community_name".into(),
+            community
+                .name
+                .clone()
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+        );
+        props.insert("category".into(), Value::from(cat.summary.name.clone()));
+        props.insert(
+            "area_m2".into(),
+            number((gap.area_m2 * 100.0).round() / 100.0),
+        );
+        props.insert(
+            "population".into(),
+            gap.population
+                .map(|p| number((p * 10.0).round() / 10.0))
+                .unwrap_or(Value::Null),
+        );
+        push_feature(
+            &mut out,
+            rank == 0,
+            &props,
+            &MultiPolygon(vec![gap.shape.clone()]),
+        );
+    }
+    collection_end(out)
+}
+
+/// `circles_<category>.geojson`: the dissolved service areas.
+pub fn circles_geojson(cat: &CategoryResult) -> String {
+    let mut out = collection_start();
+    for (i, area) in cat.service_areas.iter().enumerate() {
+        let mut props = Map::new();
+        props.insert("category".into(), Value::from(cat.summary.name.clone()));
+        props.insert("radius_m".into(), number(cat.summary.radius_m));
+        props.insert("facilities".into(), Value::from(area.facilities));
+        props.insert(
+            "area_m2".into(),
+            number((area.area_m2 * 100.0).round() / 100.0),
+        );
+        push_feature(&mut out, i == 0, &props, &area.shape);
+    }
+    collection_end(out)
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+fn collection_start() -> String {
+    String::from("{\"type\":\"FeatureCollection\",\"features\":[\n")
+}
+
+fn collection_end(mut out: String) -> String {
+    out.push_str("\n]}\n");
+    out
+}
+
+fn push_feature(
+    out: &mut String,
+    first: bool,
+    props: &Map<String, Value>,
+    shape: &MultiPolygon<f64>,
+) {
+    if !first {
+        out.push_str(",\n");
+    }
+    out.push_str("{\"type\":\"Feature\",\"properties\":");
+    out.push_str(&serde_json::to_string(props).unwrap_or_else(|_| "{}".into()));
+    out.push_str(",\"geometry\":");
+    push_multipolygon(out, shape);
+    out.push('}');
+}
+
+/// A (Multi)Polygon with RFC 7946 winding: exteriors counter-clockwise, holes clockwise.
+fn push_multipolygon(out: &mut String, shape: &MultiPolygon<f64>) {
+    let polys: Vec<Polygon<f64>> = shape
+        .0
+        .iter()
+        .map(|p| p.orient(Direction::Default))
+        .collect();
+    if polys.len() == 1 {
+        out.push_str("{\"type\":\"Polygon\",\"coordinates\":");
+        push_polygon(out, &polys[0]);
+    } else {
+        out.push_str("{\"type\":\"MultiPolygon\",\"coordinates\":[");
+        for (i, p) in polys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_polygon(out, p);
+        }
+        out.push(']');
+    }
+    out.push('}');
+}
+
+fn push_polygon(out: &mut String, p: &Polygon<f64>) {
+    out.push('[');
+    push_ring(out, p.exterior());
+    for hole in p.interiors() {
+        out.push(',');
+        push_ring(out, hole);
+    }
+    out.push(']');
+}
+
+fn push_ring(out: &mut String, ring: &LineString<f64>) {
+    out.push('[');
+    for (i, c) in ring.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "[{},{}]", coord7(c.x), coord7(c.y));
+    }
+    out.push(']');
+}
+
+/// A coordinate with at most 7 decimals and no trailing zeros.
+fn coord7(v: f64) -> String {
+    let s = format!("{v:.7}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinates_have_at_most_seven_decimals() {
+        assert_eq!(coord7(117.123456789), "117.1234568");
+        assert_eq!(coord7(39.5), "39.5");
+        assert_eq!(coord7(-0.00000001), "0");
+        assert_eq!(coord7(120.0), "120");
+    }
+
+    #[test]
+    fn rings_are_written_counter_clockwise_with_clockwise_holes() {
+        // Exterior given clockwise, hole counter-clockwise: both must be flipped.
+        let p: Polygon<f64> =
+            geo::wkt!(POLYGON((0. 0.,0. 10.,10. 10.,10. 0.,0. 0.),(2. 2.,8. 2.,8. 8.,2. 8.,2. 2.)));
+        let mut out = String::new();
+        push_multipolygon(&mut out, &MultiPolygon(vec![p]));
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let signed = |ring: &Value| -> f64 {
+            let pts: Vec<(f64, f64)> = ring
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                .collect();
+            pts.windows(2)
+                .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+                .sum::<f64>()
+                / 2.0
+        };
+        assert!(signed(&v["coordinates"][0]) > 0.0, "exterior CCW");
+        assert!(signed(&v["coordinates"][1]) < 0.0, "hole CW");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(517570.0), "517,570");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1000.0), "1,000");
+    }
+}
