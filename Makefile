@@ -1,0 +1,56 @@
+# lifecircle: the two commands a fresh machine needs are `make demo` and `make test`.
+#
+# The proj crate builds the PROJ C++ library from source (bundled_proj), which needs
+# cmake, a C++ compiler, sqlite3 and the SQLite headers. `make deps` installs whichever
+# are missing with apt-get (Debian/Ubuntu; as root or through sudo).
+
+CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+BIN := $(TARGET_DIR)/debug/lifecircle
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint deps build sample clean
+
+## demo: install what is missing, build, and run the Tianjin plan on the sample district
+demo: build
+	$(BIN) run examples/tianjin-plan.toml
+
+## test: the whole test suite (unit, integration, CLI, doc tests)
+test: deps
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+## lint: formatting and clippy, as CI checks them
+lint: deps
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+build: deps
+	$(CARGO) build --bins
+
+## sample: regenerate data/teda from examples/make_sample_district.rs
+sample:
+	$(CARGO) run --example make_sample_district -- data/teda
+
+## deps: install the system packages the bundled PROJ build needs, if missing
+deps:
+	@missing=""; \
+	command -v cmake >/dev/null 2>&1 || missing="$$missing cmake"; \
+	command -v g++ >/dev/null 2>&1 || missing="$$missing g++"; \
+	command -v sqlite3 >/dev/null 2>&1 || missing="$$missing sqlite3"; \
+	[ -f /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "make deps: installing$$missing (needed to build PROJ)"; \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "make deps: please install$$missing (needed to build the bundled PROJ)"; exit 1; \
+	  fi; \
+	fi
+	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make deps: cargo not found: install Rust from https://rustup.rs"; exit 1; }
+
+clean:
+	$(CARGO) clean
+	rm -rf out
