@@ -275,7 +275,7 @@ impl Job {
             if p.is_absolute() {
                 p.to_path_buf()
             } else {
-                base_dir.join(p)
+                lexically_clean(&base_dir.join(p))
             }
         };
         if config.communities.path.as_os_str().is_empty() {
@@ -450,6 +450,24 @@ fn check_category_name(name: &str, what: &str) -> Result<()> {
     }
 }
 
+/// `a/b/../c` as `a/c`, without touching the file system (so messages show plain paths).
+fn lexically_clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A number without a needless ".0".
 pub(crate) fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -488,6 +506,18 @@ mod tests {
         assert_eq!(job.communities.path, Path::new("/base/c.geojson"));
         assert_eq!(job.out_dir, Path::new("/base/out"));
         assert!(!job.communities.population_required);
+    }
+
+    #[test]
+    fn relative_paths_are_cleaned() {
+        assert_eq!(
+            lexically_clean(Path::new("examples/../data/./c.geojson")),
+            Path::new("data/c.geojson")
+        );
+        assert_eq!(
+            lexically_clean(Path::new("../../shared/x")),
+            Path::new("../../shared/x")
+        );
     }
 
     #[test]

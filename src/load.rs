@@ -55,7 +55,7 @@ pub struct Facility {
 pub struct Layer<T> {
     /// The file read.
     pub path: PathBuf,
-    /// The CRS of the coordinates.
+    /// The CRS the file's coordinates are in (kept after the features are converted).
     pub crs: Crs,
     /// How the CRS was known.
     pub crs_source: CrsSource,

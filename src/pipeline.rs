@@ -291,7 +291,6 @@ fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> {
             .try_map_coords_in_place(|p| ll.convert(p))
             .map_err(|problem| feature_error(&layer.path, c.index, &c.id, problem))?;
     }
-    layer.crs = Crs::Wgs84;
     Ok(())
 }
 

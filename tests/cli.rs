@@ -1,0 +1,944 @@
+//! End-to-end tests of the `lifecircle` binary: every test builds a fresh temp folder, writes
+//! its inputs there, runs the real binary in it and checks the exit code, the files written and
+//! the messages a person reads on stderr.
+//!
+//! Exit codes: 0 success, 1 error (`lifecircle: error: ...`), 2 usage error, 3 a target missed
+//! with `--fail-on-target`.
+
+// The harness helpers below are test code outside `#[test]` functions: failing loudly is their job.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------------
+
+/// A fresh temp folder to write inputs into and run the binary in.
+struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+/// What one run of the binary did.
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Dir {
+    fn new() -> Dir {
+        Dir {
+            tmp: tempfile::Builder::new()
+                .prefix("lifecircle-cli-")
+                .tempdir()
+                .expect("create temp dir"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    fn join(&self, rel: &str) -> PathBuf {
+        self.path().join(rel)
+    }
+
+    /// Writes `contents` to `rel` (creating folders), returning the full path.
+    fn write(&self, rel: &str, contents: &str) -> PathBuf {
+        let path = self.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create parent dir");
+        }
+        fs::write(&path, contents).expect("write input file");
+        path
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    fn json(&self, rel: &str) -> Value {
+        let text = self.read(rel);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}\n{text}"))
+    }
+
+    /// Runs `lifecircle ARGS` with this folder as the working directory.
+    fn run(&self, args: &[&str]) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("run the lifecircle binary");
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `lifecircle cover` on `communities.geojson` and `facilities.geojson`, category `market`,
+    /// output to `out`, with `extra` flags appended.
+    fn cover(&self, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "cover",
+            "--communities",
+            "communities.geojson",
+            "--facilities",
+            "facilities.geojson",
+            "--category",
+            "market",
+            "--out",
+            "out",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+}
+
+impl Output {
+    fn show(&self) -> String {
+        format!(
+            "exit code {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts exit code `code`.
+    fn expect_code(&self, code: i32) -> &Output {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected exit code\n{}",
+            self.show()
+        );
+        self
+    }
+
+    /// Asserts success and no error output.
+    fn ok(&self) -> &Output {
+        self.expect_code(0);
+        assert!(
+            !self.stderr.contains("error"),
+            "successful run printed an error\n{}",
+            self.show()
+        );
+        self
+    }
+
+    /// Asserts an error exit (1) with one `lifecircle: error: ` message; returns the message.
+    fn error(&self) -> &str {
+        self.expect_code(1);
+        let msg = self.stderr.trim_end();
+        assert!(
+            msg.starts_with("lifecircle: error: "),
+            "stderr is not a lifecircle error\n{}",
+            self.show()
+        );
+        assert_eq!(
+            msg.matches("lifecircle: error: ").count(),
+            1,
+            "one error message expected\n{}",
+            self.show()
+        );
+        msg
+    }
+}
+
+#[track_caller]
+fn assert_has(haystack: &str, needle: &str) {
+    assert!(
+        haystack.contains(needle),
+        "expected to find\n    {needle}\nin\n    {haystack}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// GeoJSON builders: one feature per line, so line numbers in a file are predictable.
+// ---------------------------------------------------------------------------------------------
+
+/// The study area: TEDA, Tianjin (UTM zone 50N).
+const LON0: f64 = 117.7;
+const LAT0: f64 = 39.05;
+
+/// Degrees of longitude / latitude per metre near `LAT0` (the sample data's own formula).
+fn deg_per_m() -> (f64, f64) {
+    (1.0 / (111_320.0 * LAT0.to_radians().cos()), 1.0 / 110_574.0)
+}
+
+/// A lon/lat point `east_m`, `north_m` metres from (LON0, LAT0).
+fn at(east_m: f64, north_m: f64) -> (f64, f64) {
+    let (dx, dy) = deg_per_m();
+    (LON0 + east_m * dx, LAT0 + north_m * dy)
+}
+
+/// A Polygon geometry: a `side_m` square centred `east_m`, `north_m` metres from (LON0, LAT0).
+fn square(east_m: f64, north_m: f64, side_m: f64) -> String {
+    let h = side_m / 2.0;
+    let ring: Vec<String> = [(-h, -h), (h, -h), (h, h), (-h, h), (-h, -h)]
+        .iter()
+        .map(|&(x, y)| {
+            let (lon, lat) = at(east_m + x, north_m + y);
+            format!("[{lon:.7},{lat:.7}]")
+        })
+        .collect();
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
+        ring.join(",")
+    )
+}
+
+/// A Point geometry `east_m`, `north_m` metres from (LON0, LAT0).
+fn point(east_m: f64, north_m: f64) -> String {
+    let (lon, lat) = at(east_m, north_m);
+    format!(r#"{{"type":"Point","coordinates":[{lon:.7},{lat:.7}]}}"#)
+}
+
+/// A feature line; `properties` is the JSON object's inside, e.g. `"id":"c1"`.
+fn feature(properties: &str, geometry: &str) -> String {
+    format!(r#"{{"type":"Feature","properties":{{{properties}}},"geometry":{geometry}}}"#)
+}
+
+/// A FeatureCollection, `{"type":...,"features":[` on line 1 and feature k on line k + 2.
+fn collection(features: &[String]) -> String {
+    format!(
+        "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n",
+        features.join(",\n")
+    )
+}
+
+/// One 200 m x 200 m community `c1` (1000 residents) centred on (LON0, LAT0).
+fn one_community() -> String {
+    collection(&[feature(
+        r#""id":"c1","name":"Square","population":1000"#,
+        &square(0.0, 0.0, 200.0),
+    )])
+}
+
+/// `c1` as in [`one_community`] and `c2` (3000 residents), the same size 5 km east.
+fn two_communities() -> String {
+    collection(&[
+        feature(
+            r#""id":"c1","name":"Square","population":1000"#,
+            &square(0.0, 0.0, 200.0),
+        ),
+        feature(
+            r#""id":"c2","name":"Far","population":3000"#,
+            &square(5000.0, 0.0, 200.0),
+        ),
+    ])
+}
+
+/// One market `f1` at the centre of `c1`.
+fn one_market() -> String {
+    collection(&[feature(
+        r#""id":"f1","category":"market""#,
+        &point(0.0, 0.0),
+    )])
+}
+
+/// The sample district shipped with the crate.
+fn teda(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/teda")
+        .join(file)
+}
+
+/// Every entry of `dir` by name, with its bytes (`<dir>` for a folder).
+fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
+        .map(|entry| {
+            let entry = entry.expect("dir entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let bytes = if entry.path().is_file() {
+                fs::read(entry.path()).expect("read output file")
+            } else {
+                b"<dir>".to_vec()
+            };
+            (name, bytes)
+        })
+        .collect()
+}
+
+fn no_partial_left(dir: &Path) {
+    let partial: Vec<String> = files_in(dir)
+        .into_keys()
+        .filter(|n| n.starts_with(".lifecircle-partial"))
+        .collect();
+    assert!(
+        partial.is_empty(),
+        "staging left behind in {}: {partial:?}",
+        dir.display()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages for bad input
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn malformed_json_names_the_file_and_the_line() {
+    let dir = Dir::new();
+    // Line 3 lacks the comma between "properties" and "geometry".
+    dir.write(
+        "communities.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":[\n\
+         {\"type\":\"Feature\",\n\
+         \"properties\":{\"id\":\"c1\"} \"geometry\":null}\n\
+         ]}\n",
+    );
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson");
+    assert_has(msg, "not valid JSON");
+    assert_has(msg, "line 3, column");
+    assert!(!dir.join("out").exists(), "nothing is written on error");
+}
+
+#[test]
+fn non_polygon_community_is_named_with_index_and_id() {
+    let dir = Dir::new();
+    dir.write(
+        "communities.geojson",
+        &collection(&[
+            feature(r#""id":"c1""#, &square(0.0, 0.0, 200.0)),
+            feature(r#""id":"c2""#, &point(500.0, 0.0)),
+        ]),
+    );
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson");
+    assert_has(msg, r#"feature 1 (id "c2")"#);
+    assert_has(msg, "geometry is Point, expected Polygon or MultiPolygon");
+}
+
+#[test]
+fn population_field_named_in_config_but_missing() {
+    let dir = Dir::new();
+    dir.write(
+        "communities.geojson",
+        &collection(&[
+            feature(r#""id":"c1","pop":800"#, &square(0.0, 0.0, 200.0)),
+            feature(r#""id":"c2","population":1200"#, &square(400.0, 0.0, 200.0)),
+        ]),
+    );
+    dir.write("facilities.geojson", &one_market());
+    dir.write(
+        "plan.toml",
+        r#"[communities]
+path = "communities.geojson"
+population = "pop"
+
+[facilities]
+path = "facilities.geojson"
+
+[[category]]
+name = "market"
+radius_m = 1000
+"#,
+    );
+    let out = dir.run(&["run", "plan.toml", "--out", "out"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson");
+    assert_has(msg, r#"feature 1 (id "c2")"#);
+    assert_has(msg, r#"field "pop" is missing or null"#);
+}
+
+#[test]
+fn unknown_category_suggests_the_near_one() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write(
+        "facilities.geojson",
+        &collection(&[
+            feature(r#""id":"f1","category":"market""#, &point(0.0, 0.0)),
+            feature(r#""id":"f2","category":"health""#, &point(50.0, 0.0)),
+        ]),
+    );
+    let out = dir.run(&[
+        "cover",
+        "--communities",
+        "communities.geojson",
+        "--facilities",
+        "facilities.geojson",
+        "--category",
+        "markte",
+        "--radius",
+        "1000",
+        "--out",
+        "out",
+    ]);
+    let msg = out.error();
+    assert_has(msg, r#"category "markte""#);
+    assert_has(msg, "facilities.geojson");
+    assert_has(msg, r#"did you mean "market""#);
+    assert_has(msg, "categories found: health, market");
+}
+
+#[test]
+fn metres_in_a_lon_lat_file_are_out_of_range() {
+    let dir = Dir::new();
+    // UTM-like metres, but the file declares no CRS, so they are taken as WGS 84 lon/lat.
+    dir.write(
+        "communities.geojson",
+        &collection(&[
+            feature(r#""id":"c1""#, &square(0.0, 0.0, 200.0)),
+            feature(
+                r#""id":"m2""#,
+                r#"{"type":"Polygon","coordinates":[[[562000,4322000],[562200,4322000],[562200,4322200],[562000,4322200],[562000,4322000]]]}"#,
+            ),
+        ]),
+    );
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson");
+    assert_has(msg, r#"feature 1 (id "m2")"#);
+    assert_has(msg, "(562000, 4322000)");
+    assert_has(msg, "out of range");
+    assert_has(msg, "EPSG:4326");
+}
+
+#[test]
+fn population_as_text_is_not_a_number() {
+    let dir = Dir::new();
+    dir.write(
+        "communities.geojson",
+        &collection(&[
+            feature(r#""id":"c1","population":800"#, &square(0.0, 0.0, 200.0)),
+            feature(
+                r#""id":"c2","population":"1,234""#,
+                &square(400.0, 0.0, 200.0),
+            ),
+        ]),
+    );
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson");
+    assert_has(msg, r#"feature 1 (id "c2")"#);
+    assert_has(msg, r#"population is "1,234", expected a number"#);
+}
+
+#[test]
+fn duplicate_community_ids_name_both_features() {
+    let dir = Dir::new();
+    dir.write(
+        "communities.geojson",
+        &collection(&[
+            feature(r#""id":"c1""#, &square(0.0, 0.0, 200.0)),
+            feature(r#""id":"c2""#, &square(400.0, 0.0, 200.0)),
+            feature(r#""id":"c1""#, &square(800.0, 0.0, 200.0)),
+        ]),
+    );
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson");
+    assert_has(msg, r#"feature 2 (id "c1")"#);
+    assert_has(msg, "already used by feature 0");
+}
+
+#[test]
+fn unknown_config_key_is_named() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    dir.write(
+        "plan.toml",
+        r#"[communities]
+path = "communities.geojson"
+
+[facilities]
+path = "facilities.geojson"
+
+[[category]]
+name = "market"
+radius = 1000
+"#,
+    );
+    let out = dir.run(&["run", "plan.toml"]);
+    let msg = out.error();
+    assert_has(msg, "plan.toml");
+    assert_has(msg, "line 9");
+    assert_has(msg, "unknown field `radius`");
+    // The key it should have been is among those offered.
+    assert_has(msg, "`radius_m`");
+    assert!(!dir.join("out").exists(), "nothing is written on error");
+}
+
+#[test]
+fn zero_radius_is_refused() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "0"]);
+    let msg = out.error();
+    assert_has(msg, r#"category "market" radius"#);
+    assert_has(msg, "is 0, expected a number above 0");
+    assert!(!dir.join("out").exists(), "nothing is written on error");
+
+    // A negative radius the same way (`=` so clap does not take it for a flag).
+    let out = dir.cover(&["--radius=-50"]);
+    assert_has(out.error(), "is -50, expected a number above 0");
+}
+
+#[test]
+#[ignore = "bug: the I/O reason is printed twice (Error::Read/Write show {source} and main prints the chain with {e:#})"]
+fn missing_input_file_is_named_and_the_os_reason_given_once() {
+    let dir = Dir::new();
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error();
+    assert_has(msg, "communities.geojson: cannot read: ");
+    // The I/O reason (e.g. "No such file or directory (os error 2)") once, not twice.
+    assert_eq!(msg.matches("os error").count(), 1, "{msg}");
+}
+
+#[test]
+#[ignore = "bug: an empty community layer runs and reports '0 communities, -0 residents' in UTM zone 31"]
+fn empty_community_layer_is_refused() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &collection(&[]));
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000"]);
+    let msg = out.error().to_lowercase();
+    assert_has(&msg, "communities.geojson");
+    assert!(
+        msg.contains("no communit") || msg.contains("no feature"),
+        "the message should say the layer has no communities: {msg}"
+    );
+    assert!(!dir.join("out").exists(), "nothing is written on error");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-worked results
+// ---------------------------------------------------------------------------------------------
+
+const CATEGORY_KEYS: [&str; 16] = [
+    "name",
+    "radius_m",
+    "basis",
+    "target",
+    "coverage",
+    "meets_target",
+    "population_coverage",
+    "area_coverage",
+    "communities_served_share",
+    "communities",
+    "communities_served",
+    "population",
+    "population_covered",
+    "gap_area_m2",
+    "facilities",
+    "facilities_outside",
+];
+
+const TOP_KEYS: [&str; 4] = ["version", "work_crs", "inputs", "categories"];
+
+#[track_caller]
+fn assert_close(value: &Value, expected: f64, tolerance: f64) {
+    let v = value
+        .as_f64()
+        .unwrap_or_else(|| panic!("{value} is not a number"));
+    assert!(
+        (v - expected).abs() <= tolerance,
+        "{v} is not within {tolerance} of {expected}"
+    );
+}
+
+/// Checks the keys scripts rely on are in `summary.json`, and returns its one category.
+fn summary_category(dir: &Dir) -> Value {
+    let summary = dir.json("out/summary.json");
+    for key in TOP_KEYS {
+        assert!(summary.get(key).is_some(), "summary.json lacks \"{key}\"");
+    }
+    assert_eq!(summary["version"], env!("CARGO_PKG_VERSION"));
+    // lon 117.7 lies in UTM zone 50 (114..120 E), northern hemisphere.
+    assert_eq!(summary["work_crs"], "EPSG:32650");
+    let categories = summary["categories"].as_array().expect("categories array");
+    assert_eq!(categories.len(), 1);
+    let cat = categories[0].clone();
+    for key in CATEGORY_KEYS {
+        assert!(
+            cat.get(key).is_some(),
+            "summary.json category lacks \"{key}\": {cat}"
+        );
+    }
+    assert_eq!(cat["name"], "market");
+    assert_eq!(cat["radius_m"], 1000.0);
+    cat
+}
+
+/// The output GeoJSON `rel`, checked to be a FeatureCollection; returns its features.
+fn features(dir: &Dir, rel: &str) -> Vec<Value> {
+    let doc = dir.json(rel);
+    assert_eq!(doc["type"], "FeatureCollection", "{rel}");
+    doc["features"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{rel} has no features array"))
+        .clone()
+}
+
+#[test]
+fn one_market_at_the_centre_covers_the_whole_community() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000", "--target", "0.95"]);
+    out.ok();
+    assert_has(&out.stdout, "PASS");
+    assert_has(&out.stdout, "Wrote 5 files to out");
+
+    // A 200 m square lies well inside a 1000 m circle around its centre.
+    let cat = summary_category(&dir);
+    assert_eq!(cat["basis"], "population");
+    assert_eq!(cat["target"], 0.95);
+    assert_eq!(cat["coverage"], 1.0);
+    assert_eq!(cat["meets_target"], true);
+    assert_eq!(cat["population_coverage"], 1.0);
+    assert_eq!(cat["area_coverage"], 1.0);
+    assert_eq!(cat["communities_served_share"], 1.0);
+    assert_eq!(cat["communities"], 1);
+    assert_eq!(cat["communities_served"], 1);
+    assert_eq!(cat["population"], 1000.0);
+    assert_eq!(cat["population_covered"], 1000.0);
+    assert_eq!(cat["gap_area_m2"], 0.0);
+    assert_eq!(cat["facilities"], 1);
+    assert_eq!(cat["facilities_outside"], 0);
+    let summary = dir.json("out/summary.json");
+    assert_close(
+        &summary["inputs"]["communities"]["area_m2"],
+        40_000.0,
+        400.0,
+    );
+    assert_eq!(summary["inputs"]["facilities"]["by_category"]["market"], 1);
+
+    let communities = features(&dir, "out/communities.geojson");
+    assert_eq!(communities.len(), 1);
+    let props = &communities[0]["properties"];
+    // Input properties are kept, the category's columns added.
+    assert_eq!(props["id"], "c1");
+    assert_eq!(props["name"], "Square");
+    assert_eq!(props["population"], 1000);
+    assert_eq!(props["market_share"], 1.0);
+    assert_eq!(props["market_nearest_m"], 0.0);
+    assert_eq!(props["market_count"], 1);
+    assert_eq!(props["market_meets"], true);
+
+    assert!(features(&dir, "out/gaps_market.geojson").is_empty());
+    let circles = features(&dir, "out/circles_market.geojson");
+    assert_eq!(circles.len(), 1);
+    assert_eq!(circles[0]["properties"]["category"], "market");
+    assert_eq!(circles[0]["properties"]["facilities"], 1);
+    assert_eq!(circles[0]["properties"]["radius_m"], 1000.0);
+    assert_close(
+        &circles[0]["properties"]["area_m2"],
+        std::f64::consts::PI * 1e6,
+        0.005 * std::f64::consts::PI * 1e6,
+    );
+    assert_eq!(circles[0]["geometry"]["type"], "Polygon");
+
+    let csv = dir.read("out/summary.csv");
+    let mut lines = csv.lines();
+    let header = lines.next().expect("csv header");
+    for key in CATEGORY_KEYS {
+        assert!(
+            header.split(',').any(|h| h == key),
+            "summary.csv lacks {key}"
+        );
+    }
+    assert!(lines.next().expect("csv row").starts_with("market,"));
+}
+
+#[test]
+fn a_community_without_a_market_in_reach_is_a_gap() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &two_communities());
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000", "--target", "0.95"]);
+    out.ok();
+    assert_has(&out.stdout, "FAIL");
+
+    // c1 (1000 people) fully covered, c2 (3000 people, same area) 5 km away: not at all.
+    let cat = summary_category(&dir);
+    assert_eq!(cat["basis"], "population");
+    assert_eq!(cat["coverage"], 0.25);
+    assert_eq!(cat["meets_target"], false);
+    assert_eq!(cat["population_coverage"], 0.25);
+    assert_close(&cat["area_coverage"], 0.5, 0.001);
+    assert_eq!(cat["communities_served_share"], 0.5);
+    assert_eq!(cat["communities"], 2);
+    assert_eq!(cat["communities_served"], 1);
+    assert_eq!(cat["population"], 4000.0);
+    assert_eq!(cat["population_covered"], 1000.0);
+    assert_close(&cat["gap_area_m2"], 40_000.0, 400.0);
+    assert_eq!(cat["facilities"], 1);
+    assert_eq!(cat["facilities_outside"], 0);
+
+    let communities = features(&dir, "out/communities.geojson");
+    assert_eq!(communities.len(), 2);
+    let (c1, c2) = (&communities[0]["properties"], &communities[1]["properties"]);
+    assert_eq!(c1["id"], "c1");
+    assert_eq!(c1["market_share"], 1.0);
+    assert_eq!(c1["market_meets"], true);
+    assert_eq!(c2["id"], "c2");
+    assert_eq!(c2["market_share"], 0.0);
+    assert_eq!(c2["market_count"], 0);
+    assert_eq!(c2["market_meets"], false);
+    assert_close(&c2["market_nearest_m"], 5000.0, 25.0);
+
+    let gaps = features(&dir, "out/gaps_market.geojson");
+    assert_eq!(gaps.len(), 1, "one gap: all of c2");
+    let gap = &gaps[0]["properties"];
+    assert_eq!(gap["rank"], 1);
+    assert_eq!(gap["community_id"], "c2");
+    assert_eq!(gap["community_name"], "Far");
+    assert_eq!(gap["category"], "market");
+    assert_eq!(gap["population"], 3000.0);
+    assert_close(&gap["area_m2"], 40_000.0, 400.0);
+    assert_eq!(features(&dir, "out/circles_market.geojson").len(), 1);
+}
+
+#[test]
+fn fail_on_target_exits_3_only_when_a_target_is_missed() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &two_communities());
+    dir.write("facilities.geojson", &one_market());
+
+    // Coverage is 25%: a 95% target is missed.
+    let out = dir.cover(&["--radius", "1000", "--target", "0.95", "--fail-on-target"]);
+    out.expect_code(3);
+    assert!(!out.stderr.contains("error"), "{}", out.show());
+    // The outputs are still written: a missed target is a finding, not a failure.
+    assert_eq!(summary_category(&dir)["meets_target"], false);
+
+    dir.cover(&["--radius", "1000", "--target", "0.95"]).ok();
+    dir.cover(&["--radius", "1000", "--target", "0.2", "--fail-on-target"])
+        .ok();
+    dir.cover(&["--radius", "1000", "--fail-on-target"]).ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs and their output folder
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let dir = Dir::new();
+    let communities = teda("communities.geojson");
+    let facilities = teda("facilities.geojson");
+    // Literal TOML strings: no escapes, whatever the path holds.
+    dir.write(
+        "teda.toml",
+        &format!(
+            "[communities]\npath = '{}'\n\n[facilities]\npath = '{}'\n\n\
+             [[category]]\nname = \"market\"\nradius_m = 1000\ntarget = 0.95\n",
+            communities.display(),
+            facilities.display()
+        ),
+    );
+    dir.run(&["--threads", "1", "run", "teda.toml", "--out", "one"])
+        .ok();
+    dir.run(&["--threads", "2", "run", "teda.toml", "--out", "two"])
+        .ok();
+
+    let one = files_in(&dir.join("one"));
+    let two = files_in(&dir.join("two"));
+    let names: Vec<&String> = one.keys().collect();
+    assert_eq!(
+        names,
+        [
+            "circles_market.geojson",
+            "communities.geojson",
+            "gaps_market.geojson",
+            "summary.csv",
+            "summary.json"
+        ]
+    );
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        two.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &one {
+        assert!(
+            bytes == &two[name],
+            "{name} differs between --threads 1 and --threads 2"
+        );
+    }
+    // And it is a real result: 21 communities, some of them gaps.
+    let cat = &dir.json("one/summary.json")["categories"][0];
+    assert_eq!(cat["communities"], 21);
+    assert_eq!(cat["facilities"], 17);
+    assert!(!features(&dir, "one/gaps_market.geojson").is_empty());
+}
+
+#[test]
+fn a_failed_run_leaves_the_earlier_outputs_intact() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &two_communities());
+    dir.write("facilities.geojson", &one_market());
+    dir.cover(&["--radius", "1000"]).ok();
+    let before = files_in(&dir.join("out"));
+    assert!(before.contains_key("summary.json"));
+
+    dir.write(
+        "facilities.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":[\n{\"type\":\"Feature\"\n",
+    );
+    let out = dir.cover(&["--radius", "500"]);
+    assert_has(out.error(), "facilities.geojson");
+
+    assert!(
+        files_in(&dir.join("out")) == before,
+        "the output folder changed after a failed run"
+    );
+    no_partial_left(&dir.join("out"));
+}
+
+#[test]
+#[ignore = "bug: write::commit leaves .lifecircle-partial-<pid> and the files already moved when a rename fails"]
+fn a_run_failing_while_writing_leaves_the_earlier_outputs_intact() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &two_communities());
+    dir.write("facilities.geojson", &one_market());
+    dir.cover(&["--radius", "1000"]).ok();
+    let summary_before = dir.read("out/summary.json");
+
+    // Something in the way of one output file (here a folder) makes the write fail.
+    fs::remove_file(dir.join("out/gaps_market.geojson")).expect("remove gaps file");
+    fs::create_dir_all(dir.join("out/gaps_market.geojson/in-the-way")).expect("mkdir");
+    let out = dir.cover(&["--radius", "500"]);
+    assert_has(out.error(), "gaps_market.geojson");
+
+    no_partial_left(&dir.join("out"));
+    assert_eq!(
+        dir.read("out/summary.json"),
+        summary_before,
+        "summary.json was replaced by a run that failed"
+    );
+}
+
+/// `cover` into `out` with the facilities in `data/`.
+fn cover_into(dir: &Dir, out: &str) -> Output {
+    dir.run(&[
+        "cover",
+        "--communities",
+        "communities.geojson",
+        "--facilities",
+        "data/facilities.geojson",
+        "--category",
+        "market",
+        "--radius",
+        "1000",
+        "--out",
+        out,
+    ])
+}
+
+#[test]
+fn an_output_folder_holding_an_input_is_refused() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    let facilities = one_market();
+    dir.write("data/facilities.geojson", &facilities);
+
+    let out = cover_into(&dir, "data");
+    let msg = out.error();
+    assert_has(
+        msg,
+        "output folder data holds the input file data/facilities.geojson",
+    );
+    assert_eq!(dir.read("data/facilities.geojson"), facilities);
+    assert!(!dir.join("data/summary.json").exists());
+
+    // The same folder spelt another way.
+    let out = cover_into(&dir, "./data/../data");
+    assert_has(out.error(), "holds the input file data/facilities.geojson");
+    assert!(!dir.join("data/summary.json").exists());
+
+    // And through a configuration's [output] dir.
+    dir.write(
+        "plan.toml",
+        "[communities]\npath = \"communities.geojson\"\n[facilities]\npath = \"data/facilities.geojson\"\n\
+         [[category]]\nname = \"market\"\nradius_m = 1000\n[output]\ndir = \"data\"\n",
+    );
+    let out = dir.run(&["run", "plan.toml"]);
+    assert_has(out.error(), "holds the input file data/facilities.geojson");
+    assert!(!dir.join("data/summary.json").exists());
+}
+
+#[test]
+#[ignore = "bug: config::lexically_clean turns '.' into '', so check_output_dir is skipped and --out . overwrites communities.geojson"]
+fn the_current_folder_holding_an_input_is_refused() {
+    let dir = Dir::new();
+    let communities = one_community();
+    dir.write("communities.geojson", &communities);
+    dir.write("data/facilities.geojson", &one_market());
+
+    // Writing communities.geojson into "." would overwrite the input.
+    let out = cover_into(&dir, ".");
+    assert_eq!(
+        dir.read("communities.geojson"),
+        communities,
+        "the input was overwritten"
+    );
+    assert_has(out.error(), "holds the input file communities.geojson");
+    assert!(!dir.join("summary.json").exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help and usage
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn subcommand_help_has_an_example() {
+    let dir = Dir::new();
+    for sub in ["cover", "run"] {
+        let out = dir.run(&[sub, "--help"]);
+        out.ok();
+        assert_has(&out.stdout, "Example");
+        assert_has(&out.stdout, &format!("lifecircle {sub} "));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = Dir::new();
+    // Neither --radius nor --minutes.
+    let out = dir.run(&[
+        "cover",
+        "--communities",
+        "c.geojson",
+        "--facilities",
+        "f.geojson",
+        "--category",
+        "market",
+    ]);
+    out.expect_code(2);
+    assert_has(&out.stderr, "--radius");
+    // Both.
+    let out = dir.run(&[
+        "cover",
+        "--communities",
+        "c.geojson",
+        "--facilities",
+        "f.geojson",
+        "--category",
+        "market",
+        "--radius",
+        "1000",
+        "--minutes",
+        "15",
+    ]);
+    out.expect_code(2);
+    assert_has(&out.stderr, "cannot be used with");
+}
