@@ -336,9 +336,12 @@ impl Job {
             }
             let what = format!("category \"{}\"", cat.name);
             let (radius_m, radius_basis) = match (cat.radius_m, cat.minutes) {
-                (Some(r), None) => (r, format!("{} m", fmt_num(r))),
+                (Some(r), None) => {
+                    check_positive(&format!("{what} radius_m (--radius)"), r)?;
+                    (r, format!("{} m", fmt_num(r)))
+                }
                 (None, Some(min)) => {
-                    check_positive(&format!("{what} minutes"), min)?;
+                    check_positive(&format!("{what} minutes (--minutes)"), min)?;
                     (
                         min / 60.0 * speed * 1000.0,
                         format!("{} min at {} km/h", fmt_num(min), fmt_num(speed)),
@@ -354,7 +357,6 @@ impl Job {
                     ));
                 }
             };
-            check_positive(&format!("{what} radius"), radius_m)?;
             if let Some(t) = cat.target {
                 check_fraction(&format!("{what} target"), t, true)?;
             }
@@ -465,6 +467,9 @@ fn lexically_clean(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
     out
 }
 
@@ -518,6 +523,7 @@ mod tests {
             lexically_clean(Path::new("../../shared/x")),
             Path::new("../../shared/x")
         );
+        assert_eq!(lexically_clean(Path::new("./")), Path::new("."));
     }
 
     #[test]
@@ -549,7 +555,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("radius: is 0, expected a number above 0"),
+            err.contains("radius_m (--radius): is 0, expected a number above 0"),
             "{err}"
         );
     }

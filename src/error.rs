@@ -208,7 +208,8 @@ impl fmt::Display for FeatureProblem {
                 f,
                 "coordinate ({x}, {y}) is out of range for longitude/latitude in {crs} \
                  (longitude must be within -180..180 and latitude within -90..90); \
-                 if these are metres in a projected CRS, declare it (e.g. crs = \"EPSG:4547\")"
+                 if these are metres in a projected CRS, declare it (`crs = \"EPSG:4547\"` in the \
+                 configuration, or --communities-crs / --facilities-crs)"
             ),
             FeatureProblem::Transform(msg) => write!(f, "cannot transform coordinates: {msg}"),
             FeatureProblem::MissingId { field } => write!(

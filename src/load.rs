@@ -289,6 +289,13 @@ fn number_field(
 pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
     let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref())?;
     let path = &spec.path;
+    if parsed.is_empty() {
+        return Err(Error::NotGeoJson {
+            path: path.clone(),
+            message: "the FeatureCollection has no features: there are no communities to measure"
+                .into(),
+        });
+    }
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut features = Vec::with_capacity(parsed.len());
     for p in parsed {
@@ -329,14 +336,16 @@ pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
         if population.is_none() && spec.population_required {
             return Err(fail(FeatureProblem::MissingField {
                 field: spec.population_field.clone(),
-                why: "the population field is named in the configuration",
+                why:
+                    "the population field is named in the configuration or with --population-field",
             }));
         }
         let households = number_field(&p.properties, &spec.households_field).map_err(&fail)?;
         if households.is_none() && spec.households_required {
             return Err(fail(FeatureProblem::MissingField {
                 field: spec.households_field.clone(),
-                why: "the households field is named in the configuration",
+                why:
+                    "the households field is named in the configuration or with --households-field",
             }));
         }
         let name = match p.properties.get(&spec.name_field) {

@@ -23,7 +23,7 @@ use lifecircle::{Basis, Job};
 lies within walking reach (a straight-line circle of the given radius) of a facility, judges the \
 result against a planning target, and maps the gaps.\n\n\
 Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed (with --fail-on-target).",
-    after_help = "Examples:\n  lifecircle run examples/teda.toml\n  lifecircle cover --communities data/teda/communities.geojson \\\n      --facilities data/teda/facilities.geojson --category market --radius 1000 --target 0.95 --out out/"
+    after_help = "Examples:\n  lifecircle run examples/tianjin-plan.toml\n  lifecircle cover --communities data/teda/communities.geojson \\\n      --facilities data/teda/facilities.geojson --category market --radius 1000 --target 0.95 --out out/"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -91,21 +91,22 @@ struct CoverArgs {
     #[arg(
         long,
         value_name = "METRES",
+        allow_negative_numbers = true,
         conflicts_with = "minutes",
         required_unless_present = "minutes"
     )]
     radius: Option<f64>,
 
     /// Reach in minutes of walking (at --speed).
-    #[arg(long, value_name = "MINUTES")]
+    #[arg(long, value_name = "MINUTES", allow_negative_numbers = true)]
     minutes: Option<f64>,
 
     /// Walking speed in km/h for --minutes.
-    #[arg(long, value_name = "KMH", default_value_t = lifecircle::config::DEFAULT_WALKING_SPEED_KMH)]
+    #[arg(long, value_name = "KMH", allow_negative_numbers = true, default_value_t = lifecircle::config::DEFAULT_WALKING_SPEED_KMH)]
     speed: f64,
 
     /// Target coverage as a fraction (0.95 for 95%).
-    #[arg(long, value_name = "FRACTION")]
+    #[arg(long, value_name = "FRACTION", allow_negative_numbers = true)]
     target: Option<f64>,
 
     /// What the target is judged on (default: population when given, else area).
@@ -113,7 +114,7 @@ struct CoverArgs {
     basis: Option<BasisArg>,
 
     /// Covered share from which a community counts as served.
-    #[arg(long, value_name = "FRACTION", default_value_t = lifecircle::config::DEFAULT_SERVED_THRESHOLD)]
+    #[arg(long, value_name = "FRACTION", allow_negative_numbers = true, default_value_t = lifecircle::config::DEFAULT_SERVED_THRESHOLD)]
     threshold: f64,
 
     /// Output folder.
@@ -157,7 +158,7 @@ struct CoverArgs {
     all_facilities: bool,
 
     /// Gap polygons smaller than this (m2) are left out of the gap layer and counted.
-    #[arg(long, value_name = "M2")]
+    #[arg(long, value_name = "M2", allow_negative_numbers = true)]
     min_gap_area: Option<f64>,
 
     /// Exit with code 3 if the target is missed.
@@ -187,7 +188,11 @@ fn main() -> ExitCode {
     match main_int(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("lifecircle: error: {e:#}");
+            // Library errors carry their cause in the message already.
+            match e.downcast_ref::<lifecircle::Error>() {
+                Some(e) => eprintln!("lifecircle: error: {e}"),
+                None => eprintln!("lifecircle: error: {e:#}"),
+            }
             ExitCode::from(1)
         }
     }

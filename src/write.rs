@@ -27,7 +27,12 @@ pub const ASSUMPTIONS: [&str; 4] = [
 
 /// Refuses an output folder that holds one of the input files.
 pub fn check_output_dir(job: &Job) -> Result<()> {
-    let Ok(out) = job.out_dir.canonicalize() else {
+    let dir = if job.out_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        job.out_dir.as_path()
+    };
+    let Ok(out) = dir.canonicalize() else {
         return Ok(()); // not there yet: it holds nothing
     };
     for input in [&job.communities.path, &job.facilities.path] {
@@ -69,7 +74,9 @@ pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>
     commit(out_dir, &files)
 }
 
-/// Writes the files into a staging folder, then moves each into place.
+/// Writes the files into a staging folder, then moves each into place. The outputs of an
+/// earlier run are set aside in the staging folder first and put back if any move fails,
+/// so the folder ends with either all the new files or all the old ones.
 fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -77,23 +84,66 @@ fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
     };
     std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
     let staging = out_dir.join(format!(".lifecircle-partial-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(write_err(&staging))?;
-    let staged: Result<()> = files.iter().try_for_each(|(name, bytes)| {
-        let path = staging.join(name);
-        std::fs::write(&path, bytes).map_err(write_err(&path))
-    });
-    if let Err(e) = staged {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    let mut written = Vec::with_capacity(files.len());
-    for (name, _) in files {
-        let to = out_dir.join(name);
-        std::fs::rename(staging.join(name), &to).map_err(write_err(&to))?;
-        written.push(to);
-    }
+    let (new, old) = (staging.join("new"), staging.join("old"));
+    let result = (|| {
+        std::fs::create_dir_all(&new).map_err(write_err(&new))?;
+        std::fs::create_dir_all(&old).map_err(write_err(&old))?;
+        for (name, bytes) in files {
+            let path = new.join(name);
+            std::fs::write(&path, bytes).map_err(write_err(&path))?;
+        }
+        swap_in(out_dir, &new, &old, files)
+    })();
     let _ = std::fs::remove_dir_all(&staging);
-    Ok(written)
+    result
+}
+
+/// Moves the staged files into `out_dir`, setting aside what they replace; on failure
+/// undoes every move made.
+fn swap_in(
+    out_dir: &Path,
+    new: &Path,
+    old: &Path,
+    files: &[(String, Vec<u8>)],
+) -> Result<Vec<PathBuf>> {
+    let mut set_aside: Vec<&str> = Vec::new();
+    let mut placed: Vec<&str> = Vec::new();
+    let mut step = || -> Result<()> {
+        for (name, _) in files {
+            let target = out_dir.join(name);
+            if target.is_dir() {
+                return Err(Error::Write {
+                    path: target,
+                    source: std::io::Error::other("a folder is in the way of this output file"),
+                });
+            }
+            if target.exists() {
+                std::fs::rename(&target, old.join(name)).map_err(|source| Error::Write {
+                    path: target.clone(),
+                    source,
+                })?;
+                set_aside.push(name);
+            }
+            std::fs::rename(new.join(name), &target).map_err(|source| Error::Write {
+                path: target.clone(),
+                source,
+            })?;
+            placed.push(name);
+        }
+        Ok(())
+    };
+    match step() {
+        Ok(()) => Ok(files.iter().map(|(name, _)| out_dir.join(name)).collect()),
+        Err(e) => {
+            for name in placed {
+                let _ = std::fs::remove_file(out_dir.join(name));
+            }
+            for name in set_aside {
+                let _ = std::fs::rename(old.join(name), out_dir.join(name));
+            }
+            Err(e)
+        }
+    }
 }
 
 /// A summary with numbers rounded for reading: fractions to 6 decimals, areas to 0.01 m2,

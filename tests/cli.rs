@@ -492,7 +492,6 @@ fn zero_radius_is_refused() {
 }
 
 #[test]
-#[ignore = "bug: the I/O reason is printed twice (Error::Read/Write show {source} and main prints the chain with {e:#})"]
 fn missing_input_file_is_named_and_the_os_reason_given_once() {
     let dir = Dir::new();
     dir.write("facilities.geojson", &one_market());
@@ -504,7 +503,6 @@ fn missing_input_file_is_named_and_the_os_reason_given_once() {
 }
 
 #[test]
-#[ignore = "bug: an empty community layer runs and reports '0 communities, -0 residents' in UTM zone 31"]
 fn empty_community_layer_is_refused() {
     let dir = Dir::new();
     dir.write("communities.geojson", &collection(&[]));
@@ -805,7 +803,6 @@ fn a_failed_run_leaves_the_earlier_outputs_intact() {
 }
 
 #[test]
-#[ignore = "bug: write::commit leaves .lifecircle-partial-<pid> and the files already moved when a rename fails"]
 fn a_run_failing_while_writing_leaves_the_earlier_outputs_intact() {
     let dir = Dir::new();
     dir.write("communities.geojson", &two_communities());
@@ -877,7 +874,6 @@ fn an_output_folder_holding_an_input_is_refused() {
 }
 
 #[test]
-#[ignore = "bug: config::lexically_clean turns '.' into '', so check_output_dir is skipped and --out . overwrites communities.geojson"]
 fn the_current_folder_holding_an_input_is_refused() {
     let dir = Dir::new();
     let communities = one_community();

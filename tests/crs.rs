@@ -2,6 +2,8 @@
 //! communities, a legacy `crs` member. The sample district in data/teda is rewritten into
 //! each CRS and the results compared with the WGS 84 run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use lifecircle::crs::wgs84_to_gcj02;

@@ -10,6 +10,8 @@
 //! hexagon against only the circles that reach it), so agreement is to a tolerance:
 //! 0.02 percentage points overall, 0.2 points per hexagon, exact counts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use lifecircle::{analyse, Basis, Config, Job};
