@@ -312,12 +312,12 @@ impl Job {
         let speed = a.walking_speed_kmh.unwrap_or(DEFAULT_WALKING_SPEED_KMH);
         if !(speed.is_finite() && speed > 0.0) {
             return Err(setting(
-                "walking_speed_kmh",
+                "walking_speed_kmh (--speed)",
                 &format!("is {speed}, expected a speed above 0 km/h"),
             ));
         }
         let threshold = a.served_threshold.unwrap_or(DEFAULT_SERVED_THRESHOLD);
-        check_fraction("served_threshold", threshold, false)?;
+        check_fraction("served_threshold (--threshold)", threshold, false)?;
 
         if config.categories.is_empty() {
             return Err(setting(
@@ -358,7 +358,7 @@ impl Job {
                 }
             };
             if let Some(t) = cat.target {
-                check_fraction(&format!("{what} target"), t, true)?;
+                check_fraction(&format!("{what} target (--target)"), t, true)?;
             }
             let served_threshold = cat.served_threshold.unwrap_or(threshold);
             check_fraction(&format!("{what} served_threshold"), served_threshold, false)?;

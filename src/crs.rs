@@ -14,7 +14,7 @@ use std::str::FromStr;
 use geo::{Coord, MapCoordsInPlace};
 use proj::Proj;
 
-use crate::error::{Error, FeatureProblem, Result};
+use crate::error::{AreaOfUseMiss, Error, FeatureProblem, Result};
 
 /// A coordinate reference system a layer can be declared in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +61,26 @@ impl Crs {
         }
     }
 
-    /// Reads the legacy (pre-RFC 7946) `crs` member of a GeoJSON file, if it names one.
+    /// Reads the legacy (pre-RFC 7946) `crs` member of a GeoJSON file; `None` if it is null.
+    /// A member that does not name a CRS (a `link`, say) is an error: guessing WGS 84
+    /// could be silently wrong.
     pub fn from_geojson_member(member: &serde_json::Value) -> Option<Result<Crs>> {
-        let name = member.get("properties")?.get("name")?.as_str()?;
-        Some(name.parse())
+        if member.is_null() {
+            return None;
+        }
+        let name = member
+            .get("properties")
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str());
+        Some(match name {
+            Some(name) => name.parse(),
+            None => Err(Error::Crs {
+                crs: member.to_string(),
+                message: "the file's crs member does not name a CRS; declare the layer's CRS \
+                          (crs = \"...\" in the configuration, or --communities-crs / --facilities-crs)"
+                    .into(),
+            }),
+        })
     }
 }
 
@@ -136,6 +152,8 @@ impl FromStr for Crs {
 pub struct LonLat {
     crs: Crs,
     proj: Option<Proj>,
+    /// Where the CRS is meant to be used (west, south, east, north), when PROJ knows.
+    area_of_use: Option<[f64; 4]>,
 }
 
 impl LonLat {
@@ -151,10 +169,46 @@ impl LonLat {
                 )?),
                 _ => None,
             };
+        let area_of_use = match crs {
+            Crs::Proj(code) => Proj::new(code)
+                .ok()
+                .and_then(|p| p.area_of_use().ok())
+                .and_then(|(area, _)| area)
+                .map(|a| [a.west, a.south, a.east, a.north])
+                .filter(|a| a[0] <= a[2]), // skip areas across the antimeridian
+            _ => None,
+        };
         Ok(LonLat {
             crs: crs.clone(),
             proj,
+            area_of_use,
         })
+    }
+
+    /// Checks a whole feature's coordinates in a projected CRS: if they all look like
+    /// degrees, the CRS was probably declared by mistake.
+    pub fn check_not_degrees(
+        &self,
+        coords: impl Iterator<Item = Coord<f64>>,
+    ) -> std::result::Result<(), FeatureProblem> {
+        if self.crs.is_geographic() {
+            return Ok(());
+        }
+        let mut first = None;
+        for c in coords {
+            if !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+                return Ok(());
+            }
+            first.get_or_insert(c);
+        }
+        match first {
+            Some(c) => Err(FeatureProblem::DegreesInProjected {
+                crs: self.crs.to_string(),
+                x: c.x,
+                y: c.y,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Converts one coordinate, checking it can be in the declared CRS.
@@ -175,13 +229,32 @@ impl LonLat {
             (Crs::Gcj02, _) => gcj02_to_wgs84(c),
             (Crs::Bd09, _) => gcj02_to_wgs84(bd09_to_gcj02(c)),
             (Crs::Proj(_), Some(proj)) => {
-                let (x, y) = proj
-                    .convert((c.x, c.y))
-                    .map_err(|e| FeatureProblem::Transform(e.to_string()))?;
+                let (x, y) = proj.convert((c.x, c.y)).map_err(|e| {
+                    FeatureProblem::Transform(format!(
+                        "({}, {}) from {}: {e}; is the declared CRS right?",
+                        c.x, c.y, self.crs
+                    ))
+                })?;
                 Coord { x, y }
             }
             (Crs::Proj(_), None) => c,
         };
+        if let Some([west, south, east, north]) = self.area_of_use {
+            // A margin of 2 degrees: data just past a zone's edge is common and harmless.
+            let m = 2.0;
+            if !(ll.x >= west - m && ll.x <= east + m && ll.y >= south - m && ll.y <= north + m) {
+                return Err(FeatureProblem::OutsideAreaOfUse {
+                    crs: self.crs.to_string(),
+                    miss: Box::new(AreaOfUseMiss {
+                        x: c.x,
+                        y: c.y,
+                        lon: ll.x,
+                        lat: ll.y,
+                        area: [west, south, east, north],
+                    }),
+                });
+            }
+        }
         if !(ll.x.is_finite() && ll.y.is_finite() && ll.x.abs() <= 180.0 && ll.y.abs() <= 90.0) {
             return Err(FeatureProblem::Transform(format!(
                 "({}, {}) in {} lands outside the globe; is the declared CRS right?",
@@ -220,10 +293,46 @@ impl WorkCrs {
                 message: format!("PROJ cannot build the transform {from} -> {to}: {e}"),
             })
         };
-        Ok(WorkCrs {
+        let work = WorkCrs {
             forward: make("EPSG:4326", crs.name())?,
             inverse: make(crs.name(), "EPSG:4326")?,
             crs,
+        };
+        work.check_metres(centre)?;
+        Ok(work)
+    }
+
+    /// Refuses a working CRS that does not measure metres at the study area (degrees, feet,
+    /// Web Mercator away from the equator): 1,000 m on the ground, along the geodesic from
+    /// the centre, must measure 1,000 m to within 1%.
+    fn check_metres(&self, centre: Coord<f64>) -> Result<()> {
+        use geo::{Destination, Geodesic};
+        let here = geo::Point::from(centre);
+        let mut worst: f64 = 0.0;
+        for bearing in [0.0, 90.0] {
+            let mut a = here;
+            let mut b = Geodesic.destination(here, bearing, 1000.0);
+            let projected = self.project(&mut a).and_then(|_| self.project(&mut b));
+            let measured = match projected {
+                Ok(()) => (a.x() - b.x()).hypot(a.y() - b.y()),
+                Err(_) => f64::NAN,
+            };
+            if !(measured.is_finite() && (measured / 1000.0 - 1.0).abs() < 0.01) {
+                worst = measured;
+                break;
+            }
+        }
+        if worst == 0.0 {
+            return Ok(());
+        }
+        Err(Error::Crs {
+            crs: self.crs.to_string(),
+            message: format!(
+                "cannot be the working CRS: 1,000 m on the ground at the study area measures {worst:.4} \
+                 units in it; distances and areas need a projected CRS in metres with little scale \
+                 error there, such as the UTM zone (leave work_crs unset to get it: {})",
+                utm_zone(centre)
+            ),
         })
     }
 

@@ -100,8 +100,10 @@ pub enum Error {
     },
 
     /// A geometry operation failed on one community.
-    #[error("community {index} (id \"{id}\"): {message}")]
+    #[error("{}: feature {index} (id \"{id}\"): {message}", path.display())]
     Geometry {
+        /// The communities file.
+        path: PathBuf,
         /// 0-based position of the community in its file.
         index: usize,
         /// The community's id.
@@ -127,6 +129,21 @@ pub enum Error {
         /// The input file inside it.
         input: PathBuf,
     },
+}
+
+/// A coordinate that lands outside its CRS's area of use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreaOfUseMiss {
+    /// The x given.
+    pub x: f64,
+    /// The y given.
+    pub y: f64,
+    /// Where it lands, longitude.
+    pub lon: f64,
+    /// Where it lands, latitude.
+    pub lat: f64,
+    /// The CRS's area of use: west, south, east, north.
+    pub area: [f64; 4],
 }
 
 /// What is wrong with one feature.
@@ -157,8 +174,28 @@ pub enum FeatureProblem {
         /// The offending y (latitude).
         y: f64,
     },
+    /// Coordinates in a projected CRS that all look like degrees.
+    DegreesInProjected {
+        /// The CRS declared.
+        crs: String,
+        /// A sample x.
+        x: f64,
+        /// A sample y.
+        y: f64,
+    },
+    /// Coordinates that land outside the area where the declared CRS is used.
+    OutsideAreaOfUse {
+        /// The CRS declared.
+        crs: String,
+        /// The coordinate and where it lands.
+        miss: Box<AreaOfUseMiss>,
+    },
     /// PROJ could not transform a coordinate.
     Transform(String),
+    /// A geometry with no coordinates.
+    EmptyGeometry(&'static str),
+    /// `properties` is neither an object nor null.
+    BadProperties(String),
     /// Neither the id field nor a feature id is present.
     MissingId {
         /// The configured id field.
@@ -211,7 +248,24 @@ impl fmt::Display for FeatureProblem {
                  if these are metres in a projected CRS, declare it (`crs = \"EPSG:4547\"` in the \
                  configuration, or --communities-crs / --facilities-crs)"
             ),
+            FeatureProblem::DegreesInProjected { crs, x, y } => write!(
+                f,
+                "coordinates such as ({x}, {y}) look like longitude/latitude degrees, but the \
+                 declared CRS {crs} is projected; declare the right CRS (or none, for WGS 84)"
+            ),
+            FeatureProblem::OutsideAreaOfUse { crs, miss } => write!(
+                f,
+                "coordinate ({}, {}) in {crs} lands at longitude {:.4}, latitude {:.4}, \
+                 outside where {crs} is used (longitude {} to {}, latitude {} to {}); is the \
+                 declared CRS right?",
+                miss.x, miss.y, miss.lon, miss.lat, miss.area[0], miss.area[2], miss.area[1],
+                miss.area[3]
+            ),
             FeatureProblem::Transform(msg) => write!(f, "cannot transform coordinates: {msg}"),
+            FeatureProblem::EmptyGeometry(kind) => write!(f, "geometry is an empty {kind}"),
+            FeatureProblem::BadProperties(found) => {
+                write!(f, "properties must be an object or null, found {found}")
+            }
             FeatureProblem::MissingId { field } => write!(
                 f,
                 "has no id: no \"{field}\" property and no feature id (set the id field with --id-field or `id = ...`)"

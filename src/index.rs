@@ -42,16 +42,6 @@ impl FacilityIndex {
         self.facility_of[site]
     }
 
-    /// Number of sites.
-    pub fn len(&self) -> usize {
-        self.tree.size()
-    }
-
-    /// Whether there are no sites.
-    pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
-    }
-
     /// Sites in increasing straight-line distance from `from`, with the squared distance.
     pub fn nearest_iter(&self, from: Coord<f64>) -> impl Iterator<Item = (&Site, f64)> {
         self.tree

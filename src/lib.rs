@@ -13,7 +13,7 @@ pub mod summary;
 pub mod write;
 
 pub use config::{Basis, Config, Job};
-pub use error::{Error, FeatureProblem, Result};
+pub use error::{AreaOfUseMiss, Error, FeatureProblem, Result};
 pub use measure::{DistanceModel, StraightLine};
 pub use pipeline::{analyse, analyse_with, Analysis};
 

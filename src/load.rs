@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use geo::{Area, Coord, InteriorPoint, MultiPolygon, Polygon};
+use geo::{Coord, InteriorPoint, MultiPolygon, Polygon};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -46,8 +46,6 @@ pub struct Facility {
     /// Where it can be reached from: one point, several for a MultiPoint (entrances), or a
     /// point inside a polygon.
     pub sites: Vec<Coord<f64>>,
-    /// What the input geometry was (`Point`, `MultiPoint`, `Polygon`, `MultiPolygon`).
-    pub geometry_type: &'static str,
 }
 
 /// A loaded layer: its features and the CRS they are in.
@@ -117,7 +115,11 @@ struct Parsed {
 }
 
 /// Reads a GeoJSON file into parsed features and the CRS its coordinates are in.
-fn read_features(path: &Path, declared: Option<&Crs>) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
+fn read_features(
+    path: &Path,
+    declared: Option<&Crs>,
+    id_field: &str,
+) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -181,10 +183,16 @@ fn read_features(path: &Path, declared: Option<&Crs>) -> Result<(Crs, CrsSource,
 
     let mut parsed = Vec::with_capacity(raw_features.len());
     for (index, raw) in raw_features.into_iter().enumerate() {
-        let fail = |id: Option<String>, problem: FeatureProblem| Error::Feature {
+        // The id for messages: the id field if readable, else the feature id.
+        let id = match &raw.properties {
+            Some(Value::Object(map)) => map.get(id_field).and_then(id_text),
+            _ => None,
+        }
+        .or_else(|| raw.id.as_ref().and_then(id_text));
+        let fail = |problem: FeatureProblem| Error::Feature {
             path: path.to_path_buf(),
             index,
-            id,
+            id: id.clone(),
             problem,
         };
         if raw.kind.as_deref() != Some("Feature") {
@@ -198,31 +206,17 @@ fn read_features(path: &Path, declared: Option<&Crs>) -> Result<(Crs, CrsSource,
         let properties = match raw.properties {
             Some(Value::Object(map)) => map,
             None | Some(Value::Null) => Map::new(),
-            Some(other) => {
-                return Err(fail(
-                    raw.id.as_ref().and_then(id_text),
-                    FeatureProblem::BadGeometry(format!(
-                        "properties must be an object or null, found {other}"
-                    )),
-                ))
-            }
+            Some(other) => return Err(fail(FeatureProblem::BadProperties(other.to_string()))),
         };
         let geometry = match raw.geometry {
             None => None,
             Some(rv) if rv.get() == "null" => None,
             Some(rv) => {
                 let g: geojson::Geometry = serde_json::from_str(rv.get()).map_err(|e| {
-                    fail(
-                        raw.id.as_ref().and_then(id_text),
-                        FeatureProblem::BadGeometry(strip_position(&e.to_string())),
-                    )
+                    fail(FeatureProblem::BadGeometry(strip_position(&e.to_string())))
                 })?;
-                let g = geo::Geometry::<f64>::try_from(&g).map_err(|e| {
-                    fail(
-                        raw.id.as_ref().and_then(id_text),
-                        FeatureProblem::BadGeometry(e.to_string()),
-                    )
-                })?;
+                let g = geo::Geometry::<f64>::try_from(&g)
+                    .map_err(|e| fail(FeatureProblem::BadGeometry(e.to_string())))?;
                 Some(g)
             }
         };
@@ -287,7 +281,7 @@ fn number_field(
 
 /// Loads the community layer: polygons with ids, and populations when given.
 pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
-    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref())?;
+    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
     let path = &spec.path;
     if parsed.is_empty() {
         return Err(Error::NotGeoJson {
@@ -329,7 +323,9 @@ pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
                 }))
             }
         };
-        if boundary.0.is_empty() || boundary.unsigned_area() == 0.0 {
+        // An empty boundary has no area; other zero-area shapes are caught after repair (a
+        // bow-tie's lobes cancel in the signed area but not once repaired).
+        if boundary.0.is_empty() {
             return Err(fail(FeatureProblem::ZeroArea));
         }
         let population = number_field(&p.properties, &spec.population_field).map_err(&fail)?;
@@ -387,7 +383,7 @@ pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
 
 /// Loads the facility layer, giving each facility its category.
 pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
-    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref())?;
+    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
     let path = &spec.path;
     let mut features = Vec::with_capacity(parsed.len());
     for p in parsed {
@@ -398,22 +394,19 @@ pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
             id: id.clone(),
             problem,
         };
-        let (sites, geometry_type) = match &p.geometry {
+        let sites = match &p.geometry {
             None => return Err(fail(FeatureProblem::NoGeometry)),
-            Some(geo::Geometry::Point(pt)) => (vec![pt.0], "Point"),
-            Some(geo::Geometry::MultiPoint(mp)) if !mp.0.is_empty() => {
-                (mp.0.iter().map(|p| p.0).collect(), "MultiPoint")
+            Some(geo::Geometry::Point(pt)) => vec![pt.0],
+            Some(geo::Geometry::MultiPoint(mp)) if mp.0.is_empty() => {
+                return Err(fail(FeatureProblem::EmptyGeometry("MultiPoint")))
             }
-            Some(geo::Geometry::Polygon(poly)) => (
-                vec![polygon_site(poly).ok_or_else(|| fail(FeatureProblem::ZeroArea))?],
-                "Polygon",
-            ),
+            Some(geo::Geometry::MultiPoint(mp)) => mp.0.iter().map(|p| p.0).collect(),
+            Some(geo::Geometry::Polygon(poly)) => {
+                vec![polygon_site(poly).ok_or_else(|| fail(FeatureProblem::ZeroArea))?]
+            }
             Some(geo::Geometry::MultiPolygon(mp)) => {
                 let site = mp.interior_point().map(|p| p.0);
-                (
-                    vec![site.ok_or_else(|| fail(FeatureProblem::ZeroArea))?],
-                    "MultiPolygon",
-                )
+                vec![site.ok_or_else(|| fail(FeatureProblem::ZeroArea))?]
             }
             Some(other) => {
                 return Err(fail(FeatureProblem::WrongGeometry {
@@ -428,7 +421,6 @@ pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
             id: id.unwrap_or_else(|| format!("#{}", p.index)),
             category,
             sites,
-            geometry_type,
         });
     }
     Ok(Layer {
@@ -436,6 +428,37 @@ pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
         crs,
         crs_source,
         features,
+    })
+}
+
+/// An invalid boundary made valid.
+#[derive(Debug, Clone)]
+pub struct Repair {
+    /// The valid boundary.
+    pub boundary: MultiPolygon<f64>,
+    /// What was wrong, as geo's validation says it.
+    pub problem: String,
+}
+
+/// Checks a boundary; if it is invalid, merges its rings into a valid one.
+///
+/// Rings are first oriented (exteriors counter-clockwise, holes clockwise) and then unioned
+/// with the non-zero winding rule, so overlapping or repeated parts count once, both lobes
+/// of a self-crossing "bow-tie" are kept, and holes stay holes. `None` if it was valid.
+pub fn repair_boundary(boundary: &MultiPolygon<f64>) -> Option<Repair> {
+    use geo::algorithm::bool_ops::FillRule;
+    use geo::orient::{Direction, Orient};
+    use geo::{BooleanOps, OpType, Validation};
+    let problem = boundary.check_validation().err()?.to_string();
+    let oriented = boundary.orient(Direction::Default);
+    let merged = oriented.boolean_op_with_fill_rule(
+        &MultiPolygon::<f64>::new(vec![]),
+        OpType::Union,
+        FillRule::NonZero,
+    );
+    Some(Repair {
+        boundary: merged,
+        problem,
     })
 }
 
@@ -470,6 +493,7 @@ pub fn category_of(
         .map(|r| r.category.clone())
         .or_else(|| match props.get(field) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         })
 }

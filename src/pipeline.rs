@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use geo::{Area, BoundingRect, Coord, MapCoordsInPlace, MultiPolygon, Polygon, Rect};
+use geo::{Area, BoundingRect, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon, Polygon, Rect};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -14,17 +14,21 @@ use crate::config::{CategorySpec, Job};
 use crate::crs::{Crs, LonLat, WorkCrs};
 use crate::error::{Error, FeatureProblem, Result};
 use crate::index::{CommunityIndex, FacilityIndex};
-use crate::load::{load_communities, load_facilities, Community, Facility, Layer};
+use crate::load::{load_communities, load_facilities, repair_boundary, Community, Facility, Layer};
 use crate::measure::{
     dissolve_service_areas, measure_place, Coverage, DistanceModel, Place, StraightLine,
 };
-use crate::summary::{summarise, CategorySummary, CommunityFigures, FacilityCounts, GapCounts};
+use crate::summary::{
+    round6, summarise, CategorySummary, CommunityFigures, FacilityCounts, GapCounts,
+};
 
 /// Everything a run found, ready to write.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     /// The working CRS distances and areas were measured in.
     pub work_crs: Crs,
+    /// How reach was modelled.
+    pub distance_model: String,
     /// What was read.
     pub inputs: Inputs,
     /// The communities, boundaries in WGS 84 lon/lat, in input order.
@@ -149,7 +153,8 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
     to_lonlat_facilities(&mut facilities)?;
     let centre = study_area_centre(&communities.features);
     let work = WorkCrs::choose(job.work_crs.as_ref(), centre)?;
-    let places = project_communities(&communities, &work)?;
+    let mut warnings = warnings;
+    let places = project_communities(&communities, &work, &mut warnings)?;
     let sites = project_facilities(&facilities, &work)?;
 
     // Which facilities lie outside the study area.
@@ -209,6 +214,7 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
     };
     Ok(Analysis {
         work_crs: work.crs().clone(),
+        distance_model: model.name().to_string(),
         inputs,
         communities: communities.features,
         categories,
@@ -287,8 +293,8 @@ fn feature_error(path: &Path, index: usize, id: &str, problem: FeatureProblem) -
 fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> {
     let ll = LonLat::from(&layer.crs)?;
     for c in &mut layer.features {
-        c.boundary
-            .try_map_coords_in_place(|p| ll.convert(p))
+        ll.check_not_degrees(c.boundary.coords_iter())
+            .and_then(|()| c.boundary.try_map_coords_in_place(|p| ll.convert(p)))
             .map_err(|problem| feature_error(&layer.path, c.index, &c.id, problem))?;
     }
     Ok(())
@@ -297,6 +303,8 @@ fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> {
 fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
     let ll = LonLat::from(&layer.crs)?;
     for f in &mut layer.features {
+        ll.check_not_degrees(f.sites.iter().copied())
+            .map_err(|problem| feature_error(&layer.path, f.index, &f.id, problem))?;
         for s in &mut f.sites {
             *s = ll
                 .convert(*s)
@@ -326,7 +334,13 @@ fn study_area_centre(communities: &[Community]) -> Coord<f64> {
     rect.map(|r| r.center()).unwrap_or(Coord { x: 0.0, y: 0.0 })
 }
 
-fn project_communities(layer: &Layer<Community>, work: &WorkCrs) -> Result<Vec<Place>> {
+/// Projects the boundaries; invalid ones (self-crossing rings, overlapping parts) are
+/// repaired, with a warning, since clipping would otherwise miscount them.
+fn project_communities(
+    layer: &Layer<Community>,
+    work: &WorkCrs,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Place>> {
     layer
         .features
         .iter()
@@ -334,6 +348,19 @@ fn project_communities(layer: &Layer<Community>, work: &WorkCrs) -> Result<Vec<P
             let mut boundary = c.boundary.clone();
             work.project(&mut boundary)
                 .map_err(|problem| feature_error(&layer.path, c.index, &c.id, problem))?;
+            if let Some(repair) = repair_boundary(&boundary) {
+                warnings.push(format!(
+                    "{}: feature {} (id \"{}\"): the polygon is invalid ({}); repaired by \
+                     merging its rings: {:.0} m2 (the rings as drawn sum to {:.0} m2)",
+                    layer.path.display(),
+                    c.index,
+                    c.id,
+                    repair.problem,
+                    repair.boundary.unsigned_area(),
+                    boundary.unsigned_area()
+                ));
+                boundary = repair.boundary;
+            }
             Place::new(boundary)
                 .ok_or_else(|| feature_error(&layer.path, c.index, &c.id, FeatureProblem::ZeroArea))
         })
@@ -388,6 +415,7 @@ fn measure_category(
                 measure_place(place, &index, model, spec.radius_m)
             }))
             .map_err(|panic| Error::Geometry {
+                path: communities.path.clone(),
                 index: community.index,
                 id: community.id.clone(),
                 message: format!(
@@ -431,7 +459,17 @@ fn measure_category(
 
     // Dissolved service areas, for the circles layer.
     let mut service_areas = Vec::new();
-    for area in dissolve_service_areas(&index, model, spec.radius_m) {
+    let dissolved = catch_unwind(AssertUnwindSafe(|| {
+        dissolve_service_areas(&index, model, spec.radius_m)
+    }))
+    .map_err(|panic| Error::Setting {
+        setting: format!("category \"{}\"", spec.name),
+        message: format!(
+            "dissolving the service areas failed inside the geometry library: {}",
+            panic_message(&panic)
+        ),
+    })?;
+    for area in dissolved {
         let area_m2 = area.shape.unsigned_area();
         let mut shape = area.shape;
         work.unproject(&mut shape).map_err(|problem| Error::Crs {
@@ -445,24 +483,27 @@ fn measure_category(
         });
     }
 
+    // Served is judged on the share as reported (6 decimals): clipping snaps to a grid, so a
+    // fully covered community can measure 0.9999996.
     let per_community: Vec<CommunityCoverage> = coverages
         .iter()
         .map(|c| CommunityCoverage {
             share: c.share,
             nearest_m: c.nearest_m,
             count: c.count,
-            meets: c.share >= spec.served_threshold,
+            meets: round6(c.share) >= spec.served_threshold,
         })
         .collect();
     let figures: Vec<CommunityFigures> = coverages
         .iter()
+        .zip(&per_community)
         .zip(places)
         .zip(&communities.features)
-        .map(|((cov, place), community)| CommunityFigures {
+        .map(|(((cov, result), place), community)| CommunityFigures {
             area_m2: place.area_m2,
             covered_m2: cov.covered_m2,
             population: community.population,
-            served: cov.share >= spec.served_threshold,
+            served: result.meets,
         })
         .collect();
     let summary = summarise(

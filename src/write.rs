@@ -18,12 +18,27 @@ use crate::pipeline::{Analysis, CategoryResult};
 use crate::summary::{round6, CategorySummary};
 
 /// The assumptions every figure rests on, written into the summary.
-pub const ASSUMPTIONS: [&str; 4] = [
-    "Reach is a straight-line circle around each facility (no street network): it overstates walking reach where streets are sparse or blocked.",
-    "People are spread evenly inside each community: covered population = covered share of the area x population.",
-    "A community is served when the covered share of its area is at or above the served threshold.",
-    "Distances and areas are measured in the working CRS (a UTM zone by default), after converting GCJ-02/BD-09 input to WGS 84.",
-];
+pub fn assumptions(distance_model: &str) -> Vec<String> {
+    let reach = if distance_model == "straight-line circle" {
+        "Reach is a straight-line circle around each facility (no street network): it \
+         overstates walking reach where streets are sparse or blocked."
+            .to_string()
+    } else {
+        format!("Reach is modelled as: {distance_model}.")
+    };
+    vec![
+        reach,
+        "People are spread evenly inside each community: covered population = covered share \
+         of the area x population."
+            .into(),
+        "A community is served when the covered share of its area is at or above the served \
+         threshold."
+            .into(),
+        "Distances and areas are measured in the working CRS (a UTM zone by default), after \
+         converting GCJ-02/BD-09 input to WGS 84."
+            .into(),
+    ]
+}
 
 /// Refuses an output folder that holds one of the input files.
 pub fn check_output_dir(job: &Job) -> Result<()> {
@@ -176,8 +191,8 @@ pub fn summary_json(analysis: &Analysis) -> String {
     let doc = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "work_crs": analysis.work_crs.to_string(),
-        "distance_model": analysis.categories.first().map(|c| c.summary.distance_model.clone()),
-        "assumptions": ASSUMPTIONS,
+        "distance_model": analysis.distance_model,
+        "assumptions": assumptions(&analysis.distance_model),
         "inputs": inputs,
         "categories": categories,
         "warnings": analysis.warnings,
@@ -241,7 +256,8 @@ pub fn summary_table(analysis: &Analysis) -> String {
     );
     let _ = writeln!(
         out,
-        "Reach: straight-line circles. People assumed evenly spread inside each community.\n"
+        "Reach: {}s. People assumed evenly spread inside each community.\n",
+        analysis.distance_model
     );
     let header = [
         "category",
@@ -263,7 +279,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
             format!("{} m", s.radius_m.round()),
             s.basis.to_string(),
             s.target.map(pct).unwrap_or_else(|| "-".into()),
-            pct(s.coverage),
+            coverage_cell(s),
             match s.meets_target {
                 Some(true) => "PASS".into(),
                 Some(false) => "FAIL".into(),
@@ -298,6 +314,21 @@ fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
+/// Coverage with one decimal, or more where one would show a missed target as reached
+/// (94.96% against 95% prints as 94.96%, not 95.0%).
+fn coverage_cell(s: &CategorySummary) -> String {
+    let mut decimals = 1;
+    if let (Some(target), Some(false)) = (s.target, s.meets_target) {
+        while decimals < 4
+            && format!("{:.*}", decimals, s.coverage * 100.0)
+                == format!("{:.*}", decimals, target * 100.0)
+        {
+            decimals += 1;
+        }
+    }
+    format!("{:.*}%", decimals, s.coverage * 100.0)
+}
+
 fn thousands(v: f64) -> String {
     let s = format!("{:.0}", v);
     let mut out = String::new();
@@ -328,7 +359,13 @@ pub fn communities_geojson(analysis: &Analysis) -> String {
             props.insert(format!("{name}_count"), Value::from(cov.count));
             props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
         }
-        push_feature(&mut out, k == 0, &props, &community.boundary);
+        push_feature(
+            &mut out,
+            k == 0,
+            Some(&community.id),
+            &props,
+            &community.boundary,
+        );
     }
     collection_end(out)
 }
@@ -363,6 +400,7 @@ pub fn gaps_geojson(analysis: &Analysis, cat: &CategoryResult) -> String {
         push_feature(
             &mut out,
             rank == 0,
+            None,
             &props,
             &MultiPolygon(vec![gap.shape.clone()]),
         );
@@ -382,7 +420,7 @@ pub fn circles_geojson(cat: &CategoryResult) -> String {
             "area_m2".into(),
             number((area.area_m2 * 100.0).round() / 100.0),
         );
-        push_feature(&mut out, i == 0, &props, &area.shape);
+        push_feature(&mut out, i == 0, None, &props, &area.shape);
     }
     collection_end(out)
 }
@@ -405,13 +443,20 @@ fn collection_end(mut out: String) -> String {
 fn push_feature(
     out: &mut String,
     first: bool,
+    id: Option<&str>,
     props: &Map<String, Value>,
     shape: &MultiPolygon<f64>,
 ) {
     if !first {
         out.push_str(",\n");
     }
-    out.push_str("{\"type\":\"Feature\",\"properties\":");
+    out.push_str("{\"type\":\"Feature\",");
+    if let Some(id) = id {
+        out.push_str("\"id\":");
+        out.push_str(&Value::from(id).to_string());
+        out.push(',');
+    }
+    out.push_str("\"properties\":");
     out.push_str(&serde_json::to_string(props).unwrap_or_else(|_| "{}".into()));
     out.push_str(",\"geometry\":");
     push_multipolygon(out, shape);
