@@ -437,6 +437,59 @@ mod tests {
         assert_relative_eq!(cov.covered_m2, expected, max_relative = 2e-4);
     }
 
+    mod oracle {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// The covered share of a random block against a random set of facilities
+            /// agrees with a brute-force count over a fine grid of points inside it (a
+            /// point is covered if it lies within the radius of any facility), and the
+            /// nearest distance and count agree with a scan of all facilities.
+            #[test]
+            fn share_matches_a_grid_count(
+                w in 50.0..1500.0f64,
+                h in 50.0..1500.0f64,
+                sites in prop::collection::vec((-2000.0..3000.0f64, -2000.0..3000.0f64), 0..12),
+                radius in 100.0..1500.0f64,
+            ) {
+                let block = Polygon::new(
+                    LineString::from(vec![(0.0, 0.0), (w, 0.0), (w, h), (0.0, h), (0.0, 0.0)]),
+                    vec![],
+                );
+                let place = Place::new(MultiPolygon(vec![block])).unwrap();
+                let cov = measure_place(&place, &index(&sites), &StraightLine::default(), radius);
+
+                let n = 160;
+                let mut inside = 0usize;
+                for i in 0..n {
+                    for j in 0..n {
+                        let (x, y) = ((i as f64 + 0.5) * w / n as f64, (j as f64 + 0.5) * h / n as f64);
+                        if sites.iter().any(|&(sx, sy)| (x - sx).hypot(y - sy) <= radius) {
+                            inside += 1;
+                        }
+                    }
+                }
+                let expected = inside as f64 / (n * n) as f64;
+                // Grid cells cut by a circle's edge: about perimeter/cell of n² cells.
+                prop_assert!((cov.share - expected).abs() < 0.02, "{} vs {expected}", cov.share);
+
+                let c = place.centre;
+                let brute = sites.iter().map(|&(sx, sy)| (c.x - sx).hypot(c.y - sy));
+                let nearest = brute.clone().fold(f64::INFINITY, f64::min);
+                match cov.nearest_m {
+                    Some(d) => prop_assert!((d - nearest).abs() < 1e-9),
+                    None => prop_assert!(sites.is_empty()),
+                }
+                prop_assert_eq!(cov.count, brute.filter(|&d| d <= radius).count());
+                let gap: f64 = cov.gaps.iter().map(|g| g.unsigned_area()).sum();
+                prop_assert!((gap + cov.covered_m2 - w * h).abs() < 1e-4 * w * h);
+            }
+        }
+    }
+
     #[test]
     fn dissolve_groups_touching_circles() {
         let idx = index(&[(0.0, 0.0), (1500.0, 0.0), (10_000.0, 0.0)]);
