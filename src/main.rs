@@ -294,38 +294,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cover_needs_a_radius_or_minutes() {
-        let err = Cli::try_parse_from([
-            "lifecircle",
-            "cover",
-            "--communities",
-            "c",
-            "--facilities",
-            "f",
-            "--category",
-            "m",
-        ])
-        .unwrap_err();
-        assert!(err.to_string().contains("--radius"), "{err}");
-        let err = Cli::try_parse_from([
-            "lifecircle",
-            "cover",
-            "--communities",
-            "c",
-            "--facilities",
-            "f",
-            "--category",
-            "m",
-            "--radius",
-            "1000",
-            "--minutes",
-            "15",
-        ])
-        .unwrap_err();
-        assert!(err.to_string().contains("cannot be used with"), "{err}");
-    }
-
-    #[test]
     fn cover_flags_become_a_job() {
         let cli = Cli::try_parse_from([
             "lifecircle",

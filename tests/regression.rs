@@ -79,6 +79,14 @@ fn markets(points: &[(f64, f64)]) -> Value {
 
 const MARKET_1000: &str = "[[category]]\nname = \"market\"\nradius_m = 1000\n";
 
+/// One 100 m x 100 m community, id "a".
+fn one_block() -> Value {
+    collection(vec![community(
+        "a",
+        json!({"type": "Polygon", "coordinates": [square(0.0, 0.0, 100.0, 100.0)]}),
+    )])
+}
+
 fn square(x: f64, y: f64, w: f64, h: f64) -> Value {
     ring(&[(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)])
 }
@@ -171,10 +179,7 @@ fn full_cover_by_two_circles_failed_a_threshold_of_one() {
 #[test]
 fn a_working_crs_in_degrees_or_web_mercator_was_accepted() {
     let case = Case::new();
-    let c = collection(vec![community(
-        "a",
-        json!({"type": "Polygon", "coordinates": [square(0.0, 0.0, 100.0, 100.0)]}),
-    )]);
+    let c = one_block();
     for (crs, shown) in [
         ("EPSG:4230", "measures 0.0"),
         ("EPSG:3857", "measures 1290.8"),
@@ -196,10 +201,7 @@ fn a_working_crs_in_degrees_or_web_mercator_was_accepted() {
 #[test]
 fn lon_lat_facilities_declared_projected_gave_zero_coverage() {
     let case = Case::new();
-    let c = collection(vec![community(
-        "a",
-        json!({"type": "Polygon", "coordinates": [square(0.0, 0.0, 100.0, 100.0)]}),
-    )]);
+    let c = one_block();
     let f = collection(vec![
         json!({"type": "Feature", "properties": {"id": "m0", "category": "market"},
         "geometry": {"type": "Point", "coordinates": [117.7, 39.05]}}),
@@ -269,10 +271,7 @@ fn feature_level_ids_were_lost_in_communities_geojson() {
 #[test]
 fn an_empty_multipoint_facility_was_called_the_wrong_type() {
     let case = Case::new();
-    let c = collection(vec![community(
-        "a",
-        json!({"type": "Polygon", "coordinates": [square(0.0, 0.0, 100.0, 100.0)]}),
-    )]);
+    let c = one_block();
     let f = collection(vec![
         json!({"type": "Feature", "properties": {"id": "m0", "category": "market"},
         "geometry": {"type": "MultiPoint", "coordinates": []}}),
