@@ -4,11 +4,10 @@
 //! fails with an error naming the file, the feature (index and id) and what is wrong.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
 
 use geo::{Coord, InteriorPoint, MultiPolygon, Polygon};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::config::{CategoryRule, CommunityLayer, FacilityLayer, MatchValue};
@@ -83,163 +82,11 @@ impl CrsSource {
     }
 }
 
-#[derive(Deserialize)]
-struct RawDocument<'a> {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    crs: Option<Value>,
-    #[serde(borrow)]
-    features: Option<Vec<RawFeature<'a>>>,
-    id: Option<Value>,
-    properties: Option<Value>,
-    #[serde(borrow)]
-    geometry: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct RawFeature<'a> {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    id: Option<Value>,
-    properties: Option<Value>,
-    #[serde(borrow)]
-    geometry: Option<&'a RawValue>,
-}
-
-/// A feature after parsing, before the layer-specific reading.
-struct Parsed {
-    index: usize,
-    feature_id: Option<Value>,
-    properties: Map<String, Value>,
-    geometry: Option<geo::Geometry<f64>>,
-}
-
-/// Reads a GeoJSON file into parsed features and the CRS its coordinates are in.
-fn read_features(
-    path: &Path,
-    declared: Option<&Crs>,
-    id_field: &str,
-) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let not_geojson = |message: String| Error::NotGeoJson {
-        path: path.to_path_buf(),
-        message,
-    };
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    if text.iter().all(u8::is_ascii_whitespace) {
-        return Err(not_geojson(
-            "the file is empty, expected a GeoJSON FeatureCollection".into(),
-        ));
-    }
-    let doc: RawDocument = serde_json::from_slice(text).map_err(|e| {
-        if e.is_data() {
-            not_geojson(format!(
-                "not a GeoJSON object (line {}, column {}): {e}",
-                e.line(),
-                e.column()
-            ))
-        } else {
-            Error::Json {
-                path: path.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                message: strip_position(&e.to_string()),
-            }
-        }
-    })?;
-
-    let (crs, source) = match declared {
-        Some(c) => (c.clone(), CrsSource::Declared),
-        None => match doc.crs.as_ref().and_then(Crs::from_geojson_member) {
-            Some(c) => (c?, CrsSource::File),
-            None => (Crs::Wgs84, CrsSource::Default),
-        },
-    };
-
-    let raw_features = match doc.kind.as_deref() {
-        Some("FeatureCollection") => doc
-            .features
-            .ok_or_else(|| not_geojson("FeatureCollection has no \"features\" array".into()))?,
-        Some("Feature") => vec![RawFeature {
-            kind: Some("Feature".into()),
-            id: doc.id,
-            properties: doc.properties,
-            geometry: doc.geometry,
-        }],
-        Some(other) => {
-            return Err(not_geojson(format!(
-                "GeoJSON type is \"{other}\", expected a FeatureCollection"
-            )))
-        }
-        None => {
-            return Err(not_geojson(
-                "no \"type\" member: not GeoJSON, expected a FeatureCollection".into(),
-            ))
-        }
-    };
-
-    let mut parsed = Vec::with_capacity(raw_features.len());
-    for (index, raw) in raw_features.into_iter().enumerate() {
-        // The id for messages: the id field if readable, else the feature id.
-        let id = match &raw.properties {
-            Some(Value::Object(map)) => map.get(id_field).and_then(id_text),
-            _ => None,
-        }
-        .or_else(|| raw.id.as_ref().and_then(id_text));
-        let fail = |problem: FeatureProblem| Error::Feature {
-            path: path.to_path_buf(),
-            index,
-            id: id.clone(),
-            problem,
-        };
-        if raw.kind.as_deref() != Some("Feature") {
-            return Err(not_geojson(format!(
-                "feature {index} has type {}, expected \"Feature\"",
-                raw.kind
-                    .map(|k| format!("\"{k}\""))
-                    .unwrap_or_else(|| "missing".into())
-            )));
-        }
-        let properties = match raw.properties {
-            Some(Value::Object(map)) => map,
-            None | Some(Value::Null) => Map::new(),
-            Some(other) => return Err(fail(FeatureProblem::BadProperties(other.to_string()))),
-        };
-        let geometry = match raw.geometry {
-            None => None,
-            Some(rv) if rv.get() == "null" => None,
-            Some(rv) => {
-                let g: geojson::Geometry = serde_json::from_str(rv.get()).map_err(|e| {
-                    fail(FeatureProblem::BadGeometry(strip_position(&e.to_string())))
-                })?;
-                let g = geo::Geometry::<f64>::try_from(&g)
-                    .map_err(|e| fail(FeatureProblem::BadGeometry(e.to_string())))?;
-                Some(g)
-            }
-        };
-        parsed.push(Parsed {
-            index,
-            feature_id: raw.id,
-            properties,
-            geometry,
-        });
-    }
-    Ok((crs, source, parsed))
-}
-
-/// serde_json appends " at line L column C"; our messages give the position once.
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
+mod read;
+use read::{read_features, read_features_from, Parsed};
 
 /// A JSON id (string or number) as text.
-fn id_text(v: &Value) -> Option<String> {
+pub(crate) fn id_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -281,7 +128,25 @@ fn number_field(
 
 /// Loads the community layer: polygons with ids, and populations when given.
 pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
-    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
+    let parsed = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
+    communities_from(spec, parsed)
+}
+
+/// Reads a community layer from `reader` (GeoJSON text); `spec.path` names it in messages.
+pub fn read_communities(reader: impl Read, spec: &CommunityLayer) -> Result<Layer<Community>> {
+    let parsed = read_features_from(
+        &spec.path,
+        BufReader::new(reader),
+        spec.crs.as_ref(),
+        &spec.id_field,
+    )?;
+    communities_from(spec, parsed)
+}
+
+fn communities_from(
+    spec: &CommunityLayer,
+    (crs, crs_source, parsed): (Crs, CrsSource, Vec<Parsed>),
+) -> Result<Layer<Community>> {
     let path = &spec.path;
     if parsed.is_empty() {
         return Err(Error::NotGeoJson {
@@ -383,7 +248,25 @@ pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
 
 /// Loads the facility layer, giving each facility its category.
 pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
-    let (crs, crs_source, parsed) = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
+    let parsed = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
+    facilities_from(spec, parsed)
+}
+
+/// Reads a facility layer from `reader` (GeoJSON text); `spec.path` names it in messages.
+pub fn read_facilities(reader: impl Read, spec: &FacilityLayer) -> Result<Layer<Facility>> {
+    let parsed = read_features_from(
+        &spec.path,
+        BufReader::new(reader),
+        spec.crs.as_ref(),
+        &spec.id_field,
+    )?;
+    facilities_from(spec, parsed)
+}
+
+fn facilities_from(
+    spec: &FacilityLayer,
+    (crs, crs_source, parsed): (Crs, CrsSource, Vec<Parsed>),
+) -> Result<Layer<Facility>> {
     let path = &spec.path;
     let mut features = Vec::with_capacity(parsed.len());
     for p in parsed {

@@ -1,0 +1,422 @@
+//! Streaming GeoJSON reading: features are parsed one at a time while the file is read, so
+//! memory holds the parsed geometry and properties, never the whole text or a JSON tree of
+//! it. A FeatureCollection is expected; a single Feature or a bare Geometry is taken as a
+//! layer of one feature.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{id_text, CrsSource};
+use crate::crs::Crs;
+use crate::error::{Error, FeatureProblem, Result};
+
+/// A feature after parsing, before the layer-specific reading.
+pub(crate) struct Parsed {
+    pub index: usize,
+    pub feature_id: Option<Value>,
+    pub properties: Map<String, Value>,
+    pub geometry: Option<geo::Geometry<f64>>,
+}
+
+#[derive(Deserialize)]
+struct RawFeature {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<Value>,
+    properties: Option<Value>,
+    geometry: Option<Box<RawValue>>,
+}
+
+/// The members of the top-level object that matter; features are consumed as they come.
+#[derive(Default)]
+struct Document {
+    kind: Option<String>,
+    crs: Option<Value>,
+    has_features: bool,
+    id: Option<Value>,
+    properties: Option<Value>,
+    geometry: Option<Box<RawValue>>,
+    coordinates: Option<Box<RawValue>>,
+    geometries: Option<Box<RawValue>>,
+}
+
+/// What the streaming visitors share: where to put features, and the first error that is
+/// ours rather than the JSON parser's.
+struct Context<'a> {
+    path: &'a Path,
+    id_field: &'a str,
+    features: Vec<Parsed>,
+    /// The feature being read, for parser errors inside it.
+    current: Option<usize>,
+    failure: Option<Error>,
+}
+
+/// Reads a GeoJSON file into parsed features and the CRS its coordinates are in.
+pub(crate) fn read_features(
+    path: &Path,
+    declared: Option<&Crs>,
+    id_field: &str,
+) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
+    let file = File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_features_from(
+        path,
+        BufReader::with_capacity(1 << 16, file),
+        declared,
+        id_field,
+    )
+}
+
+/// Reads GeoJSON from `reader`; `path` names it in messages.
+pub(crate) fn read_features_from<R: Read>(
+    path: &Path,
+    mut reader: BufReader<R>,
+    declared: Option<&Crs>,
+    id_field: &str,
+) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
+    let not_geojson = |message: String| Error::NotGeoJson {
+        path: path.to_path_buf(),
+        message,
+    };
+    // A UTF-8 byte order mark, as some Windows tools write, is skipped.
+    let head = reader.fill_buf().map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let blank_start = head[if bom { 3 } else { 0 }..]
+        .iter()
+        .all(u8::is_ascii_whitespace);
+    if bom {
+        reader.consume(3);
+    }
+
+    let mut context = Context {
+        path,
+        id_field,
+        features: Vec::new(),
+        current: None,
+        failure: None,
+    };
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let parsed = DocumentSeed(&mut context)
+        .deserialize(&mut de)
+        .and_then(|doc| de.end().map(|()| doc));
+    if let Some(e) = context.failure.take() {
+        return Err(e);
+    }
+    let doc = parsed.map_err(|e| {
+        let message = strip_position(&e.to_string());
+        if e.is_eof() && blank_start {
+            not_geojson("the file is empty, expected a GeoJSON FeatureCollection".into())
+        } else if e.is_data() {
+            let at = match context.current {
+                Some(i) => format!("feature {i} "),
+                None => String::new(),
+            };
+            not_geojson(format!(
+                "{at}is not GeoJSON (line {}, column {}): {}",
+                e.line(),
+                e.column(),
+                message.replace("struct RawFeature", "a Feature object")
+            ))
+        } else {
+            Error::Json {
+                path: path.to_path_buf(),
+                line: e.line(),
+                column: e.column(),
+                message,
+            }
+        }
+    })?;
+
+    let (crs, source) = match declared {
+        Some(c) => (c.clone(), CrsSource::Declared),
+        None => match doc.crs.as_ref().and_then(Crs::from_geojson_member) {
+            Some(c) => (c?, CrsSource::File),
+            None => (Crs::Wgs84, CrsSource::Default),
+        },
+    };
+
+    match doc.kind.as_deref() {
+        Some("FeatureCollection") if doc.has_features => {}
+        Some("FeatureCollection") => {
+            return Err(not_geojson(
+                "the FeatureCollection has no \"features\" array".into(),
+            ))
+        }
+        Some("Feature") => {
+            let single = RawFeature {
+                kind: Some("Feature".into()),
+                id: doc.id,
+                properties: doc.properties,
+                geometry: doc.geometry,
+            };
+            context.features = vec![parse_feature(&context, 0, single)?];
+        }
+        Some(
+            kind @ ("Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
+            | "MultiPolygon" | "GeometryCollection"),
+        ) => {
+            // A bare geometry: one feature with no properties.
+            let (member, raw) = match (doc.coordinates, doc.geometries) {
+                (Some(c), _) => ("coordinates", c),
+                (None, Some(g)) => ("geometries", g),
+                (None, None) => {
+                    return Err(not_geojson(format!(
+                        "a bare {kind} geometry with no coordinates"
+                    )))
+                }
+            };
+            let text = format!("{{\"type\":\"{kind}\",\"{member}\":{}}}", raw.get());
+            let geometry = RawValue::from_string(text).map_err(|e| not_geojson(e.to_string()))?;
+            let single = RawFeature {
+                kind: Some("Feature".into()),
+                id: None,
+                properties: None,
+                geometry: Some(geometry),
+            };
+            context.features = vec![parse_feature(&context, 0, single)?];
+        }
+        Some(other) => {
+            return Err(not_geojson(format!(
+                "GeoJSON type is \"{other}\", expected a FeatureCollection"
+            )))
+        }
+        None => {
+            return Err(not_geojson(
+                "no \"type\" member: not GeoJSON, expected a FeatureCollection".into(),
+            ))
+        }
+    }
+    Ok((crs, source, context.features))
+}
+
+/// Turns one raw feature into a parsed one, or an error naming it.
+fn parse_feature(context: &Context<'_>, index: usize, raw: RawFeature) -> Result<Parsed> {
+    // The id for messages: the id field if readable, else the feature id.
+    let id = match &raw.properties {
+        Some(Value::Object(map)) => map.get(context.id_field).and_then(id_text),
+        _ => None,
+    }
+    .or_else(|| raw.id.as_ref().and_then(id_text));
+    let fail = |problem: FeatureProblem| Error::Feature {
+        path: context.path.to_path_buf(),
+        index,
+        id: id.clone(),
+        problem,
+    };
+    if raw.kind.as_deref() != Some("Feature") {
+        return Err(Error::NotGeoJson {
+            path: context.path.to_path_buf(),
+            message: format!(
+                "feature {index} has type {}, expected \"Feature\"",
+                raw.kind
+                    .map(|k| format!("\"{k}\""))
+                    .unwrap_or_else(|| "missing".into())
+            ),
+        });
+    }
+    let properties = match raw.properties {
+        Some(Value::Object(map)) => map,
+        None | Some(Value::Null) => Map::new(),
+        Some(other) => return Err(fail(FeatureProblem::BadProperties(other.to_string()))),
+    };
+    let geometry = match raw.geometry {
+        None => None,
+        Some(rv) if rv.get() == "null" => None,
+        Some(rv) => {
+            let g: geojson::Geometry = serde_json::from_str(rv.get())
+                .map_err(|e| fail(FeatureProblem::BadGeometry(strip_position(&e.to_string()))))?;
+            let g = geo::Geometry::<f64>::try_from(&g)
+                .map_err(|e| fail(FeatureProblem::BadGeometry(e.to_string())))?;
+            Some(g)
+        }
+    };
+    Ok(Parsed {
+        index,
+        feature_id: raw.id,
+        properties,
+        geometry,
+    })
+}
+
+/// serde_json appends " at line L column C"; our messages give the position once.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+struct DocumentSeed<'c, 'a>(&'c mut Context<'a>);
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+    type Value = Document;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Document, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
+    type Value = Document;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON object (a FeatureCollection)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Document, A::Error> {
+        let mut doc = Document::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => doc.kind = Some(map.next_value()?),
+                "crs" => doc.crs = map.next_value()?,
+                "features" => {
+                    map.next_value_seed(FeaturesSeed(&mut *self.0))?;
+                    doc.has_features = true;
+                }
+                "id" => doc.id = map.next_value()?,
+                "properties" => doc.properties = map.next_value()?,
+                "geometry" => doc.geometry = map.next_value()?,
+                "coordinates" => doc.coordinates = Some(map.next_value()?),
+                "geometries" => doc.geometries = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(doc)
+    }
+}
+
+struct FeaturesSeed<'c, 'a>(&'c mut Context<'a>);
+
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of GeoJSON Features")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let context = self.0;
+        let mut index = context.features.len();
+        loop {
+            context.current = Some(index);
+            let Some(raw) = seq.next_element::<RawFeature>()? else {
+                break;
+            };
+            match parse_feature(context, index, raw) {
+                Ok(parsed) => context.features.push(parsed),
+                Err(e) => {
+                    context.failure = Some(e);
+                    return Err(de::Error::custom("feature rejected"));
+                }
+            }
+            index += 1;
+        }
+        context.current = None;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Parsed>> {
+        let reader = BufReader::new(text.as_bytes());
+        read_features_from(Path::new("t.geojson"), reader, None, "id").map(|(_, _, f)| f)
+    }
+
+    const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#;
+
+    #[test]
+    fn a_collection_is_read_feature_by_feature() {
+        let text = format!(
+            r#"{{"features":[{{"type":"Feature","properties":{{"id":"a"}},"geometry":{SQUARE}}},
+               {{"type":"Feature","id":7,"properties":null,"geometry":null}}],
+               "type":"FeatureCollection","bbox":[0,0,1,1]}}"#
+        );
+        let features = read(&text).unwrap();
+        assert_eq!(features.len(), 2);
+        assert_eq!(features[0].properties["id"], "a");
+        assert!(features[0].geometry.is_some());
+        assert_eq!(features[1].feature_id, Some(Value::from(7)));
+        assert!(features[1].geometry.is_none());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = "\u{feff}{\"type\":\"FeatureCollection\",\"features\":[]}";
+        assert_eq!(read(text).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_single_feature_or_bare_geometry_is_a_layer_of_one() {
+        let feature =
+            format!(r#"{{"type":"Feature","properties":{{"id":"x"}},"geometry":{SQUARE}}}"#);
+        assert_eq!(read(&feature).unwrap().len(), 1);
+        let bare = read(SQUARE).unwrap();
+        assert_eq!(bare.len(), 1);
+        assert!(matches!(bare[0].geometry, Some(geo::Geometry::Polygon(_))));
+    }
+
+    #[test]
+    fn messages_say_what_is_wrong() {
+        let err = |t: &str| read(t).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err("").contains("the file is empty"), "{}", err(""));
+        assert!(err("  \n ").contains("the file is empty"));
+        assert!(err("[1,2]").contains("is not GeoJSON"), "{}", err("[1,2]"));
+        let truncated = r#"{"type":"FeatureCollection","features":[{"type":"Feature","#;
+        assert!(
+            err(truncated).contains("not valid JSON at line 1"),
+            "{}",
+            err(truncated)
+        );
+        let number = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":null}, 5]}"#;
+        assert!(
+            err(number).contains("feature 1 is not GeoJSON"),
+            "{}",
+            err(number)
+        );
+        assert!(
+            err(number).contains("expected a Feature object"),
+            "{}",
+            err(number)
+        );
+        let bad = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"q"},"geometry":{"type":"Polygon","coordinates":5}}]}"#;
+        assert!(
+            err(bad).contains("feature 0 (id \"q\"): geometry is not valid GeoJSON"),
+            "{}",
+            err(bad)
+        );
+        assert!(
+            err(r#"{"type":"Topology"}"#).contains("\"Topology\", expected a FeatureCollection")
+        );
+        assert!(err(r#"{"type":"FeatureCollection"}"#).contains("no \"features\" array"));
+    }
+}
