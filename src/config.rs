@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::validate::InvalidPolicy;
 
 /// Default walking speed, km/h: 15 minutes at 4 km/h is 1,000 m.
 pub const DEFAULT_WALKING_SPEED_KMH: f64 = 4.0;
@@ -54,6 +55,8 @@ pub struct CommunitiesConfig {
     pub population: Option<String>,
     /// Field holding the number of households (default `households`; required when named).
     pub households: Option<String>,
+    /// What to do with an invalid boundary: repair (default), skip or fail.
+    pub on_invalid: Option<InvalidPolicy>,
 }
 
 /// `[facilities]`: the point layer and how its categories are found.
@@ -230,6 +233,8 @@ pub struct CommunityLayer {
     pub households_field: String,
     /// Whether every community must have households (the field was named explicitly).
     pub households_required: bool,
+    /// What to do with an invalid boundary.
+    pub on_invalid: InvalidPolicy,
 }
 
 /// Where the facility layer is and how categories are found.
@@ -295,6 +300,7 @@ impl Job {
             population_required: c.population.is_some(),
             households_field: c.households.clone().unwrap_or_else(|| "households".into()),
             households_required: c.households.is_some(),
+            on_invalid: c.on_invalid.unwrap_or_default(),
         };
         let f = &config.facilities;
         for rule in &f.rules {

@@ -194,6 +194,13 @@ pub enum FeatureProblem {
     Transform(String),
     /// A geometry with no coordinates.
     EmptyGeometry(&'static str),
+    /// An invalid boundary the policy does not let through.
+    Invalid {
+        /// What is wrong.
+        problems: String,
+        /// What the user can do.
+        hint: &'static str,
+    },
     /// `properties` is neither an object nor null.
     BadProperties(String),
     /// Neither the id field nor a feature id is present.
@@ -263,6 +270,9 @@ impl fmt::Display for FeatureProblem {
             ),
             FeatureProblem::Transform(msg) => write!(f, "cannot transform coordinates: {msg}"),
             FeatureProblem::EmptyGeometry(kind) => write!(f, "geometry is an empty {kind}"),
+            FeatureProblem::Invalid { problems, hint } => {
+                write!(f, "the polygon is invalid: {problems} ({hint})")
+            }
             FeatureProblem::BadProperties(found) => {
                 write!(f, "properties must be an object or null, found {found}")
             }

@@ -10,6 +10,7 @@ pub mod load;
 pub mod measure;
 pub mod pipeline;
 pub mod summary;
+pub mod validate;
 pub mod write;
 
 pub use config::{Basis, Config, Job};

@@ -12,6 +12,7 @@ use lifecircle::config::{
     AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, FacilitiesConfig,
     OutputConfig,
 };
+use lifecircle::validate::InvalidPolicy;
 use lifecircle::{Basis, Job};
 
 #[derive(Parser, Debug)]
@@ -71,6 +72,10 @@ struct RunArgs {
     /// Exit with code 3 if any category misses its target.
     #[arg(long)]
     fail_on_target: bool,
+
+    /// What to do with an invalid community boundary, overriding `[communities] on_invalid`.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    on_invalid: Option<OnInvalid>,
 }
 
 #[derive(Args, Debug)]
@@ -164,6 +169,31 @@ struct CoverArgs {
     /// Exit with code 3 if the target is missed.
     #[arg(long)]
     fail_on_target: bool,
+
+    /// What to do with an invalid community boundary (self-crossing, overlapping parts, ...).
+    #[arg(long, value_enum, value_name = "POLICY", default_value = "repair")]
+    on_invalid: OnInvalid,
+}
+
+/// Invalid boundaries: repair them (with a warning), skip them (with a warning), or stop.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum OnInvalid {
+    /// Repair, with a warning; stop if it cannot be repaired.
+    Repair,
+    /// Leave it out of the analysis, with a warning.
+    Skip,
+    /// Stop with an error naming it.
+    Fail,
+}
+
+impl From<OnInvalid> for InvalidPolicy {
+    fn from(p: OnInvalid) -> InvalidPolicy {
+        match p {
+            OnInvalid::Repair => InvalidPolicy::Repair,
+            OnInvalid::Skip => InvalidPolicy::Skip,
+            OnInvalid::Fail => InvalidPolicy::Fail,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -236,6 +266,9 @@ fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {
     if let Some(crs) = &args.work_crs {
         config.analysis.work_crs = Some(crs.clone());
     }
+    if let Some(policy) = args.on_invalid {
+        config.communities.on_invalid = Some(policy.into());
+    }
     let base = args.config.parent().unwrap_or(Path::new("."));
     let mut job = Job::from_config(&config, base)?;
     if let Some(out) = &args.out {
@@ -253,6 +286,7 @@ fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
             name: a.name_field,
             population: a.population_field,
             households: a.households_field,
+            on_invalid: Some(a.on_invalid.into()),
         },
         facilities: FacilitiesConfig {
             path: a.facilities,

@@ -14,13 +14,14 @@ use crate::config::{CategorySpec, Job};
 use crate::crs::{Crs, LonLat, WorkCrs};
 use crate::error::{Error, FeatureProblem, Result};
 use crate::index::{CommunityIndex, FacilityIndex};
-use crate::load::{load_communities, load_facilities, repair_boundary, Community, Facility, Layer};
+use crate::load::{load_communities, load_facilities, Community, Facility, Layer};
 use crate::measure::{
     dissolve_service_areas, measure_place, Coverage, DistanceModel, Place, StraightLine,
 };
 use crate::summary::{
     round6, summarise, CategorySummary, CommunityFigures, FacilityCounts, GapCounts,
 };
+use crate::validate::{check_boundary, Check, InvalidPolicy};
 
 /// Everything a run found, ready to write.
 #[derive(Debug, Clone)]
@@ -57,8 +58,12 @@ pub struct CommunityInputs {
     pub crs: String,
     /// How that CRS was known.
     pub crs_source: &'static str,
-    /// Number of communities.
+    /// Number of communities read.
     pub features: usize,
+    /// Communities whose boundary was repaired.
+    pub repaired: Vec<BoundaryNote>,
+    /// Communities left out as invalid (`--on-invalid skip`); not in any figure.
+    pub skipped: Vec<BoundaryNote>,
     /// Total residents, if given.
     pub population: Option<f64>,
     /// Total households, if given for every community.
@@ -154,7 +159,26 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
     let centre = study_area_centre(&communities.features);
     let work = WorkCrs::choose(job.work_crs.as_ref(), centre)?;
     let mut warnings = warnings;
-    let places = project_communities(&communities, &work, &mut warnings)?;
+    let checked = project_communities(
+        &communities,
+        job.communities.on_invalid,
+        &work,
+        &mut warnings,
+    )?;
+    let read = communities.features.len();
+    let (kept, places): (Vec<Community>, Vec<Place>) = communities
+        .features
+        .drain(..)
+        .zip(checked.places)
+        .filter_map(|(c, p)| p.map(|p| (c, p)))
+        .unzip();
+    communities.features = kept;
+    if communities.features.is_empty() {
+        return Err(Error::NotGeoJson {
+            path: communities.path.clone(),
+            message: "every community was left out as invalid: there is nothing to measure".into(),
+        });
+    }
     let sites = project_facilities(&facilities, &work)?;
 
     // Which facilities lie outside the study area.
@@ -193,7 +217,9 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
             path: communities.path.display().to_string(),
             crs: communities.crs.to_string(),
             crs_source: communities.crs_source.as_str(),
-            features: communities.features.len(),
+            features: read,
+            repaired: checked.repaired,
+            skipped: checked.skipped,
             population: all(|c| c.population),
             households: all(|c| c.households),
             area_m2: places.iter().map(|p| p.area_m2).sum(),
@@ -334,37 +360,103 @@ fn study_area_centre(communities: &[Community]) -> Coord<f64> {
     rect.map(|r| r.center()).unwrap_or(Coord { x: 0.0, y: 0.0 })
 }
 
-/// Projects the boundaries; invalid ones (self-crossing rings, overlapping parts) are
-/// repaired, with a warning, since clipping would otherwise miscount them.
+/// A community that the boundary checks repaired or left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundaryNote {
+    /// Position in the input file.
+    pub index: usize,
+    /// Community id.
+    pub id: String,
+    /// What was wrong.
+    pub problems: Vec<String>,
+    /// Area of the rings as drawn, m2 (overlaps counted twice, bow-tie lobes cancelling).
+    pub area_m2_as_drawn: f64,
+    /// Area measured after repair, m2; `None` if left out.
+    pub area_m2_used: Option<f64>,
+}
+
+/// Communities ready to measure, and what the checks did.
+struct Checked {
+    /// One per input community; `None` where it was left out.
+    places: Vec<Option<Place>>,
+    repaired: Vec<BoundaryNote>,
+    skipped: Vec<BoundaryNote>,
+}
+
+/// Projects the boundaries and checks them; invalid ones are repaired, skipped or refused
+/// as the layer's policy says, since clipping would otherwise miscount them.
 fn project_communities(
     layer: &Layer<Community>,
+    policy: InvalidPolicy,
     work: &WorkCrs,
     warnings: &mut Vec<String>,
-) -> Result<Vec<Place>> {
-    layer
-        .features
-        .iter()
-        .map(|c| {
-            let mut boundary = c.boundary.clone();
-            work.project(&mut boundary)
-                .map_err(|problem| feature_error(&layer.path, c.index, &c.id, problem))?;
-            if let Some(repair) = repair_boundary(&boundary) {
-                warnings.push(format!(
-                    "{}: feature {} (id \"{}\"): the polygon is invalid ({}); repaired by \
-                     merging its rings: {:.0} m2 (the rings as drawn sum to {:.0} m2)",
-                    layer.path.display(),
-                    c.index,
-                    c.id,
-                    repair.problem,
-                    repair.boundary.unsigned_area(),
-                    boundary.unsigned_area()
-                ));
-                boundary = repair.boundary;
+) -> Result<Checked> {
+    let mut checked = Checked {
+        places: Vec::with_capacity(layer.features.len()),
+        repaired: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for c in &layer.features {
+        let fail = |problem| feature_error(&layer.path, c.index, &c.id, problem);
+        let mut boundary = c.boundary.clone();
+        work.project(&mut boundary).map_err(fail)?;
+        let drawn = boundary.unsigned_area();
+        let (boundary, problems) = match check_boundary(&boundary, c.defects.clone()) {
+            Check::Valid => (Some(boundary), Vec::new()),
+            Check::Repaired { boundary, problems } => match policy {
+                InvalidPolicy::Repair => (Some(boundary), problems),
+                InvalidPolicy::Skip => (None, problems),
+                InvalidPolicy::Fail => {
+                    return Err(fail(FeatureProblem::Invalid {
+                        problems: problems.join("; "),
+                        hint: "--on-invalid repair mends it, --on-invalid skip leaves it out",
+                    }))
+                }
+            },
+            Check::Unusable { problems } => match policy {
+                InvalidPolicy::Skip => (None, problems),
+                InvalidPolicy::Repair | InvalidPolicy::Fail => {
+                    return Err(fail(FeatureProblem::Invalid {
+                        problems: problems.join("; "),
+                        hint: "it cannot be repaired; --on-invalid skip leaves it out",
+                    }))
+                }
+            },
+        };
+        let place = match boundary {
+            Some(b) => Some(Place::new(b).ok_or_else(|| fail(FeatureProblem::ZeroArea))?),
+            None => None,
+        };
+        if !problems.is_empty() {
+            let note = BoundaryNote {
+                index: c.index,
+                id: c.id.clone(),
+                problems,
+                area_m2_as_drawn: (drawn * 100.0).round() / 100.0,
+                area_m2_used: place.as_ref().map(|p| (p.area_m2 * 100.0).round() / 100.0),
+            };
+            warnings.push(format!(
+                "{}: feature {} (id \"{}\"): {}; {}",
+                layer.path.display(),
+                c.index,
+                c.id,
+                note.problems.join("; "),
+                match note.area_m2_used {
+                    Some(used) => format!(
+                        "repaired: {used:.0} m2 measured (the rings as drawn give {drawn:.0} m2)"
+                    ),
+                    None => "left out of the analysis (--on-invalid skip)".to_string(),
+                }
+            ));
+            if place.is_some() {
+                checked.repaired.push(note);
+            } else {
+                checked.skipped.push(note);
             }
-            Place::new(boundary)
-                .ok_or_else(|| feature_error(&layer.path, c.index, &c.id, FeatureProblem::ZeroArea))
-        })
-        .collect()
+        }
+        checked.places.push(place);
+    }
+    Ok(checked)
 }
 
 fn project_facilities(layer: &Layer<Facility>, work: &WorkCrs) -> Result<Vec<Vec<Coord<f64>>>> {

@@ -5,91 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use lifecircle::{analyse, Analysis, Config, Job, Result};
+use std::path::Path;
+
+use common::*;
+use lifecircle::{analyse, Config, Job};
 use serde_json::{json, Value};
-
-const X0: f64 = 560_000.0;
-const Y0: f64 = 4_320_000.0;
-
-struct Case {
-    dir: tempfile::TempDir,
-}
-
-impl Case {
-    fn new() -> Case {
-        Case {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn write(&self, name: &str, doc: &Value) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, doc.to_string()).unwrap();
-        path
-    }
-
-    /// Runs one `market` category over the layers, with extra TOML lines per section.
-    fn run(&self, communities: &Value, facilities: &Value, extra: &str) -> Result<Analysis> {
-        let c = self.write("c.geojson", communities);
-        let f = self.write("f.geojson", facilities);
-        let toml = format!(
-            "[communities]\npath = \"{}\"\ncrs = \"EPSG:32650\"\n\
-             [facilities]\npath = \"{}\"\ncrs = \"EPSG:32650\"\n{extra}",
-            c.display(),
-            f.display()
-        );
-        let config = Config::from_toml(&toml, Path::new("t.toml"))?;
-        analyse(&Job::from_config(&config, self.dir.path())?)
-    }
-}
-
-/// A ring in local metres, shifted to the zone.
-fn ring(points: &[(f64, f64)]) -> Value {
-    Value::Array(
-        points
-            .iter()
-            .map(|&(x, y)| json!([X0 + x, Y0 + y]))
-            .collect(),
-    )
-}
-
-fn community(id: &str, geometry: Value) -> Value {
-    json!({"type": "Feature", "properties": {"id": id, "population": 100}, "geometry": geometry})
-}
-
-fn collection(features: Vec<Value>) -> Value {
-    json!({"type": "FeatureCollection", "features": features})
-}
-
-fn markets(points: &[(f64, f64)]) -> Value {
-    collection(
-        points
-            .iter()
-            .enumerate()
-            .map(|(i, &(x, y))| {
-                json!({"type": "Feature",
-                       "properties": {"id": format!("m{i}"), "category": "market"},
-                       "geometry": {"type": "Point", "coordinates": [X0 + x, Y0 + y]}})
-            })
-            .collect(),
-    )
-}
-
-const MARKET_1000: &str = "[[category]]\nname = \"market\"\nradius_m = 1000\n";
-
-/// One 100 m x 100 m community, id "a".
-fn one_block() -> Value {
-    collection(vec![community(
-        "a",
-        json!({"type": "Polygon", "coordinates": [square(0.0, 0.0, 100.0, 100.0)]}),
-    )])
-}
-
-fn square(x: f64, y: f64, w: f64, h: f64) -> Value {
-    ring(&[(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)])
-}
 
 #[test]
 fn invalid_multipolygon_parts_overlapping_were_miscounted() {
@@ -105,10 +27,15 @@ fn invalid_multipolygon_parts_overlapping_were_miscounted() {
         .unwrap();
     assert!((a.inputs.communities.area_m2 - 30_000.0).abs() < 0.1);
     assert!((a.categories[0].communities[0].share - 1.0).abs() < 1e-6);
-    assert!(a.warnings.iter().any(|w| w.contains("polygon is invalid")
-        && w.contains("id \"twice\"")
-        && w.contains("30000 m2")
-        && w.contains("40000 m2")));
+    assert!(
+        a.warnings.iter().any(|w| w.contains("id \"twice\"")
+            && w.contains("repaired: 30000 m2 measured")
+            && w.contains("40000 m2")),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(a.inputs.communities.repaired.len(), 1);
+    assert_eq!(a.inputs.communities.repaired[0].id, "twice");
 }
 
 #[test]

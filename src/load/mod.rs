@@ -31,6 +31,8 @@ pub struct Community {
     pub boundary: MultiPolygon<f64>,
     /// All input properties, kept for the output layer.
     pub properties: Map<String, Value>,
+    /// Defects found in the text and mended on reading (3D positions, unclosed rings).
+    pub defects: Vec<String>,
 }
 
 /// A facility: a market, a clinic, a sports ground.
@@ -221,6 +223,7 @@ fn communities_from(
             households,
             boundary,
             properties: p.properties,
+            defects: p.defects,
         });
     }
     // Populations are all or nothing: a coverage figure on a partial population would lie.
@@ -311,37 +314,6 @@ fn facilities_from(
         crs,
         crs_source,
         features,
-    })
-}
-
-/// An invalid boundary made valid.
-#[derive(Debug, Clone)]
-pub struct Repair {
-    /// The valid boundary.
-    pub boundary: MultiPolygon<f64>,
-    /// What was wrong, as geo's validation says it.
-    pub problem: String,
-}
-
-/// Checks a boundary; if it is invalid, merges its rings into a valid one.
-///
-/// Rings are first oriented (exteriors counter-clockwise, holes clockwise) and then unioned
-/// with the non-zero winding rule, so overlapping or repeated parts count once, both lobes
-/// of a self-crossing "bow-tie" are kept, and holes stay holes. `None` if it was valid.
-pub fn repair_boundary(boundary: &MultiPolygon<f64>) -> Option<Repair> {
-    use geo::algorithm::bool_ops::FillRule;
-    use geo::orient::{Direction, Orient};
-    use geo::{BooleanOps, OpType, Validation};
-    let problem = boundary.check_validation().err()?.to_string();
-    let oriented = boundary.orient(Direction::Default);
-    let merged = oriented.boolean_op_with_fill_rule(
-        &MultiPolygon::<f64>::new(vec![]),
-        OpType::Union,
-        FillRule::NonZero,
-    );
-    Some(Repair {
-        boundary: merged,
-        problem,
     })
 }
 

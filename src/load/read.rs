@@ -22,6 +22,9 @@ pub(crate) struct Parsed {
     pub feature_id: Option<Value>,
     pub properties: Map<String, Value>,
     pub geometry: Option<geo::Geometry<f64>>,
+    /// What the text had that the conversion to geo silently mends: 3D positions, unclosed
+    /// rings. Reported, so the user hears of it.
+    pub defects: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -230,12 +233,14 @@ fn parse_feature(context: &Context<'_>, index: usize, raw: RawFeature) -> Result
         None | Some(Value::Null) => Map::new(),
         Some(other) => return Err(fail(FeatureProblem::BadProperties(other.to_string()))),
     };
+    let mut defects = Vec::new();
     let geometry = match raw.geometry {
         None => None,
         Some(rv) if rv.get() == "null" => None,
         Some(rv) => {
             let g: geojson::Geometry = serde_json::from_str(rv.get())
                 .map_err(|e| fail(FeatureProblem::BadGeometry(strip_position(&e.to_string()))))?;
+            text_defects(&g.value, &mut defects);
             let g = geo::Geometry::<f64>::try_from(&g)
                 .map_err(|e| fail(FeatureProblem::BadGeometry(e.to_string())))?;
             Some(g)
@@ -246,7 +251,34 @@ fn parse_feature(context: &Context<'_>, index: usize, raw: RawFeature) -> Result
         feature_id: raw.id,
         properties,
         geometry,
+        defects,
     })
+}
+
+/// Notes 3D positions and unclosed rings, which converting to geo would mend silently.
+fn text_defects(value: &geojson::GeometryValue, defects: &mut Vec<String>) {
+    use geojson::GeometryValue as G;
+    let rings: Vec<&Vec<geojson::Position>> = match value {
+        G::Polygon { coordinates } => coordinates.iter().collect(),
+        G::MultiPolygon { coordinates } => coordinates.iter().flatten().collect(),
+        _ => Vec::new(),
+    };
+    let positions: Box<dyn Iterator<Item = &geojson::Position>> = match value {
+        G::Point { coordinates } => Box::new(std::iter::once(coordinates)),
+        G::MultiPoint { coordinates } | G::LineString { coordinates } => {
+            Box::new(coordinates.iter())
+        }
+        _ => Box::new(rings.iter().flat_map(|r| r.iter())),
+    };
+    if positions.into_iter().any(|p| p.len() > 2) {
+        defects.push("3D coordinates (the height was dropped)".into());
+    }
+    if rings
+        .iter()
+        .any(|r| r.len() > 1 && r.first().map(|p| p.as_slice()) != r.last().map(|p| p.as_slice()))
+    {
+        defects.push("an unclosed ring (closed)".into());
+    }
 }
 
 /// serde_json appends " at line L column C"; our messages give the position once.

@@ -1,0 +1,101 @@
+//! Helpers shared by the integration tests: small layers in UTM zone 50N metres (declared
+//! `EPSG:32650`) near Tianjin, so geometry can be worked by hand.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use lifecircle::{analyse, Analysis, Config, Job, Result};
+use serde_json::{json, Value};
+
+pub const X0: f64 = 560_000.0;
+pub const Y0: f64 = 4_320_000.0;
+
+pub struct Case {
+    pub dir: tempfile::TempDir,
+}
+
+impl Case {
+    pub fn new() -> Case {
+        Case {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn write(&self, name: &str, doc: &Value) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, doc.to_string()).unwrap();
+        path
+    }
+
+    /// Runs the layers with `extra` TOML (categories, analysis) after the layer sections.
+    pub fn run(&self, communities: &Value, facilities: &Value, extra: &str) -> Result<Analysis> {
+        self.run_with(communities, facilities, "", extra)
+    }
+
+    /// As [`Case::run`], with `layer` lines added to the `[communities]` section.
+    pub fn run_with(
+        &self,
+        communities: &Value,
+        facilities: &Value,
+        layer: &str,
+        extra: &str,
+    ) -> Result<Analysis> {
+        let c = self.write("c.geojson", communities);
+        let f = self.write("f.geojson", facilities);
+        let toml = format!(
+            "[communities]\npath = \"{}\"\ncrs = \"EPSG:32650\"\n{layer}\n\
+             [facilities]\npath = \"{}\"\ncrs = \"EPSG:32650\"\n{extra}",
+            c.display(),
+            f.display()
+        );
+        let config = Config::from_toml(&toml, Path::new("t.toml"))?;
+        analyse(&Job::from_config(&config, self.dir.path())?)
+    }
+}
+
+/// A ring in local metres, shifted to the zone.
+pub fn ring(points: &[(f64, f64)]) -> Value {
+    Value::Array(
+        points
+            .iter()
+            .map(|&(x, y)| json!([X0 + x, Y0 + y]))
+            .collect(),
+    )
+}
+
+pub fn community(id: &str, geometry: Value) -> Value {
+    json!({"type": "Feature", "properties": {"id": id, "population": 100}, "geometry": geometry})
+}
+
+pub fn collection(features: Vec<Value>) -> Value {
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+pub fn markets(points: &[(f64, f64)]) -> Value {
+    collection(
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, &(x, y))| {
+                json!({"type": "Feature",
+                       "properties": {"id": format!("m{i}"), "category": "market"},
+                       "geometry": {"type": "Point", "coordinates": [X0 + x, Y0 + y]}})
+            })
+            .collect(),
+    )
+}
+
+pub const MARKET_1000: &str = "[[category]]\nname = \"market\"\nradius_m = 1000\n";
+
+/// One 100 m x 100 m community, id "a".
+pub fn one_block() -> Value {
+    collection(vec![community(
+        "a",
+        json!({"type": "Polygon", "coordinates": [square(0.0, 0.0, 100.0, 100.0)]}),
+    )])
+}
+
+pub fn square(x: f64, y: f64, w: f64, h: f64) -> Value {
+    ring(&[(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)])
+}

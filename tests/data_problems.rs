@@ -1,0 +1,210 @@
+//! Dirty input, one case per data problem the README's "Data problems" section lists: each
+//! ends in a clear message or a documented outcome, never a silent drop.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+
+fn polygon(rings: Vec<Value>) -> Value {
+    json!({"type": "Polygon", "coordinates": rings})
+}
+
+fn bow_tie() -> Value {
+    polygon(vec![ring(&[
+        (0.0, 0.0),
+        (200.0, 200.0),
+        (200.0, 0.0),
+        (0.0, 200.0),
+        (0.0, 0.0),
+    ])])
+}
+
+/// A valid neighbour, so skipping one community still leaves something to measure.
+fn with_neighbour(id: &str, geometry: Value) -> Value {
+    collection(vec![
+        community(id, geometry),
+        community("ok", polygon(vec![square(1000.0, 0.0, 100.0, 100.0)])),
+    ])
+}
+
+fn err(r: lifecircle::Result<lifecircle::Analysis>) -> String {
+    r.err()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "no error".into())
+}
+
+#[test]
+fn invalid_policy_fail_names_the_feature_and_the_way_out() {
+    let case = Case::new();
+    let e = err(case.run_with(
+        &with_neighbour("bow", bow_tie()),
+        &markets(&[(0.0, 0.0)]),
+        "on_invalid = \"fail\"",
+        MARKET_1000,
+    ));
+    assert!(
+        e.contains("c.geojson: feature 0 (id \"bow\"): the polygon is invalid"),
+        "{e}"
+    );
+    assert!(e.contains("--on-invalid repair mends it"), "{e}");
+}
+
+#[test]
+fn invalid_policy_skip_leaves_it_out_and_says_so() {
+    let case = Case::new();
+    let a = case
+        .run_with(
+            &with_neighbour("bow", bow_tie()),
+            &markets(&[(0.0, 0.0)]),
+            "on_invalid = \"skip\"",
+            MARKET_1000,
+        )
+        .unwrap();
+    assert_eq!(a.inputs.communities.features, 2);
+    assert_eq!(a.communities.len(), 1);
+    assert_eq!(a.categories[0].summary.communities, 1);
+    let skipped = &a.inputs.communities.skipped;
+    assert_eq!(skipped.len(), 1);
+    assert_eq!((skipped[0].index, skipped[0].id.as_str()), (0, "bow"));
+    assert_eq!(skipped[0].area_m2_used, None);
+    assert!(a
+        .warnings
+        .iter()
+        .any(|w| w.contains("left out of the analysis")));
+}
+
+#[test]
+fn zero_area_cannot_be_repaired() {
+    let case = Case::new();
+    let flat = polygon(vec![ring(&[
+        (0.0, 0.0),
+        (100.0, 0.0),
+        (200.0, 0.0),
+        (0.0, 0.0),
+    ])]);
+    let e = err(case.run(
+        &with_neighbour("flat", flat.clone()),
+        &markets(&[(0.0, 0.0)]),
+        MARKET_1000,
+    ));
+    assert!(e.contains("feature 0 (id \"flat\")"), "{e}");
+    assert!(
+        e.contains("zero area") || e.contains("no ring encloses any area"),
+        "{e}"
+    );
+    assert!(e.contains("--on-invalid skip leaves it out"), "{e}");
+    // Skipped, it is accounted for.
+    let a = case
+        .run_with(
+            &with_neighbour("flat", flat),
+            &markets(&[(0.0, 0.0)]),
+            "on_invalid = \"skip\"",
+            MARKET_1000,
+        )
+        .unwrap();
+    assert_eq!(a.inputs.communities.skipped[0].id, "flat");
+}
+
+#[test]
+fn a_hole_outside_its_shell_is_dropped() {
+    let case = Case::new();
+    let shell_and_stray_hole = polygon(vec![
+        square(0.0, 0.0, 100.0, 100.0),
+        square(500.0, 500.0, 50.0, 50.0),
+    ]);
+    let a = case
+        .run(
+            &collection(vec![community("h", shell_and_stray_hole)]),
+            &markets(&[(50.0, 50.0)]),
+            MARKET_1000,
+        )
+        .unwrap();
+    assert!((a.inputs.communities.area_m2 - 10_000.0).abs() < 0.1);
+    assert_eq!(a.inputs.communities.repaired[0].id, "h");
+    assert!((a.categories[0].communities[0].share - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn text_level_defects_are_reported_not_silently_mended() {
+    let case = Case::new();
+    let (x, y) = (X0, Y0);
+    // 3D positions; an unclosed ring; a repeated vertex.
+    let three_d = json!({"type": "Polygon", "coordinates": [[[x, y, 5.0], [x + 100.0, y, 5.0], [x + 100.0, y + 100.0, 5.0], [x, y, 5.0]]]});
+    let unclosed = json!({"type": "Polygon", "coordinates": [[[x, y + 300.0], [x + 100.0, y + 300.0], [x + 100.0, y + 400.0], [x, y + 400.0]]]});
+    let repeated = json!({"type": "Polygon", "coordinates": [[[x, y + 600.0], [x + 100.0, y + 600.0], [x + 100.0, y + 600.0], [x + 100.0, y + 700.0], [x, y + 600.0]]]});
+    let layer = collection(vec![
+        community("three_d", three_d),
+        community("unclosed", unclosed),
+        community("repeated", repeated),
+    ]);
+    let a = case
+        .run(&layer, &markets(&[(50.0, 350.0)]), MARKET_1000)
+        .unwrap();
+    let problems = |id: &str| {
+        a.inputs
+            .communities
+            .repaired
+            .iter()
+            .find(|n| n.id == id)
+            .map(|n| n.problems.join("; "))
+            .unwrap_or_default()
+    };
+    assert!(
+        problems("three_d").contains("3D coordinates"),
+        "{}",
+        problems("three_d")
+    );
+    assert!(
+        problems("unclosed").contains("unclosed ring"),
+        "{}",
+        problems("unclosed")
+    );
+    assert!(
+        problems("repeated").contains("duplicate consecutive vertices"),
+        "{}",
+        problems("repeated")
+    );
+    // Closing the ring gives the square its full area.
+    assert!((a.inputs.communities.area_m2 - 5_000.0 - 10_000.0 - 5_000.0).abs() < 0.1);
+}
+
+#[test]
+fn an_empty_polygon_is_unusable() {
+    let case = Case::new();
+    let empty = json!({"type": "Polygon", "coordinates": []});
+    let e = err(case.run(
+        &with_neighbour("e", empty),
+        &markets(&[(0.0, 0.0)]),
+        MARKET_1000,
+    ));
+    assert!(e.contains("feature 0 (id \"e\")"), "{e}");
+}
+
+#[test]
+fn population_given_as_empty_text_says_what_was_found() {
+    let case = Case::new();
+    let c = collection(vec![
+        json!({"type": "Feature", "properties": {"id": "p", "population": ""},
+        "geometry": polygon(vec![square(0.0, 0.0, 100.0, 100.0)])}),
+    ]);
+    let e = err(case.run(&c, &markets(&[(0.0, 0.0)]), MARKET_1000));
+    assert!(
+        e.contains("feature 0 (id \"p\"): population is \"\", expected a number"),
+        "{e}"
+    );
+}
+
+#[test]
+fn null_properties_with_a_feature_id_are_fine() {
+    let case = Case::new();
+    let c = collection(vec![
+        json!({"type": "Feature", "id": 12, "properties": null,
+        "geometry": polygon(vec![square(0.0, 0.0, 100.0, 100.0)])}),
+    ]);
+    let a = case
+        .run(&c, &markets(&[(50.0, 50.0)]), MARKET_1000)
+        .unwrap();
+    assert_eq!(a.communities[0].id, "12");
+    assert_eq!(a.categories[0].summary.basis, lifecircle::Basis::Area);
+}
