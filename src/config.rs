@@ -192,7 +192,7 @@ impl Config {
     pub fn from_toml(text: &str, path: &Path) -> Result<Config> {
         toml::from_str(text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: suggest_field(e.to_string().trim_end()),
         })
     }
 }
@@ -479,6 +479,55 @@ fn lexically_clean(path: &Path) -> PathBuf {
     out
 }
 
+/// The candidate nearest to `name` by edit distance, if near enough to be a typo of it.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|k| (edit_distance(k, name), k))
+        .filter(|&(d, k)| d > 0 && d <= 2.max(k.chars().count() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Adds "did you mean" to serde's "unknown field `x`, expected one of `a`, `b`".
+fn suggest_field(message: &str) -> String {
+    let field = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(f, _)| f);
+    let expected = message
+        .split_once("expected one of ")
+        .or_else(|| message.split_once("expected "))
+        .map(|(_, rest)| rest);
+    match (field, expected) {
+        (Some(field), Some(expected)) => {
+            let names = expected.split('`').skip(1).step_by(2);
+            match closest(field, names) {
+                Some(s) => format!("{message}\ndid you mean `{s}`?"),
+                None => message.to_string(),
+            }
+        }
+        _ => message.to_string(),
+    }
+}
+
 /// A number without a needless ".0".
 pub(crate) fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -520,6 +569,22 @@ mod tests {
     }
 
     #[test]
+    fn near_misses_are_suggested() {
+        assert_eq!(edit_distance("market", "markets"), 1);
+        assert_eq!(edit_distance("health", "heatlh"), 2);
+        assert_eq!(
+            closest("markte", ["market", "health"].into_iter()),
+            Some("market")
+        );
+        assert_eq!(closest("library", ["market", "health"].into_iter()), None);
+        assert_eq!(
+            closest("market", ["market"].into_iter()),
+            None,
+            "exact is no near miss"
+        );
+    }
+
+    #[test]
     fn relative_paths_are_cleaned() {
         assert_eq!(
             lexically_clean(Path::new("examples/../data/./c.geojson")),
@@ -550,7 +615,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("unknown field `radius`"), "{err}");
-        assert!(err.contains("radius_m"), "{err}");
+        assert!(err.ends_with("did you mean `radius_m`?"), "{err}");
     }
 
     #[test]

@@ -112,6 +112,27 @@ pub enum Error {
         message: String,
     },
 
+    /// The two layers lie far apart: almost surely a CRS mistake.
+    #[error(
+        "{} (longitude {}, latitude {}) and {} (longitude {}, latitude {}) are {km:.0} km apart: \
+         the layers do not overlap. Is a CRS declared wrongly (GCJ-02 or BD-09 data read as \
+         WGS 84, metres as degrees, longitude and latitude swapped)?",
+        communities.display(), extent_text(&communities_extent, 0), extent_text(&communities_extent, 1),
+        facilities.display(), extent_text(&facilities_extent, 0), extent_text(&facilities_extent, 1)
+    )]
+    LayersApart {
+        /// The community file.
+        communities: PathBuf,
+        /// Its extent: west, south, east, north (degrees).
+        communities_extent: [f64; 4],
+        /// The facility file.
+        facilities: PathBuf,
+        /// Its extent.
+        facilities_extent: [f64; 4],
+        /// The gap between the extents, km.
+        km: f64,
+    },
+
     /// An output file could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -295,6 +316,10 @@ impl fmt::Display for FeatureProblem {
             }
         }
     }
+}
+
+fn extent_text(e: &[f64; 4], axis: usize) -> String {
+    format!("{:.4} to {:.4}", e[axis], e[axis + 2])
 }
 
 struct FeatureId<'a>(&'a Option<String>);

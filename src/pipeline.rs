@@ -10,7 +10,7 @@ use geo::{Area, BoundingRect, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon,
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::{CategorySpec, Job};
+use crate::config::{closest, CategorySpec, Job};
 use crate::crs::{Crs, LonLat, WorkCrs};
 use crate::error::{Error, FeatureProblem, Result};
 use crate::index::{CommunityIndex, FacilityIndex};
@@ -156,6 +156,7 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
     // Project: every layer to WGS 84 lon/lat, then to the metric working CRS.
     to_lonlat_communities(&mut communities)?;
     to_lonlat_facilities(&mut facilities)?;
+    check_layers_overlap(&communities, &facilities, job)?;
     let centre = study_area_centre(&communities.features);
     let work = WorkCrs::choose(job.work_crs.as_ref(), centre)?;
     let mut warnings = warnings;
@@ -248,8 +249,9 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
     })
 }
 
-/// Every category asked for must exist in the data or the rules; one the rules define but
-/// no facility matches is measured (coverage 0) with a warning.
+/// A category asked for that no facility has is measured (coverage 0) with a warning,
+/// unless its name is a near miss of one the facilities have: then it is a typo, and an
+/// error that suggests the right name.
 fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<String>> {
     let found: BTreeSet<&str> = facilities
         .features
@@ -268,43 +270,32 @@ fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Strin
         if found.contains(name) {
             continue;
         }
-        if ruled.contains(name) {
-            warnings.push(format!(
-                "category \"{name}\": no facility in {} matches its rules; its coverage is 0",
-                facilities.path.display()
-            ));
-            continue;
+        let suggestion = closest(name, found.iter().copied());
+        if let (Some(s), false) = (suggestion, ruled.contains(name)) {
+            return Err(Error::UnknownCategory {
+                path: facilities.path.clone(),
+                name: name.to_string(),
+                known: found.iter().map(|s| s.to_string()).collect(),
+                suggestion: Some(s.to_string()),
+            });
         }
-        let known: Vec<String> = found.iter().map(|s| s.to_string()).collect();
-        let suggestion = known
-            .iter()
-            .map(|k| (edit_distance(k, name), k))
-            .filter(|(d, k)| *d <= 2.max(k.len() / 3))
-            .min()
-            .map(|(_, k)| k.clone());
-        return Err(Error::UnknownCategory {
-            path: facilities.path.clone(),
-            name: name.to_string(),
-            known,
-            suggestion,
-        });
+        warnings.push(format!(
+            "category \"{name}\": no facility in {} has it{}; its coverage is 0 (categories \
+             found: {})",
+            facilities.path.display(),
+            if ruled.contains(name) {
+                " (no rule for it matched)"
+            } else {
+                ""
+            },
+            if found.is_empty() {
+                "none".to_string()
+            } else {
+                found.iter().copied().collect::<Vec<_>>().join(", ")
+            }
+        ));
     }
     Ok(warnings)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 fn feature_error(path: &Path, index: usize, id: &str, problem: FeatureProblem) -> Error {
@@ -336,6 +327,57 @@ fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
                 .convert(*s)
                 .map_err(|problem| feature_error(&layer.path, f.index, &f.id, problem))?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses layers that lie far apart: facilities more than 50 km (or twenty radii) from
+/// the communities' extent are a CRS mistake, not data.
+fn check_layers_overlap(
+    communities: &Layer<Community>,
+    facilities: &Layer<Facility>,
+    job: &Job,
+) -> Result<()> {
+    let extent = |coords: &mut dyn Iterator<Item = Coord<f64>>| -> Option<[f64; 4]> {
+        coords.fold(None, |e: Option<[f64; 4]>, c| {
+            Some(match e {
+                None => [c.x, c.y, c.x, c.y],
+                Some([w, s, e, n]) => [w.min(c.x), s.min(c.y), e.max(c.x), n.max(c.y)],
+            })
+        })
+    };
+    let c = extent(
+        &mut communities
+            .features
+            .iter()
+            .flat_map(|c| c.boundary.coords_iter()),
+    );
+    let f = extent(
+        &mut facilities
+            .features
+            .iter()
+            .flat_map(|f| f.sites.iter().copied()),
+    );
+    let (Some(c), Some(f)) = (c, f) else {
+        return Ok(());
+    };
+    let lat = ((c[1] + c[3]) / 2.0).to_radians();
+    let dx = (f[0] - c[2]).max(c[0] - f[2]).max(0.0) * 111.32 * lat.cos();
+    let dy = (f[1] - c[3]).max(c[1] - f[3]).max(0.0) * 110.57;
+    let km = dx.hypot(dy);
+    let longest = job
+        .categories
+        .iter()
+        .map(|s| s.radius_m)
+        .fold(0.0, f64::max);
+    if km > (50.0f64).max(20.0 * longest / 1000.0) {
+        return Err(Error::LayersApart {
+            communities: communities.path.clone(),
+            communities_extent: c,
+            facilities: facilities.path.clone(),
+            facilities_extent: f,
+            km,
+        });
     }
     Ok(())
 }
@@ -625,16 +667,4 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::edit_distance;
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("market", "markets"), 1);
-        assert_eq!(edit_distance("health", "heatlh"), 2);
-        assert_eq!(edit_distance("", "abc"), 3);
-    }
 }

@@ -208,3 +208,41 @@ fn null_properties_with_a_feature_id_are_fine() {
     assert_eq!(a.communities[0].id, "12");
     assert_eq!(a.categories[0].summary.basis, lifecircle::Basis::Area);
 }
+
+#[test]
+fn layers_far_apart_are_a_crs_mistake() {
+    let case = Case::new();
+    let far = markets(&[(0.0, 300_000.0)]);
+    let e = err(case.run(&one_block(), &far, MARKET_1000));
+    assert!(e.contains("c.geojson (longitude"), "{e}");
+    assert!(e.contains("f.geojson (longitude"), "{e}");
+    assert!(e.contains("km apart: the layers do not overlap"), "{e}");
+    assert!(e.contains("Is a CRS declared wrongly"), "{e}");
+}
+
+#[test]
+fn a_category_with_no_facilities_is_measured_as_zero_with_a_warning() {
+    let case = Case::new();
+    let toml = "[[category]]\nname = \"library\"\nradius_m = 1000\n";
+    let a = case
+        .run(&one_block(), &markets(&[(50.0, 50.0)]), toml)
+        .unwrap();
+    let cat = &a.categories[0];
+    assert_eq!(cat.summary.facilities, 0);
+    assert_eq!(cat.summary.coverage, 0.0);
+    assert_eq!(cat.communities[0].nearest_m, None);
+    assert_eq!(cat.gaps.len(), 1);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("category \"library\": no facility")
+                && w.contains("coverage is 0")
+                && w.contains("categories found: market")),
+        "{:?}",
+        a.warnings
+    );
+    // A near miss of an existing category is a typo: an error that says so.
+    let toml = "[[category]]\nname = \"markets\"\nradius_m = 1000\n";
+    let e = err(case.run(&one_block(), &markets(&[(50.0, 50.0)]), toml));
+    assert!(e.contains("did you mean \"market\""), "{e}");
+}
