@@ -342,10 +342,7 @@ impl Job {
             }
             let what = format!("category \"{}\"", cat.name);
             let (radius_m, radius_basis) = match (cat.radius_m, cat.minutes) {
-                (Some(r), None) => {
-                    check_positive(&format!("{what} radius_m (--radius)"), r)?;
-                    (r, format!("{} m", fmt_num(r)))
-                }
+                (Some(r), None) => (r, format!("{} m", fmt_num(r))),
                 (None, Some(min)) => {
                     check_positive(&format!("{what} minutes (--minutes)"), min)?;
                     (
@@ -363,6 +360,8 @@ impl Job {
                     ));
                 }
             };
+            // Checked in metres too: minutes times speed can overflow or underflow.
+            check_radius(&what, radius_m)?;
             if let Some(t) = cat.target {
                 check_fraction(&format!("{what} target (--target)"), t, true)?;
             }
@@ -406,6 +405,22 @@ fn setting(setting: &str, message: &str) -> Error {
         setting: setting.to_string(),
         message: message.to_string(),
     }
+}
+
+/// The longest reach accepted: a walking radius beyond this is surely a unit mistake.
+pub const MAX_RADIUS_M: f64 = 100_000.0;
+
+fn check_radius(what: &str, radius_m: f64) -> Result<()> {
+    if radius_m.is_finite() && radius_m > 0.0 && radius_m <= MAX_RADIUS_M {
+        return Ok(());
+    }
+    Err(setting(
+        &format!("{what} radius_m (--radius)"),
+        &format!(
+            "is {radius_m} m, expected a radius above 0 and at most {} m",
+            fmt_num(MAX_RADIUS_M)
+        ),
+    ))
 }
 
 fn check_positive(what: &str, value: f64) -> Result<()> {
@@ -626,7 +641,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("radius_m (--radius): is 0, expected a number above 0"),
+            err.contains("radius_m (--radius): is 0 m, expected a radius above 0"),
             "{err}"
         );
     }

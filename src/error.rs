@@ -117,8 +117,8 @@ pub enum Error {
         "{} (longitude {}, latitude {}) and {} (longitude {}, latitude {}) are {km:.0} km apart: \
          the layers do not overlap. Is a CRS declared wrongly (GCJ-02 or BD-09 data read as \
          WGS 84, metres as degrees, longitude and latitude swapped)?",
-        communities.display(), extent_text(&communities_extent, 0), extent_text(&communities_extent, 1),
-        facilities.display(), extent_text(&facilities_extent, 0), extent_text(&facilities_extent, 1)
+        communities.display(), extent_text(communities_extent, 0), extent_text(communities_extent, 1),
+        facilities.display(), extent_text(facilities_extent, 0), extent_text(facilities_extent, 1)
     )]
     LayersApart {
         /// The community file.

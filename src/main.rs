@@ -1,6 +1,7 @@
 //! The `lifecircle` command: a switchboard over the library.
 //!
-//! Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed with `--fail-on-target`.
+//! Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed with `--fail-on-target`,
+//! 130 interrupted (SIGINT or SIGTERM).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +24,8 @@ use lifecircle::{Basis, Job};
     long_about = "lifecircle measures, for each facility category, how much of every community \
 lies within walking reach (a straight-line circle of the given radius) of a facility, judges the \
 result against a planning target, and maps the gaps.\n\n\
-Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed (with --fail-on-target).",
+Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed (with --fail-on-target), \
+130 interrupted.",
     after_help = "Examples:\n  lifecircle run examples/tianjin-plan.toml\n  lifecircle cover --communities data/teda/communities.geojson \\\n      --facilities data/teda/facilities.geojson --category market --radius 1000 --target 0.95 --out out/"
 )]
 struct Cli {
@@ -242,6 +244,7 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             (job_from_flags(*args)?, fail)
         }
     };
+    on_interrupt_abandon(&job.out_dir)?;
     let (analysis, files) = lifecircle::run(&job)?;
     for w in &analysis.warnings {
         eprintln!("lifecircle: warning: {w}");
@@ -259,6 +262,22 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// On SIGINT or SIGTERM: let a move of finished outputs complete, remove the staging
+/// folder, and exit with 130, so earlier outputs stay as they were and nothing partial is
+/// left.
+fn on_interrupt_abandon(out_dir: &Path) -> anyhow::Result<()> {
+    let staging = lifecircle::write::staging_dir(out_dir);
+    ctrlc::set_handler(move || {
+        while lifecircle::write::swapping_outputs() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+        eprintln!("lifecircle: interrupted; earlier outputs are left as they were");
+        std::process::exit(130);
+    })
+    .context("cannot install the interrupt handler")
 }
 
 fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use geo::{Area, BoundingRect, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon, Polygon, Rect};
+use geo::{
+    Area, BoundingRect, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon, Polygon, Rect, Translate,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -443,30 +445,53 @@ fn project_communities(
         let mut boundary = c.boundary.clone();
         work.project(&mut boundary).map_err(fail)?;
         let drawn = boundary.unsigned_area();
-        let (boundary, problems) = match check_boundary(&boundary, c.defects.clone()) {
-            Check::Valid => (Some(boundary), Vec::new()),
-            Check::Repaired { boundary, problems } => match policy {
-                InvalidPolicy::Repair => (Some(boundary), problems),
-                InvalidPolicy::Skip => (None, problems),
-                InvalidPolicy::Fail => {
-                    return Err(fail(FeatureProblem::Invalid {
-                        problems: problems.join("; "),
-                        hint: "--on-invalid repair mends it, --on-invalid skip leaves it out",
-                    }))
-                }
-            },
-            Check::Unusable { problems } => match policy {
-                InvalidPolicy::Skip => (None, problems),
-                InvalidPolicy::Repair | InvalidPolicy::Fail => {
-                    return Err(fail(FeatureProblem::Invalid {
-                        problems: problems.join("; "),
-                        hint: "it cannot be repaired; --on-invalid skip leaves it out",
-                    }))
-                }
-            },
+        // Checked and prepared near a local origin, away from large projected values, and
+        // with any panic in the geometry library turned into an error naming the feature.
+        let origin = boundary
+            .bounding_rect()
+            .map(|r| r.min())
+            .unwrap_or_default();
+        let local = boundary.translate(-origin.x, -origin.y);
+        let guarded = catch_unwind(AssertUnwindSafe(|| {
+            let check = check_boundary(&local, c.defects.clone());
+            let place = |b: &MultiPolygon<f64>| Place::new(b.translate(origin.x, origin.y));
+            match check {
+                Check::Valid => (Some(place(&local)), Vec::new(), true),
+                Check::Repaired { boundary, problems } => (Some(place(&boundary)), problems, true),
+                Check::Unusable { problems } => (None, problems, false),
+            }
+        }))
+        .map_err(|panic| Error::Geometry {
+            path: layer.path.clone(),
+            index: c.index,
+            id: c.id.clone(),
+            message: format!(
+                "checking the boundary failed inside the geometry library: {}",
+                panic_message(&panic)
+            ),
+        })?;
+        let (place, problems, repairable) = guarded;
+        let valid_as_drawn = problems.is_empty();
+        let place = match (place, valid_as_drawn, repairable, policy) {
+            (Some(p), true, _, _) => Some(p),
+            (Some(p), false, true, InvalidPolicy::Repair) => Some(p),
+            (_, false, _, InvalidPolicy::Skip) => None,
+            (_, false, true, InvalidPolicy::Fail) => {
+                return Err(fail(FeatureProblem::Invalid {
+                    problems: problems.join("; "),
+                    hint: "--on-invalid repair mends it, --on-invalid skip leaves it out",
+                }))
+            }
+            _ => {
+                return Err(fail(FeatureProblem::Invalid {
+                    problems: problems.join("; "),
+                    hint: "it cannot be repaired; --on-invalid skip leaves it out",
+                }))
+            }
         };
-        let place = match boundary {
-            Some(b) => Some(Place::new(b).ok_or_else(|| fail(FeatureProblem::ZeroArea))?),
+        let place = match place {
+            Some(Some(p)) => Some(p),
+            Some(None) => return Err(fail(FeatureProblem::ZeroArea)),
             None => None,
         };
         if !problems.is_empty() {

@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use geo::orient::{Direction, Orient};
 use geo::{LineString, MultiPolygon, Polygon};
@@ -89,6 +90,21 @@ pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>
     commit(out_dir, &files)
 }
 
+/// Set while finished outputs are being moved into place; a signal handler waits for it
+/// to clear, so an interruption never leaves half the old and half the new files.
+static SWAPPING: AtomicBool = AtomicBool::new(false);
+
+/// Whether outputs are being moved into place right now.
+pub fn swapping_outputs() -> bool {
+    SWAPPING.load(Ordering::SeqCst)
+}
+
+/// The staging folder a run of this process uses inside `out_dir`; remove it to abandon
+/// the run (what the binary does on SIGINT or SIGTERM).
+pub fn staging_dir(out_dir: &Path) -> PathBuf {
+    out_dir.join(format!(".lifecircle-partial-{}", std::process::id()))
+}
+
 /// Writes the files into a staging folder, then moves each into place. The outputs of an
 /// earlier run are set aside in the staging folder first and put back if any move fails,
 /// so the folder ends with either all the new files or all the old ones.
@@ -98,7 +114,7 @@ fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
         move |source| Error::Write { path, source }
     };
     std::fs::create_dir_all(out_dir).map_err(write_err(out_dir))?;
-    let staging = out_dir.join(format!(".lifecircle-partial-{}", std::process::id()));
+    let staging = staging_dir(out_dir);
     let (new, old) = (staging.join("new"), staging.join("old"));
     let result = (|| {
         std::fs::create_dir_all(&new).map_err(write_err(&new))?;
@@ -107,10 +123,25 @@ fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
             let path = new.join(name);
             std::fs::write(&path, bytes).map_err(write_err(&path))?;
         }
-        swap_in(out_dir, &new, &old, files)
+        pause_for_tests();
+        SWAPPING.store(true, Ordering::SeqCst);
+        let swapped = swap_in(out_dir, &new, &old, files);
+        SWAPPING.store(false, Ordering::SeqCst);
+        swapped
     })();
     let _ = std::fs::remove_dir_all(&staging);
     result
+}
+
+/// `LIFECIRCLE_TEST_PAUSE_MS` holds a run between staging and swapping, so tests can
+/// interrupt it there.
+fn pause_for_tests() {
+    if let Some(ms) = std::env::var("LIFECIRCLE_TEST_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 /// Moves the staged files into `out_dir`, setting aside what they replace; on failure

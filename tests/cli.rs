@@ -483,12 +483,12 @@ fn zero_radius_is_refused() {
     let out = dir.cover(&["--radius", "0"]);
     let msg = out.error();
     assert_has(msg, r#"category "market" radius"#);
-    assert_has(msg, "is 0, expected a number above 0");
+    assert_has(msg, "radius_m (--radius): is 0 m, expected a radius above 0 and at most 100000 m");
     assert!(!dir.join("out").exists(), "nothing is written on error");
 
     // A negative radius the same way (`=` so clap does not take it for a flag).
     let out = dir.cover(&["--radius=-50"]);
-    assert_has(out.error(), "is -50, expected a number above 0");
+    assert_has(out.error(), "is -50 m, expected a radius above 0");
 }
 
 #[test]
@@ -937,4 +937,58 @@ fn usage_errors_exit_2() {
     ]);
     out.expect_code(2);
     assert_has(&out.stderr, "cannot be used with");
+}
+
+#[test]
+fn an_interrupted_run_leaves_the_earlier_outputs_and_nothing_partial() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &two_communities());
+    dir.write("facilities.geojson", &one_market());
+    dir.cover(&["--radius", "1000"]).ok();
+    let before = files_in(&dir.join("out"));
+
+    // Held between staging and swapping, then sent SIGTERM.
+    let child = Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .args([
+            "cover",
+            "--communities",
+            "communities.geojson",
+            "--facilities",
+            "facilities.geojson",
+            "--category",
+            "market",
+            "--out",
+            "out",
+            "--radius",
+            "500",
+        ])
+        .current_dir(dir.path())
+        .env("LIFECIRCLE_TEST_PAUSE_MS", "20000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start lifecircle");
+    let staging = dir.join(&format!("out/.lifecircle-partial-{}", child.id()));
+    let waited = std::time::Instant::now();
+    while !staging.join("new/summary.json").exists() {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "the run never staged its outputs"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait for lifecircle");
+    assert_eq!(out.status.code(), Some(130));
+    assert_has(&String::from_utf8_lossy(&out.stderr), "interrupted");
+
+    assert!(!staging.exists(), "the staging folder was left behind");
+    assert!(
+        files_in(&dir.join("out")) == before,
+        "the output folder changed after an interrupted run"
+    );
 }

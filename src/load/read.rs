@@ -240,7 +240,7 @@ fn parse_feature(context: &Context<'_>, index: usize, raw: RawFeature) -> Result
         Some(rv) => {
             let g: geojson::Geometry = serde_json::from_str(rv.get())
                 .map_err(|e| fail(FeatureProblem::BadGeometry(strip_position(&e.to_string()))))?;
-            text_defects(&g.value, &mut defects);
+            check_text(&g.value, &mut defects).map_err(fail)?;
             let g = geo::Geometry::<f64>::try_from(&g)
                 .map_err(|e| fail(FeatureProblem::BadGeometry(e.to_string())))?;
             Some(g)
@@ -255,30 +255,60 @@ fn parse_feature(context: &Context<'_>, index: usize, raw: RawFeature) -> Result
     })
 }
 
-/// Notes 3D positions and unclosed rings, which converting to geo would mend silently.
-fn text_defects(value: &geojson::GeometryValue, defects: &mut Vec<String>) {
+/// Calls `f` on every position of a geometry, collections included.
+fn for_each_position(value: &geojson::GeometryValue, f: &mut dyn FnMut(&geojson::Position)) {
     use geojson::GeometryValue as G;
+    match value {
+        G::Point { coordinates } => f(coordinates),
+        G::MultiPoint { coordinates } | G::LineString { coordinates } => {
+            coordinates.iter().for_each(f)
+        }
+        G::MultiLineString { coordinates } | G::Polygon { coordinates } => {
+            coordinates.iter().flatten().for_each(f)
+        }
+        G::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().for_each(f),
+        G::GeometryCollection { geometries } => {
+            for g in geometries {
+                for_each_position(&g.value, f);
+            }
+        }
+    }
+}
+
+/// Checks positions (at least two numbers each: geojson's conversion to geo would panic on
+/// fewer) and notes 3D positions and unclosed rings, which the conversion mends silently.
+fn check_text(
+    value: &geojson::GeometryValue,
+    defects: &mut Vec<String>,
+) -> std::result::Result<(), FeatureProblem> {
+    use geojson::GeometryValue as G;
+    let (mut short, mut three_d) = (None, false);
+    for_each_position(value, &mut |p| {
+        if p.len() < 2 {
+            short.get_or_insert(p.len());
+        }
+        three_d |= p.len() > 2;
+    });
+    if let Some(n) = short {
+        return Err(FeatureProblem::BadGeometry(format!(
+            "a position has {n} number(s), expected at least 2 (x and y)"
+        )));
+    }
+    if three_d {
+        defects.push("3D coordinates (the height was dropped)".into());
+    }
     let rings: Vec<&Vec<geojson::Position>> = match value {
         G::Polygon { coordinates } => coordinates.iter().collect(),
         G::MultiPolygon { coordinates } => coordinates.iter().flatten().collect(),
         _ => Vec::new(),
     };
-    let positions: Box<dyn Iterator<Item = &geojson::Position>> = match value {
-        G::Point { coordinates } => Box::new(std::iter::once(coordinates)),
-        G::MultiPoint { coordinates } | G::LineString { coordinates } => {
-            Box::new(coordinates.iter())
-        }
-        _ => Box::new(rings.iter().flat_map(|r| r.iter())),
-    };
-    if positions.into_iter().any(|p| p.len() > 2) {
-        defects.push("3D coordinates (the height was dropped)".into());
-    }
     if rings
         .iter()
         .any(|r| r.len() > 1 && r.first().map(|p| p.as_slice()) != r.last().map(|p| p.as_slice()))
     {
         defects.push("an unclosed ring (closed)".into());
     }
+    Ok(())
 }
 
 /// serde_json appends " at line L column C"; our messages give the position once.
