@@ -483,7 +483,10 @@ fn zero_radius_is_refused() {
     let out = dir.cover(&["--radius", "0"]);
     let msg = out.error();
     assert_has(msg, r#"category "market" radius"#);
-    assert_has(msg, "radius_m (--radius): is 0 m, expected a radius above 0 and at most 100000 m");
+    assert_has(
+        msg,
+        "radius_m (--radius): is 0 m, expected a radius above 0 and at most 100000 m",
+    );
     assert!(!dir.join("out").exists(), "nothing is written on error");
 
     // A negative radius the same way (`=` so clap does not take it for a flag).

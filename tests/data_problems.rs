@@ -1,9 +1,13 @@
 //! Dirty input, one case per data problem the README's "Data problems" section lists: each
 //! ends in a clear message or a documented outcome, never a silent drop.
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod common;
 
 use common::*;
+use geo::{Coord, Polygon};
+use lifecircle::{analyse_with, Config, DistanceModel, Job, StraightLine};
 use serde_json::{json, Value};
 
 fn polygon(rings: Vec<Value>) -> Value {
@@ -245,4 +249,43 @@ fn a_category_with_no_facilities_is_measured_as_zero_with_a_warning() {
     let toml = "[[category]]\nname = \"markets\"\nradius_m = 1000\n";
     let e = err(case.run(&one_block(), &markets(&[(50.0, 50.0)]), toml));
     assert!(e.contains("did you mean \"market\""), "{e}");
+}
+
+/// A distance model that panics, standing in for a fault inside the geometry library.
+struct Faulty;
+
+impl DistanceModel for Faulty {
+    fn name(&self) -> &'static str {
+        "faulty"
+    }
+    fn service_area(&self, _site: Coord<f64>, _radius_m: f64) -> Polygon<f64> {
+        panic!("boolean operation lost its way")
+    }
+    fn reach_m(&self, radius_m: f64) -> f64 {
+        radius_m
+    }
+    fn distance_m(&self, from: Coord<f64>, to: Coord<f64>) -> f64 {
+        StraightLine::default().distance_m(from, to)
+    }
+}
+
+#[test]
+fn a_panic_inside_a_geometry_operation_is_an_error_naming_the_feature() {
+    let case = Case::new();
+    let c = case.write("c.geojson", &one_block());
+    let f = case.write("f.geojson", &markets(&[(150.0, 50.0)]));
+    let toml = format!(
+        "[communities]\npath = \"{}\"\ncrs = \"EPSG:32650\"\n[facilities]\npath = \"{}\"\n\
+         crs = \"EPSG:32650\"\n{MARKET_1000}",
+        c.display(),
+        f.display()
+    );
+    let config = Config::from_toml(&toml, std::path::Path::new("t.toml")).unwrap();
+    let job = Job::from_config(&config, case.dir.path()).unwrap();
+    let e = analyse_with(&job, &Faulty).unwrap_err().to_string();
+    assert!(e.contains("c.geojson: feature 0 (id \"a\")"), "{e}");
+    assert!(
+        e.contains("failed inside the geometry library: boolean operation lost its way"),
+        "{e}"
+    );
 }

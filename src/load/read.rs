@@ -480,5 +480,8 @@ mod tests {
             err(r#"{"type":"Topology"}"#).contains("\"Topology\", expected a FeatureCollection")
         );
         assert!(err(r#"{"type":"FeatureCollection"}"#).contains("no \"features\" array"));
+        // JSON has no NaN or infinity; a number too large for a double is refused as such.
+        let huge = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1e999,0]}}]}"#;
+        assert!(err(huge).contains("number out of range"), "{}", err(huge));
     }
 }
