@@ -285,6 +285,13 @@ pub fn summary_table(analysis: &Analysis) -> String {
         i.facilities.outside_communities,
         analysis.work_crs
     );
+    let (repaired, skipped) = (i.communities.repaired.len(), i.communities.skipped.len());
+    if repaired + skipped > 0 {
+        let _ = writeln!(
+            out,
+            "Invalid boundaries: {repaired} repaired, {skipped} left out (listed in summary.json)."
+        );
+    }
     let _ = writeln!(
         out,
         "Reach: {}s. People assumed evenly spread inside each community.\n",
