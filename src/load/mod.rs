@@ -130,39 +130,40 @@ fn number_field(
 
 /// Loads the community layer: polygons with ids, and populations when given.
 pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
-    let parsed = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
-    communities_from(spec, parsed)
+    let mut reading = CommunityReading::default();
+    let (crs, crs_source) =
+        read_features(&spec.path, spec.crs.as_ref(), &spec.id_field, &mut |p| {
+            reading.take(spec, p)
+        })?;
+    reading.finish(spec, crs, crs_source)
 }
 
 /// Reads a community layer from `reader` (GeoJSON text); `spec.path` names it in messages.
 pub fn read_communities(reader: impl Read, spec: &CommunityLayer) -> Result<Layer<Community>> {
-    let parsed = read_features_from(
+    let mut reading = CommunityReading::default();
+    let (crs, crs_source) = read_features_from(
         &spec.path,
         BufReader::new(reader),
         spec.crs.as_ref(),
         &spec.id_field,
+        &mut |p| reading.take(spec, p),
     )?;
-    communities_from(spec, parsed)
+    reading.finish(spec, crs, crs_source)
 }
 
-fn communities_from(
-    spec: &CommunityLayer,
-    (crs, crs_source, parsed): (Crs, CrsSource, Vec<Parsed>),
-) -> Result<Layer<Community>> {
-    let path = &spec.path;
-    if parsed.is_empty() {
-        return Err(Error::NotGeoJson {
-            path: path.clone(),
-            message: "the FeatureCollection has no features: there are no communities to measure"
-                .into(),
-        });
-    }
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut features = Vec::with_capacity(parsed.len());
-    for p in parsed {
+/// Communities read so far, and the ids seen.
+#[derive(Default)]
+struct CommunityReading {
+    seen: HashMap<String, usize>,
+    features: Vec<Community>,
+}
+
+impl CommunityReading {
+    /// Checks one parsed feature and keeps it as a community.
+    fn take(&mut self, spec: &CommunityLayer, p: Parsed) -> Result<()> {
         let id = feature_id(&p, &spec.id_field);
         let fail = |problem: FeatureProblem| Error::Feature {
-            path: path.clone(),
+            path: spec.path.clone(),
             index: p.index,
             id: id.clone(),
             problem,
@@ -172,13 +173,13 @@ fn communities_from(
                 field: spec.id_field.clone(),
             }));
         };
-        if let Some(&first_index) = seen.get(&id_str) {
+        if let Some(&first_index) = self.seen.get(&id_str) {
             return Err(fail(FeatureProblem::DuplicateId {
                 id: id_str,
                 first_index,
             }));
         }
-        seen.insert(id_str.clone(), p.index);
+        self.seen.insert(id_str.clone(), p.index);
         let boundary = match &p.geometry {
             None => return Err(fail(FeatureProblem::NoGeometry)),
             Some(geo::Geometry::Polygon(poly)) => MultiPolygon(vec![poly.clone()]),
@@ -215,7 +216,7 @@ fn communities_from(
             Some(Value::String(s)) => Some(s.clone()),
             _ => None,
         };
-        features.push(Community {
+        self.features.push(Community {
             index: p.index,
             id: id_str,
             name,
@@ -225,95 +226,120 @@ fn communities_from(
             properties: p.properties,
             defects: p.defects,
         });
+        Ok(())
     }
-    // Populations are all or nothing: a coverage figure on a partial population would lie.
-    let with = features.iter().filter(|c| c.population.is_some()).count();
-    if with > 0 && with < features.len() {
-        if let Some(c) = features.iter().find(|c| c.population.is_none()) {
-            return Err(Error::Feature {
+
+    /// Checks the layer as a whole.
+    fn finish(
+        self,
+        spec: &CommunityLayer,
+        crs: Crs,
+        crs_source: CrsSource,
+    ) -> Result<Layer<Community>> {
+        let path = &spec.path;
+        let features = self.features;
+        if features.is_empty() {
+            return Err(Error::NotGeoJson {
                 path: path.clone(),
-                index: c.index,
-                id: Some(c.id.clone()),
-                problem: FeatureProblem::MissingField {
-                    field: spec.population_field.clone(),
-                    why: "other communities have a population; give 0 where nobody lives",
-                },
+                message:
+                    "the FeatureCollection has no features: there are no communities to measure"
+                        .into(),
             });
         }
+        // Populations are all or nothing: a coverage figure on a partial population would lie.
+        let with = features.iter().filter(|c| c.population.is_some()).count();
+        if with > 0 && with < features.len() {
+            if let Some(c) = features.iter().find(|c| c.population.is_none()) {
+                return Err(Error::Feature {
+                    path: path.clone(),
+                    index: c.index,
+                    id: Some(c.id.clone()),
+                    problem: FeatureProblem::MissingField {
+                        field: spec.population_field.clone(),
+                        why: "other communities have a population; give 0 where nobody lives",
+                    },
+                });
+            }
+        }
+        Ok(Layer {
+            path: path.clone(),
+            crs,
+            crs_source,
+            features,
+        })
     }
+}
+
+/// Loads the facility layer, giving each facility its category.
+pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
+    let mut features = Vec::new();
+    let (crs, crs_source) =
+        read_features(&spec.path, spec.crs.as_ref(), &spec.id_field, &mut |p| {
+            facility_from(spec, p).map(|f| features.push(f))
+        })?;
     Ok(Layer {
-        path: path.clone(),
+        path: spec.path.clone(),
         crs,
         crs_source,
         features,
     })
 }
 
-/// Loads the facility layer, giving each facility its category.
-pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
-    let parsed = read_features(&spec.path, spec.crs.as_ref(), &spec.id_field)?;
-    facilities_from(spec, parsed)
-}
-
 /// Reads a facility layer from `reader` (GeoJSON text); `spec.path` names it in messages.
 pub fn read_facilities(reader: impl Read, spec: &FacilityLayer) -> Result<Layer<Facility>> {
-    let parsed = read_features_from(
+    let mut features = Vec::new();
+    let (crs, crs_source) = read_features_from(
         &spec.path,
         BufReader::new(reader),
         spec.crs.as_ref(),
         &spec.id_field,
+        &mut |p| facility_from(spec, p).map(|f| features.push(f)),
     )?;
-    facilities_from(spec, parsed)
-}
-
-fn facilities_from(
-    spec: &FacilityLayer,
-    (crs, crs_source, parsed): (Crs, CrsSource, Vec<Parsed>),
-) -> Result<Layer<Facility>> {
-    let path = &spec.path;
-    let mut features = Vec::with_capacity(parsed.len());
-    for p in parsed {
-        let id = feature_id(&p, &spec.id_field);
-        let fail = |problem: FeatureProblem| Error::Feature {
-            path: path.clone(),
-            index: p.index,
-            id: id.clone(),
-            problem,
-        };
-        let sites = match &p.geometry {
-            None => return Err(fail(FeatureProblem::NoGeometry)),
-            Some(geo::Geometry::Point(pt)) => vec![pt.0],
-            Some(geo::Geometry::MultiPoint(mp)) if mp.0.is_empty() => {
-                return Err(fail(FeatureProblem::EmptyGeometry("MultiPoint")))
-            }
-            Some(geo::Geometry::MultiPoint(mp)) => mp.0.iter().map(|p| p.0).collect(),
-            Some(geo::Geometry::Polygon(poly)) => {
-                vec![polygon_site(poly).ok_or_else(|| fail(FeatureProblem::ZeroArea))?]
-            }
-            Some(geo::Geometry::MultiPolygon(mp)) => {
-                let site = mp.interior_point().map(|p| p.0);
-                vec![site.ok_or_else(|| fail(FeatureProblem::ZeroArea))?]
-            }
-            Some(other) => {
-                return Err(fail(FeatureProblem::WrongGeometry {
-                    found: geometry_type(other).to_string(),
-                    expected: "Point, MultiPoint, Polygon or MultiPolygon",
-                }))
-            }
-        };
-        let category = category_of(&p.properties, &spec.rules, &spec.category_field);
-        features.push(Facility {
-            index: p.index,
-            id: id.unwrap_or_else(|| format!("#{}", p.index)),
-            category,
-            sites,
-        });
-    }
     Ok(Layer {
-        path: path.clone(),
+        path: spec.path.clone(),
         crs,
         crs_source,
         features,
+    })
+}
+
+/// One facility from a parsed feature; its properties are dropped once the category is
+/// known, so a large layer costs its points, not its text.
+fn facility_from(spec: &FacilityLayer, p: Parsed) -> Result<Facility> {
+    let id = feature_id(&p, &spec.id_field);
+    let fail = |problem: FeatureProblem| Error::Feature {
+        path: spec.path.clone(),
+        index: p.index,
+        id: id.clone(),
+        problem,
+    };
+    let sites = match &p.geometry {
+        None => return Err(fail(FeatureProblem::NoGeometry)),
+        Some(geo::Geometry::Point(pt)) => vec![pt.0],
+        Some(geo::Geometry::MultiPoint(mp)) if mp.0.is_empty() => {
+            return Err(fail(FeatureProblem::EmptyGeometry("MultiPoint")))
+        }
+        Some(geo::Geometry::MultiPoint(mp)) => mp.0.iter().map(|p| p.0).collect(),
+        Some(geo::Geometry::Polygon(poly)) => {
+            vec![polygon_site(poly).ok_or_else(|| fail(FeatureProblem::ZeroArea))?]
+        }
+        Some(geo::Geometry::MultiPolygon(mp)) => {
+            let site = mp.interior_point().map(|p| p.0);
+            vec![site.ok_or_else(|| fail(FeatureProblem::ZeroArea))?]
+        }
+        Some(other) => {
+            return Err(fail(FeatureProblem::WrongGeometry {
+                found: geometry_type(other).to_string(),
+                expected: "Point, MultiPoint, Polygon or MultiPolygon",
+            }))
+        }
+    };
+    let category = category_of(&p.properties, &spec.rules, &spec.category_field);
+    Ok(Facility {
+        index: p.index,
+        id: id.unwrap_or_else(|| format!("#{}", p.index)),
+        category,
+        sites,
     })
 }
 

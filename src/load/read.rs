@@ -49,33 +49,36 @@ struct Document {
     geometries: Option<Box<RawValue>>,
 }
 
-/// What the streaming visitors share: where to put features, and the first error that is
-/// ours rather than the JSON parser's.
-struct Context<'a> {
+/// Receives each feature as soon as it is parsed.
+pub(crate) type Sink<'s> = dyn FnMut(Parsed) -> Result<()> + 's;
+
+/// What the streaming visitors share: where features go, and the first error that is ours
+/// rather than the JSON parser's.
+struct Context<'a, 's> {
     path: &'a Path,
     id_field: &'a str,
-    features: Vec<Parsed>,
+    sink: &'a mut Sink<'s>,
+    /// Features passed to the sink so far.
+    count: usize,
     /// The feature being read, for parser errors inside it.
     current: Option<usize>,
     failure: Option<Error>,
 }
 
-/// Reads a GeoJSON file into parsed features and the CRS its coordinates are in.
+/// Reads a GeoJSON file, passing each feature to `sink` as it is parsed; returns the CRS
+/// its coordinates are in.
 pub(crate) fn read_features(
     path: &Path,
     declared: Option<&Crs>,
     id_field: &str,
-) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
+    sink: &mut Sink<'_>,
+) -> Result<(Crs, CrsSource)> {
     let file = File::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    read_features_from(
-        path,
-        BufReader::with_capacity(1 << 16, file),
-        declared,
-        id_field,
-    )
+    let reader = BufReader::with_capacity(1 << 16, file);
+    read_features_from(path, reader, declared, id_field, sink)
 }
 
 /// Reads GeoJSON from `reader`; `path` names it in messages.
@@ -84,7 +87,8 @@ pub(crate) fn read_features_from<R: Read>(
     mut reader: BufReader<R>,
     declared: Option<&Crs>,
     id_field: &str,
-) -> Result<(Crs, CrsSource, Vec<Parsed>)> {
+    sink: &mut Sink<'_>,
+) -> Result<(Crs, CrsSource)> {
     let not_geojson = |message: String| Error::NotGeoJson {
         path: path.to_path_buf(),
         message,
@@ -105,7 +109,8 @@ pub(crate) fn read_features_from<R: Read>(
     let mut context = Context {
         path,
         id_field,
-        features: Vec::new(),
+        sink,
+        count: 0,
         current: None,
         failure: None,
     };
@@ -163,7 +168,8 @@ pub(crate) fn read_features_from<R: Read>(
                 properties: doc.properties,
                 geometry: doc.geometry,
             };
-            context.features = vec![parse_feature(&context, 0, single)?];
+            let parsed = parse_feature(context.path, context.id_field, 0, single)?;
+            (context.sink)(parsed)?;
         }
         Some(
             kind @ ("Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
@@ -187,7 +193,8 @@ pub(crate) fn read_features_from<R: Read>(
                 properties: None,
                 geometry: Some(geometry),
             };
-            context.features = vec![parse_feature(&context, 0, single)?];
+            let parsed = parse_feature(context.path, context.id_field, 0, single)?;
+            (context.sink)(parsed)?;
         }
         Some(other) => {
             return Err(not_geojson(format!(
@@ -200,26 +207,26 @@ pub(crate) fn read_features_from<R: Read>(
             ))
         }
     }
-    Ok((crs, source, context.features))
+    Ok((crs, source))
 }
 
 /// Turns one raw feature into a parsed one, or an error naming it.
-fn parse_feature(context: &Context<'_>, index: usize, raw: RawFeature) -> Result<Parsed> {
+fn parse_feature(path: &Path, id_field: &str, index: usize, raw: RawFeature) -> Result<Parsed> {
     // The id for messages: the id field if readable, else the feature id.
     let id = match &raw.properties {
-        Some(Value::Object(map)) => map.get(context.id_field).and_then(id_text),
+        Some(Value::Object(map)) => map.get(id_field).and_then(id_text),
         _ => None,
     }
     .or_else(|| raw.id.as_ref().and_then(id_text));
     let fail = |problem: FeatureProblem| Error::Feature {
-        path: context.path.to_path_buf(),
+        path: path.to_path_buf(),
         index,
         id: id.clone(),
         problem,
     };
     if raw.kind.as_deref() != Some("Feature") {
         return Err(Error::NotGeoJson {
-            path: context.path.to_path_buf(),
+            path: path.to_path_buf(),
             message: format!(
                 "feature {index} has type {}, expected \"Feature\"",
                 raw.kind
@@ -319,9 +326,9 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-struct DocumentSeed<'c, 'a>(&'c mut Context<'a>);
+struct DocumentSeed<'c, 'a, 's>(&'c mut Context<'a, 's>);
 
-impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_, '_> {
     type Value = Document;
 
     fn deserialize<D: Deserializer<'de>>(
@@ -332,7 +339,7 @@ impl<'de> DeserializeSeed<'de> for DocumentSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
+impl<'de> Visitor<'de> for DocumentSeed<'_, '_, '_> {
     type Value = Document;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -363,9 +370,9 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_> {
     }
 }
 
-struct FeaturesSeed<'c, 'a>(&'c mut Context<'a>);
+struct FeaturesSeed<'c, 'a, 's>(&'c mut Context<'a, 's>);
 
-impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_, '_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(
@@ -376,7 +383,7 @@ impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
+impl<'de> Visitor<'de> for FeaturesSeed<'_, '_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -385,20 +392,19 @@ impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let context = self.0;
-        let mut index = context.features.len();
         loop {
+            let index = context.count;
             context.current = Some(index);
             let Some(raw) = seq.next_element::<RawFeature>()? else {
                 break;
             };
-            match parse_feature(context, index, raw) {
-                Ok(parsed) => context.features.push(parsed),
-                Err(e) => {
-                    context.failure = Some(e);
-                    return Err(de::Error::custom("feature rejected"));
-                }
+            let taken = parse_feature(context.path, context.id_field, index, raw)
+                .and_then(|parsed| (context.sink)(parsed));
+            if let Err(e) = taken {
+                context.failure = Some(e);
+                return Err(de::Error::custom("feature rejected"));
             }
-            index += 1;
+            context.count += 1;
         }
         context.current = None;
         Ok(())
@@ -411,7 +417,13 @@ mod tests {
 
     fn read(text: &str) -> Result<Vec<Parsed>> {
         let reader = BufReader::new(text.as_bytes());
-        read_features_from(Path::new("t.geojson"), reader, None, "id").map(|(_, _, f)| f)
+        let mut features = Vec::new();
+        let mut keep = |p| {
+            features.push(p);
+            Ok(())
+        };
+        read_features_from(Path::new("t.geojson"), reader, None, "id", &mut keep)?;
+        Ok(features)
     }
 
     const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#;
