@@ -24,19 +24,23 @@ fn job() -> Job {
 }
 
 /// geojson 1.0 checks that a Point has at least two numbers, but not the positions of the
-/// other geometry types; converting one with a single number to geo panicked with "index
-/// out of bounds: the len is 1 but the index is 1" (geojson's to_geo_types.rs:310, reached
-/// from `load::read::parse_feature`). Found by `fuzz/fuzz_targets/geojson_layers.rs`.
+/// other geometry types; converting one with fewer than two numbers to geo panicked with
+/// "index out of bounds: the len is 1 but the index is 1" (geojson's to_geo_types.rs:309,
+/// 310 or 320, reached from `load::read::parse_feature`). Found by
+/// `fuzz/fuzz_targets/geojson_layers.rs`.
 #[test]
-fn a_position_with_one_number_is_an_error_not_a_panic() {
+fn a_position_with_fewer_than_two_numbers_is_an_error_not_a_panic() {
     let job = job();
-    let inputs: [&[u8]; 7] = [
+    let inputs: [&[u8]; 9] = [
         br#"{"type":"MultiPoint","coordinates":[[1]]}"#,
         br#"{"type":"LineString","coordinates":[[0]]}"#,
         br#"{"type":"MultiLineString","coordinates":[[[0,0],[1]]]}"#,
         br#"{"type":"Polygon","coordinates":[[[0]]]}"#,
         br#"{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[7],[0,0]]]]}"#,
         br#"{"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[0]]}]}"#,
+        // An empty position after a full one ("the len is 0 but the index is 0").
+        br#"{"type":"LineString","coordinates":[[1,2],[]]}"#,
+        br#"{"type":"Polygon","coordinates":[[[1,2],[]]]}"#,
         // The fuzzer's input, as tmin left it: a Feature whose Polygon ring has [9.06].
         br#"{"type":"Feature","p":{"id":"x"},"geometry":{"type":"Polygon","coordinates":[[[234.70,3117.71,39105],[9.06],[117.70,39.05]]]}}"#,
     ];
