@@ -85,7 +85,7 @@ impl CrsSource {
 }
 
 mod read;
-use read::{read_features, read_features_from, Parsed};
+use read::{read_features_from, Parsed};
 
 /// A JSON id (string or number) as text.
 pub(crate) fn id_text(v: &Value) -> Option<String> {
@@ -130,12 +130,7 @@ fn number_field(
 
 /// Loads the community layer: polygons with ids, and populations when given.
 pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
-    let mut reading = CommunityReading::default();
-    let (crs, crs_source) =
-        read_features(&spec.path, spec.crs.as_ref(), &spec.id_field, &mut |p| {
-            reading.take(spec, p)
-        })?;
-    reading.finish(spec, crs, crs_source)
+    read_communities(open(&spec.path)?, spec)
 }
 
 /// Reads a community layer from `reader` (GeoJSON text); `spec.path` names it in messages.
@@ -143,7 +138,7 @@ pub fn read_communities(reader: impl Read, spec: &CommunityLayer) -> Result<Laye
     let mut reading = CommunityReading::default();
     let (crs, crs_source) = read_features_from(
         &spec.path,
-        BufReader::new(reader),
+        BufReader::with_capacity(1 << 16, reader),
         spec.crs.as_ref(),
         &spec.id_field,
         &mut |p| reading.take(spec, p),
@@ -272,16 +267,13 @@ impl CommunityReading {
 
 /// Loads the facility layer, giving each facility its category.
 pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
-    let mut features = Vec::new();
-    let (crs, crs_source) =
-        read_features(&spec.path, spec.crs.as_ref(), &spec.id_field, &mut |p| {
-            facility_from(spec, p).map(|f| features.push(f))
-        })?;
-    Ok(Layer {
-        path: spec.path.clone(),
-        crs,
-        crs_source,
-        features,
+    read_facilities(open(&spec.path)?, spec)
+}
+
+fn open(path: &std::path::Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -290,7 +282,7 @@ pub fn read_facilities(reader: impl Read, spec: &FacilityLayer) -> Result<Layer<
     let mut features = Vec::new();
     let (crs, crs_source) = read_features_from(
         &spec.path,
-        BufReader::new(reader),
+        BufReader::with_capacity(1 << 16, reader),
         spec.crs.as_ref(),
         &spec.id_field,
         &mut |p| facility_from(spec, p).map(|f| features.push(f)),

@@ -3,7 +3,6 @@
 //! it. A FeatureCollection is expected; a single Feature or a bare Geometry is taken as a
 //! layer of one feature.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -65,23 +64,8 @@ struct Context<'a, 's> {
     failure: Option<Error>,
 }
 
-/// Reads a GeoJSON file, passing each feature to `sink` as it is parsed; returns the CRS
-/// its coordinates are in.
-pub(crate) fn read_features(
-    path: &Path,
-    declared: Option<&Crs>,
-    id_field: &str,
-    sink: &mut Sink<'_>,
-) -> Result<(Crs, CrsSource)> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let reader = BufReader::with_capacity(1 << 16, file);
-    read_features_from(path, reader, declared, id_field, sink)
-}
-
-/// Reads GeoJSON from `reader`; `path` names it in messages.
+/// Reads GeoJSON from `reader`, passing each feature to `sink` as it is parsed; returns
+/// the CRS its coordinates are in. `path` names the source in messages.
 pub(crate) fn read_features_from<R: Read>(
     path: &Path,
     mut reader: BufReader<R>,
