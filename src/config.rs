@@ -24,16 +24,27 @@ pub const DEFAULT_MIN_GAP_AREA_M2: f64 = 100.0;
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The community boundaries.
-    pub communities: CommunitiesConfig,
+    /// The community boundaries; optional when a demand layer is given.
+    pub communities: Option<CommunitiesConfig>,
     /// The facility points.
     pub facilities: FacilitiesConfig,
+    /// Where people live: weighted points or polygons of known population.
+    pub demand: Option<DemandConfig>,
     /// Settings that apply to every category.
     #[serde(default)]
     pub analysis: AnalysisConfig,
     /// The facility categories to measure, each with its radius and target.
     #[serde(default, rename = "category")]
     pub categories: Vec<CategoryConfig>,
+    /// Life-circle levels: a radius and the categories each must hold.
+    #[serde(default, rename = "level")]
+    pub levels: Vec<LevelConfig>,
+    /// Ratio indicators per community (m2 per 100 households, workers per 10,000 residents).
+    #[serde(default, rename = "indicator")]
+    pub indicators: Vec<IndicatorConfig>,
+    /// Coverage against radius.
+    #[serde(default)]
+    pub curve: CurveConfig,
     /// Where and what to write.
     #[serde(default)]
     pub output: OutputConfig,
@@ -57,6 +68,154 @@ pub struct CommunitiesConfig {
     pub households: Option<String>,
     /// What to do with an invalid boundary: repair (default), skip or fail.
     pub on_invalid: Option<InvalidPolicy>,
+    /// Field holding the group (district, street) every figure is also given for.
+    pub group: Option<String>,
+}
+
+/// `[demand]`: where people are, finer than the communities.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandConfig {
+    /// GeoJSON file of Point features (weighted) or Polygon / MultiPolygon features (of
+    /// known population).
+    pub path: PathBuf,
+    /// Declared CRS, overriding the file's.
+    pub crs: Option<String>,
+    /// Field holding the feature id (default `id`, then the feature id, then its position).
+    pub id: Option<String>,
+    /// Field holding the weight: residents or households (default `population`).
+    pub weight: Option<String>,
+    /// `points` or `polygons`; checked against the file when given.
+    pub kind: Option<DemandKind>,
+    /// Field holding the group, when there is no community layer to take it from.
+    pub group: Option<String>,
+    /// What to do with an invalid polygon: repair (default), skip or fail.
+    pub on_invalid: Option<InvalidPolicy>,
+}
+
+/// What a demand layer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemandKind {
+    /// Weighted points: building entrances, address points, census centroids.
+    Points,
+    /// Polygons of known population: a population grid, census blocks.
+    Polygons,
+}
+
+impl fmt::Display for DemandKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DemandKind::Points => "points",
+            DemandKind::Polygons => "polygons",
+        })
+    }
+}
+
+/// `[[level]]`: a life circle of the standard (5, 10 or 15 minutes) and what it must hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelConfig {
+    /// Level name, used in column names (e.g. `15min`).
+    pub name: String,
+    /// A readable title.
+    pub label: Option<String>,
+    /// Radius in metres.
+    pub radius_m: Option<f64>,
+    /// Radius as minutes of walking.
+    pub minutes: Option<f64>,
+    /// Facility categories every place must reach within the radius.
+    pub categories: Vec<String>,
+    /// Target share of residents living in a complete circle, 0..1.
+    pub target: Option<f64>,
+    /// Where the radius and the list come from.
+    pub source: Option<String>,
+}
+
+/// `[[indicator]]`: a ratio per community, judged against a target.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorConfig {
+    /// Indicator name, used in column names.
+    pub name: String,
+    /// A readable title.
+    pub label: Option<String>,
+    /// What is counted or summed.
+    pub numerator: NumeratorConfig,
+    /// A community field to divide by (households, population); none divides by 1.
+    pub denominator: Option<String>,
+    /// The ratio is numerator / denominator x scale (100 for "per 100 households").
+    pub scale: Option<f64>,
+    /// The community meets it at or above this value.
+    pub at_least: Option<f64>,
+    /// The community meets it at or below this value.
+    pub at_most: Option<f64>,
+    /// Only communities meeting this condition (or all of these conditions) are judged.
+    pub when: Option<OneOrMany<ConditionConfig>>,
+    /// Share of judged communities that must meet it for a pass (default 1: all).
+    pub target_share: Option<f64>,
+    /// Where the indicator comes from.
+    pub source: Option<String>,
+}
+
+/// An indicator's numerator: one of `field`, `count`, or `sum` with `category`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumeratorConfig {
+    /// A community field (e.g. `workers`).
+    pub field: Option<String>,
+    /// The number of facilities of this category in the community.
+    pub count: Option<String>,
+    /// A facility field summed over the facilities of `category` in the community.
+    pub sum: Option<String>,
+    /// The category `sum` is taken over.
+    pub category: Option<String>,
+}
+
+/// One value or a list of them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    /// A single value.
+    One(T),
+    /// A list.
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The values as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(t) => std::slice::from_ref(t),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// `when = { field = "households", at_least = 500 }`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionConfig {
+    /// A community field.
+    pub field: String,
+    /// Holds when the field is at least this.
+    pub at_least: Option<f64>,
+    /// Holds when the field is at most this.
+    pub at_most: Option<f64>,
+}
+
+/// `[curve]`: coverage against radius, from every demand feature's nearest distance.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CurveConfig {
+    /// First radius, m (default 100).
+    pub from_m: Option<f64>,
+    /// Last radius, m (default 3,000).
+    pub to_m: Option<f64>,
+    /// Step, m (default 100).
+    pub step_m: Option<f64>,
+    /// Set to false to skip the curve (it costs a clip per radius on polygons).
+    pub enabled: Option<bool>,
 }
 
 /// `[facilities]`: the point layer and how its categories are found.
@@ -74,6 +233,9 @@ pub struct FacilitiesConfig {
     /// Rules that give a category from other properties (e.g. OSM tags); first match wins.
     #[serde(default, rename = "rule")]
     pub rules: Vec<CategoryRule>,
+    /// Field holding the id of the community a facility is assigned to, for indicators
+    /// (default: the community the facility lies in).
+    pub community: Option<String>,
 }
 
 /// `[[facilities.rule]]`: facilities whose properties all match get this category.
@@ -200,12 +362,22 @@ impl Config {
 /// A checked run: what the pipeline executes.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The community layer.
-    pub communities: CommunityLayer,
+    /// The community layer; `None` when only a demand layer is given.
+    pub communities: Option<CommunityLayer>,
     /// The facility layer.
     pub facilities: FacilityLayer,
+    /// The demand layer, if any.
+    pub demand: Option<DemandLayer>,
     /// The categories, in the order given.
     pub categories: Vec<CategorySpec>,
+    /// The life-circle levels, in the order given.
+    pub levels: Vec<LevelSpec>,
+    /// The ratio indicators, in the order given.
+    pub indicators: Vec<IndicatorSpec>,
+    /// Radii of the coverage curve, ascending; empty when the curve is off.
+    pub curve_radii_m: Vec<f64>,
+    /// Covered share from which a community counts as served (levels use it).
+    pub served_threshold: f64,
     /// Metric working CRS; `None` picks the UTM zone of the study area's centre.
     pub work_crs: Option<Crs>,
     /// Output folder.
@@ -235,6 +407,123 @@ pub struct CommunityLayer {
     pub households_required: bool,
     /// What to do with an invalid boundary.
     pub on_invalid: InvalidPolicy,
+    /// Group field, if figures are also wanted per group.
+    pub group_field: Option<String>,
+}
+
+/// Where the demand layer is and which fields mean what.
+#[derive(Debug, Clone)]
+pub struct DemandLayer {
+    /// The GeoJSON file.
+    pub path: PathBuf,
+    /// Declared CRS, overriding the file's.
+    pub crs: Option<Crs>,
+    /// Id field.
+    pub id_field: String,
+    /// Weight field (residents or households).
+    pub weight_field: String,
+    /// The kind the user declared, checked against the file.
+    pub kind: Option<DemandKind>,
+    /// Group field, used when there is no community layer.
+    pub group_field: Option<String>,
+    /// What to do with an invalid polygon.
+    pub on_invalid: InvalidPolicy,
+}
+
+/// A life-circle level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelSpec {
+    /// Level name.
+    pub name: String,
+    /// Readable title.
+    pub label: Option<String>,
+    /// Reach in metres.
+    pub radius_m: f64,
+    /// How the radius was given.
+    pub radius_basis: String,
+    /// Categories a complete circle holds.
+    pub categories: Vec<String>,
+    /// Target share of residents in a complete circle.
+    pub target: Option<f64>,
+    /// Where the numbers come from.
+    pub source: Option<String>,
+}
+
+/// A ratio indicator per community.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorSpec {
+    /// Indicator name.
+    pub name: String,
+    /// Readable title.
+    pub label: Option<String>,
+    /// What is counted or summed.
+    pub numerator: Numerator,
+    /// Community field divided by, if any.
+    pub denominator: Option<String>,
+    /// Multiplier of the ratio.
+    pub scale: f64,
+    /// The comparison that makes a community meet it.
+    pub compare: Compare,
+    /// Communities judged (all conditions hold); others are "not applicable".
+    pub when: Vec<Condition>,
+    /// Share of judged communities that must meet it.
+    pub target_share: f64,
+    /// Where it comes from.
+    pub source: Option<String>,
+}
+
+/// An indicator's numerator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Numerator {
+    /// A community field.
+    Field(String),
+    /// The number of facilities of a category in the community.
+    Count(String),
+    /// A facility field summed over a category's facilities in the community.
+    Sum {
+        /// The facility field.
+        field: String,
+        /// The category.
+        category: String,
+    },
+}
+
+/// At least or at most a value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Compare {
+    /// Value >= the bound.
+    AtLeast(f64),
+    /// Value <= the bound.
+    AtMost(f64),
+}
+
+impl Compare {
+    /// Whether `value` meets the bound (compared at 6 decimals, as reported).
+    pub fn holds(self, value: f64) -> bool {
+        let r = |v: f64| (v * 1e6).round() / 1e6;
+        match self {
+            Compare::AtLeast(b) => r(value) >= r(b),
+            Compare::AtMost(b) => r(value) <= r(b),
+        }
+    }
+}
+
+impl fmt::Display for Compare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Compare::AtLeast(b) => write!(f, ">= {}", fmt_num(*b)),
+            Compare::AtMost(b) => write!(f, "<= {}", fmt_num(*b)),
+        }
+    }
+}
+
+/// A condition on a community field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// The field.
+    pub field: String,
+    /// The comparison.
+    pub compare: Compare,
 }
 
 /// Where the facility layer is and how categories are found.
@@ -250,6 +539,10 @@ pub struct FacilityLayer {
     pub category_field: String,
     /// Category rules, tried in order before the category field.
     pub rules: Vec<CategoryRule>,
+    /// Field naming the community a facility is assigned to (for indicators).
+    pub community_field: Option<String>,
+    /// Numeric fields kept for indicators (summed per community).
+    pub value_fields: Vec<String>,
 }
 
 /// One category to measure.
@@ -283,35 +576,73 @@ impl Job {
                 lexically_clean(&base_dir.join(p))
             }
         };
-        if config.communities.path.as_os_str().is_empty() {
-            return Err(setting("communities path", "no community layer given"));
+        if config.communities.is_none() && config.demand.is_none() {
+            return Err(setting(
+                "communities",
+                "no community layer and no demand layer given: add [communities] (boundaries) \
+                 or [demand] (where people live), or both",
+            ));
         }
         if config.facilities.path.as_os_str().is_empty() {
             return Err(setting("facilities path", "no facility layer given"));
         }
         let parse_crs = |c: &Option<String>| c.as_deref().map(str::parse::<Crs>).transpose();
-        let c = &config.communities;
-        let communities = CommunityLayer {
-            path: resolve(&c.path),
-            crs: parse_crs(&c.crs)?,
-            id_field: c.id.clone().unwrap_or_else(|| "id".into()),
-            name_field: c.name.clone().unwrap_or_else(|| "name".into()),
-            population_field: c.population.clone().unwrap_or_else(|| "population".into()),
-            population_required: c.population.is_some(),
-            households_field: c.households.clone().unwrap_or_else(|| "households".into()),
-            households_required: c.households.is_some(),
-            on_invalid: c.on_invalid.unwrap_or_default(),
+        let communities = match &config.communities {
+            None => None,
+            Some(c) => {
+                if c.path.as_os_str().is_empty() {
+                    return Err(setting("communities path", "no community layer given"));
+                }
+                Some(CommunityLayer {
+                    path: resolve(&c.path),
+                    crs: parse_crs(&c.crs)?,
+                    id_field: c.id.clone().unwrap_or_else(|| "id".into()),
+                    name_field: c.name.clone().unwrap_or_else(|| "name".into()),
+                    population_field: c.population.clone().unwrap_or_else(|| "population".into()),
+                    population_required: c.population.is_some(),
+                    households_field: c.households.clone().unwrap_or_else(|| "households".into()),
+                    households_required: c.households.is_some(),
+                    on_invalid: c.on_invalid.unwrap_or_default(),
+                    group_field: c.group.clone(),
+                })
+            }
+        };
+        let demand = match &config.demand {
+            None => None,
+            Some(d) => {
+                if d.path.as_os_str().is_empty() {
+                    return Err(setting("demand path", "no demand layer given"));
+                }
+                if d.group.is_some() && communities.is_some() {
+                    return Err(setting(
+                        "demand group",
+                        "with a community layer, groups come from [communities] group; \
+                         demand features take the group of the community they lie in",
+                    ));
+                }
+                Some(DemandLayer {
+                    path: resolve(&d.path),
+                    crs: parse_crs(&d.crs)?,
+                    id_field: d.id.clone().unwrap_or_else(|| "id".into()),
+                    weight_field: d.weight.clone().unwrap_or_else(|| "population".into()),
+                    kind: d.kind,
+                    group_field: d.group.clone(),
+                    on_invalid: d.on_invalid.unwrap_or_default(),
+                })
+            }
         };
         let f = &config.facilities;
         for rule in &f.rules {
             check_category_name(&rule.category, "facilities rule category")?;
         }
-        let facilities = FacilityLayer {
+        let mut facilities = FacilityLayer {
             path: resolve(&f.path),
             crs: parse_crs(&f.crs)?,
             id_field: f.id.clone().unwrap_or_else(|| "id".into()),
             category_field: f.category.clone().unwrap_or_else(|| "category".into()),
             rules: f.rules.clone(),
+            community_field: f.community.clone(),
+            value_fields: Vec::new(),
         };
 
         let a = &config.analysis;
@@ -341,27 +672,7 @@ impl Job {
                 ));
             }
             let what = format!("category \"{}\"", cat.name);
-            let (radius_m, radius_basis) = match (cat.radius_m, cat.minutes) {
-                (Some(r), None) => (r, format!("{} m", fmt_num(r))),
-                (None, Some(min)) => {
-                    check_positive(&format!("{what} minutes (--minutes)"), min)?;
-                    (
-                        min / 60.0 * speed * 1000.0,
-                        format!("{} min at {} km/h", fmt_num(min), fmt_num(speed)),
-                    )
-                }
-                (Some(_), Some(_)) => {
-                    return Err(setting(&what, "give radius_m or minutes, not both"));
-                }
-                (None, None) => {
-                    return Err(setting(
-                        &what,
-                        "has no reach: give radius_m (metres) or minutes (of walking)",
-                    ));
-                }
-            };
-            // Checked in metres too: minutes times speed can overflow or underflow.
-            check_radius(&what, radius_m)?;
+            let (radius_m, radius_basis) = reach(&what, cat.radius_m, cat.minutes, speed)?;
             if let Some(t) = cat.target {
                 check_fraction(&format!("{what} target (--target)"), t, true)?;
             }
@@ -379,6 +690,143 @@ impl Job {
             });
         }
 
+        if communities.is_none() {
+            if let Some(cat) = categories
+                .iter()
+                .find(|c| c.basis == Some(Basis::Communities))
+            {
+                return Err(setting(
+                    &format!("category \"{}\" basis", cat.name),
+                    "is communities, but there is no community layer: use population or area",
+                ));
+            }
+        }
+
+        let mut levels: Vec<LevelSpec> = Vec::new();
+        for level in &config.levels {
+            check_category_name(&level.name, "level name")?;
+            let what = format!("level \"{}\"", level.name);
+            if levels.iter().any(|l| l.name == level.name)
+                || categories.iter().any(|c| c.name == level.name)
+            {
+                return Err(setting(
+                    &what,
+                    "is named twice (levels and categories share column names)",
+                ));
+            }
+            let (radius_m, radius_basis) = reach(&what, level.radius_m, level.minutes, speed)?;
+            if level.categories.is_empty() {
+                return Err(setting(
+                    &format!("{what} categories"),
+                    "is empty: list the facility categories a complete circle holds",
+                ));
+            }
+            let mut wanted: Vec<String> = Vec::new();
+            for c in &level.categories {
+                check_category_name(c, &format!("{what} categories"))?;
+                if wanted.contains(c) {
+                    return Err(setting(
+                        &format!("{what} categories"),
+                        &format!("lists \"{c}\" twice"),
+                    ));
+                }
+                wanted.push(c.clone());
+            }
+            if let Some(t) = level.target {
+                check_fraction(&format!("{what} target"), t, true)?;
+            }
+            levels.push(LevelSpec {
+                name: level.name.clone(),
+                label: level.label.clone(),
+                radius_m,
+                radius_basis,
+                categories: wanted,
+                target: level.target,
+                source: level.source.clone(),
+            });
+        }
+
+        let mut indicators: Vec<IndicatorSpec> = Vec::new();
+        for ind in &config.indicators {
+            check_category_name(&ind.name, "indicator name")?;
+            let what = format!("indicator \"{}\"", ind.name);
+            if communities.is_none() {
+                return Err(setting(
+                    &what,
+                    "indicators are per community, and there is no community layer",
+                ));
+            }
+            if indicators.iter().any(|i| i.name == ind.name)
+                || categories.iter().any(|c| c.name == ind.name)
+                || levels.iter().any(|l| l.name == ind.name)
+            {
+                return Err(setting(
+                    &what,
+                    "is named twice (indicators, levels and categories share column names)",
+                ));
+            }
+            let n = &ind.numerator;
+            let numerator = match (&n.field, &n.count, &n.sum, &n.category) {
+                (Some(field), None, None, None) => Numerator::Field(field.clone()),
+                (None, Some(cat), None, None) => Numerator::Count(cat.clone()),
+                (None, None, Some(field), Some(cat)) => {
+                    if !facilities.value_fields.contains(field) {
+                        facilities.value_fields.push(field.clone());
+                    }
+                    Numerator::Sum {
+                        field: field.clone(),
+                        category: cat.clone(),
+                    }
+                }
+                (None, None, Some(_), None) => {
+                    return Err(setting(
+                        &format!("{what} numerator"),
+                        "sums a facility field: name the category too, e.g. \
+                         numerator = { sum = \"floor_area_m2\", category = \"service_centre\" }",
+                    ))
+                }
+                _ => {
+                    return Err(setting(
+                        &format!("{what} numerator"),
+                        "give one of { field = \"<community field>\" }, \
+                         { count = \"<category>\" } or { sum = \"<facility field>\", \
+                         category = \"<category>\" }",
+                    ))
+                }
+            };
+            let scale = ind.scale.unwrap_or(1.0);
+            check_positive(&format!("{what} scale"), scale)?;
+            let compare = compare_of(&what, ind.at_least, ind.at_most)?;
+            let when = ind
+                .when
+                .as_ref()
+                .map(|w| w.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    Ok(Condition {
+                        field: c.field.clone(),
+                        compare: compare_of(&format!("{what} when"), c.at_least, c.at_most)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let target_share = ind.target_share.unwrap_or(1.0);
+            check_fraction(&format!("{what} target_share"), target_share, true)?;
+            indicators.push(IndicatorSpec {
+                name: ind.name.clone(),
+                label: ind.label.clone(),
+                numerator,
+                denominator: ind.denominator.clone(),
+                scale,
+                compare,
+                when,
+                target_share,
+                source: ind.source.clone(),
+            });
+        }
+
+        let curve_radii_m = curve_radii(&config.curve)?;
+
         let min_gap_area_m2 = config
             .output
             .min_gap_area_m2
@@ -392,12 +840,97 @@ impl Job {
         Ok(Job {
             communities,
             facilities,
+            demand,
             categories,
+            levels,
+            indicators,
+            curve_radii_m,
+            served_threshold: threshold,
             work_crs: parse_crs(&a.work_crs)?,
             out_dir: resolve(config.output.dir.as_deref().unwrap_or(Path::new("out"))),
             min_gap_area_m2,
         })
     }
+}
+
+/// A reach given as metres or as minutes of walking at `speed` km/h.
+fn reach(
+    what: &str,
+    radius_m: Option<f64>,
+    minutes: Option<f64>,
+    speed: f64,
+) -> Result<(f64, String)> {
+    let (radius_m, basis) = match (radius_m, minutes) {
+        (Some(r), None) => (r, format!("{} m", fmt_num(r))),
+        (None, Some(min)) => {
+            check_positive(&format!("{what} minutes (--minutes)"), min)?;
+            (
+                min / 60.0 * speed * 1000.0,
+                format!("{} min at {} km/h", fmt_num(min), fmt_num(speed)),
+            )
+        }
+        (Some(_), Some(_)) => {
+            return Err(setting(what, "give radius_m or minutes, not both"));
+        }
+        (None, None) => {
+            return Err(setting(
+                what,
+                "has no reach: give radius_m (metres) or minutes (of walking)",
+            ));
+        }
+    };
+    // Checked in metres too: minutes times speed can overflow or underflow.
+    check_radius(what, radius_m)?;
+    Ok((radius_m, basis))
+}
+
+/// `at_least` or `at_most`, exactly one.
+fn compare_of(what: &str, at_least: Option<f64>, at_most: Option<f64>) -> Result<Compare> {
+    let finite = |v: f64| {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(setting(what, &format!("bound {v} is not a number")))
+        }
+    };
+    match (at_least, at_most) {
+        (Some(v), None) => Ok(Compare::AtLeast(finite(v)?)),
+        (None, Some(v)) => Ok(Compare::AtMost(finite(v)?)),
+        _ => Err(setting(what, "give at_least or at_most (one of them)")),
+    }
+}
+
+/// Default curve: 100 m to 3,000 m in 100 m steps.
+pub const DEFAULT_CURVE_M: (f64, f64, f64) = (100.0, 3000.0, 100.0);
+
+/// The radii of the coverage curve.
+fn curve_radii(c: &CurveConfig) -> Result<Vec<f64>> {
+    if c.enabled == Some(false) {
+        return Ok(Vec::new());
+    }
+    let from = c.from_m.unwrap_or(DEFAULT_CURVE_M.0);
+    let to = c.to_m.unwrap_or(DEFAULT_CURVE_M.1);
+    let step = c.step_m.unwrap_or(DEFAULT_CURVE_M.2);
+    check_radius("curve from_m", from)?;
+    check_radius("curve to_m", to)?;
+    check_positive("curve step_m", step)?;
+    if to < from {
+        return Err(setting(
+            "curve",
+            &format!("to_m ({}) is below from_m ({})", fmt_num(to), fmt_num(from)),
+        ));
+    }
+    let n = ((to - from) / step + 1e-9).floor() as usize + 1;
+    if n > 1000 {
+        return Err(setting(
+            "curve",
+            &format!("has {n} radii; at most 1,000 (use a larger step_m)"),
+        ));
+    }
+    // Radii as from + k x step, rounded to the millimetre so 0.1 steps print cleanly.
+    Ok((0..n)
+        .map(|k| ((from + k as f64 * step) * 1000.0).round() / 1000.0)
+        .collect())
 }
 
 fn setting(setting: &str, message: &str) -> Error {
@@ -578,9 +1111,12 @@ mod tests {
         assert!((cat.radius_m - 1000.0).abs() < 1e-9);
         assert_eq!(cat.radius_basis, "15 min at 4 km/h");
         assert_eq!(cat.served_threshold, 0.5);
-        assert_eq!(job.communities.path, Path::new("/base/c.geojson"));
+        assert_eq!(
+            job.communities.as_ref().unwrap().path,
+            Path::new("/base/c.geojson")
+        );
         assert_eq!(job.out_dir, Path::new("/base/out"));
-        assert!(!job.communities.population_required);
+        assert!(!job.communities.as_ref().unwrap().population_required);
     }
 
     #[test]

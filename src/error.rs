@@ -243,6 +243,11 @@ pub enum FeatureProblem {
         /// Why it is required.
         why: &'static str,
     },
+    /// A facility names a community that is not in the community layer.
+    UnknownCommunity {
+        /// The id named.
+        id: String,
+    },
     /// A field that must be a number holds something else.
     NotANumber {
         /// The field name.
@@ -308,6 +313,10 @@ impl fmt::Display for FeatureProblem {
             FeatureProblem::MissingField { field, why } => {
                 write!(f, "field \"{field}\" is missing or null ({why})")
             }
+            FeatureProblem::UnknownCommunity { id } => write!(
+                f,
+                "is assigned to community \"{id}\", which is not in the community layer"
+            ),
             FeatureProblem::NotANumber { field, found } => {
                 write!(f, "{field} is {found}, expected a number")
             }

@@ -96,6 +96,32 @@ impl<'a> CommunityIndex<'a> {
         }
     }
 
+    /// The first community (lowest position) that holds `c`, edge included.
+    pub fn locate(&self, c: Coord<f64>) -> Option<usize> {
+        let p = geo::Point::from(c);
+        self.tree
+            .locate_all_at_point(&[c.x, c.y])
+            .filter(|e| {
+                let b = self.boundaries[e.data];
+                b.contains(&p) || geo::Intersects::intersects(b, &p)
+            })
+            .map(|e| e.data)
+            .min()
+    }
+
+    /// The communities whose bounding boxes meet `rect`, in position order.
+    pub fn overlapping(&self, rect: Rect<f64>) -> Vec<usize> {
+        let envelope =
+            rstar::AABB::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]);
+        let mut found: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|e| e.data)
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
     /// Whether `c` lies inside (or on the edge of) any community.
     pub fn covers(&self, c: Coord<f64>) -> bool {
         let p = geo::Point::from(c);

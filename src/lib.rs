@@ -4,8 +4,11 @@
 
 pub mod config;
 pub mod crs;
+pub mod demand;
 mod error;
 pub mod index;
+pub mod indicator;
+pub mod level;
 pub mod load;
 pub mod measure;
 pub mod pipeline;

@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lifecircle::config::{
-    AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, FacilitiesConfig,
-    OutputConfig,
+    AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, CurveConfig,
+    DemandConfig, FacilitiesConfig, OutputConfig,
 };
 use lifecircle::validate::InvalidPolicy;
 use lifecircle::{Basis, Job};
@@ -82,9 +82,40 @@ struct RunArgs {
 
 #[derive(Args, Debug)]
 struct CoverArgs {
-    /// GeoJSON of community boundaries (Polygon / MultiPolygon).
+    /// GeoJSON of community boundaries (Polygon / MultiPolygon); optional with --demand.
+    #[arg(long, value_name = "FILE", required_unless_present = "demand")]
+    communities: Option<PathBuf>,
+
+    /// GeoJSON of where people live: weighted points, or polygons of known population
+    /// (a population grid); replaces the even spread inside each community.
     #[arg(long, value_name = "FILE")]
-    communities: PathBuf,
+    demand: Option<PathBuf>,
+
+    /// The demand layer's weight field (residents or households).
+    #[arg(
+        long,
+        value_name = "FIELD",
+        requires = "demand",
+        default_value = "population"
+    )]
+    demand_weight: String,
+
+    /// CRS of the demand layer, overriding the file.
+    #[arg(long, value_name = "CRS", requires = "demand")]
+    demand_crs: Option<String>,
+
+    /// Field (of the communities, else of the demand) holding a group such as the district
+    /// or street: every figure is also given per group.
+    #[arg(long, value_name = "FIELD")]
+    group_field: Option<String>,
+
+    /// Radii of the coverage curve, FROM:TO:STEP in metres (default 100:3000:100).
+    #[arg(long, value_name = "FROM:TO:STEP", conflicts_with = "no_curve")]
+    curve: Option<String>,
+
+    /// Skip the coverage curve.
+    #[arg(long)]
+    no_curve: bool,
 
     /// GeoJSON of facilities (Point / MultiPoint; polygons are reached at a point inside).
     #[arg(long, value_name = "FILE")]
@@ -286,7 +317,12 @@ fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {
         config.analysis.work_crs = Some(crs.clone());
     }
     if let Some(policy) = args.on_invalid {
-        config.communities.on_invalid = Some(policy.into());
+        if let Some(c) = config.communities.as_mut() {
+            c.on_invalid = Some(policy.into());
+        }
+        if let Some(d) = config.demand.as_mut() {
+            d.on_invalid = Some(policy.into());
+        }
     }
     let base = args.config.parent().unwrap_or(Path::new("."));
     let mut job = Job::from_config(&config, base)?;
@@ -297,16 +333,38 @@ fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {
 }
 
 fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
+    let curve = match (&a.curve, a.no_curve) {
+        (_, true) => CurveConfig {
+            enabled: Some(false),
+            ..CurveConfig::default()
+        },
+        (Some(text), false) => parse_curve(text)?,
+        (None, false) => CurveConfig::default(),
+    };
+    let has_communities = a.communities.is_some();
     let config = Config {
-        communities: CommunitiesConfig {
-            path: a.communities,
+        communities: a.communities.map(|path| CommunitiesConfig {
+            path,
             crs: a.communities_crs,
             id: a.id_field,
             name: a.name_field,
             population: a.population_field,
             households: a.households_field,
             on_invalid: Some(a.on_invalid.into()),
-        },
+            group: a.group_field.clone(),
+        }),
+        demand: a.demand.map(|path| DemandConfig {
+            path,
+            crs: a.demand_crs,
+            weight: Some(a.demand_weight),
+            group: if has_communities {
+                None
+            } else {
+                a.group_field.clone()
+            },
+            ..DemandConfig::default()
+        }),
+        curve,
         facilities: FacilitiesConfig {
             path: a.facilities,
             crs: a.facilities_crs,
@@ -320,6 +378,7 @@ fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
             } else {
                 Vec::new()
             },
+            community: None,
         },
         analysis: AnalysisConfig {
             work_crs: a.work_crs,
@@ -338,8 +397,26 @@ fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
             dir: Some(a.out),
             min_gap_area_m2: a.min_gap_area,
         },
+        ..Config::default()
     };
     Ok(Job::from_config(&config, Path::new(""))?)
+}
+
+/// `--curve 100:3000:100`.
+fn parse_curve(text: &str) -> anyhow::Result<CurveConfig> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let numbers: Option<Vec<f64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
+    match numbers.as_deref() {
+        Some([from, to, step]) => Ok(CurveConfig {
+            from_m: Some(*from),
+            to_m: Some(*to),
+            step_m: Some(*step),
+            enabled: Some(true),
+        }),
+        _ => anyhow::bail!(
+            "--curve {text}: expected FROM:TO:STEP in metres, e.g. --curve 100:3000:100"
+        ),
+    }
 }
 
 #[cfg(test)]

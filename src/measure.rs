@@ -149,6 +149,22 @@ impl Place {
             bbox,
         })
     }
+
+    /// The origin of the place's local coordinates: the corner of its bounding box.
+    pub fn origin(&self) -> Coord<f64> {
+        self.bbox.min()
+    }
+
+    /// The boundary in local coordinates.
+    pub fn local(&self) -> MultiPolygon<f64> {
+        let o = self.origin();
+        self.boundary.translate(-o.x, -o.y)
+    }
+
+    /// The bounding box, working CRS.
+    pub fn bbox(&self) -> Rect<f64> {
+        self.bbox
+    }
 }
 
 /// One category's reach at one community.
@@ -167,33 +183,37 @@ pub struct Coverage {
     pub gaps: Vec<Polygon<f64>>,
 }
 
-/// Measures one category at one community.
-pub fn measure_place(
+/// Where a category reaches inside a place.
+#[derive(Debug, Clone)]
+pub enum Reach {
+    /// Nowhere.
+    Nowhere,
+    /// Everywhere: one service area holds the whole place.
+    Everywhere,
+    /// Partly: the union of the service areas that reach the place, in the place's local
+    /// coordinates (relative to [`Place::origin`]).
+    Partly(MultiPolygon<f64>),
+}
+
+/// The service areas of `index` that reach `place`, within `radius_m`.
+pub fn reach_into(
     place: &Place,
     index: &FacilityIndex,
     model: &dyn DistanceModel,
     radius_m: f64,
-) -> Coverage {
-    let (nearest_m, count) = nearest_and_count(place.centre, index, model, radius_m);
+) -> Reach {
     let reach = model.reach_m(radius_m);
     let mut candidates: Vec<Coord<f64>> = index
         .reaching(place.bbox, reach)
         .map(|s| index.sites()[s.data])
         .filter(|c| Euclidean.distance(&Point::from(*c), &place.boundary) <= reach)
         .collect();
+    if candidates.is_empty() {
+        return Reach::Nowhere;
+    }
     // The tree's order is an implementation detail; clip in a fixed order.
     candidates.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
     candidates.dedup();
-
-    if candidates.is_empty() {
-        return Coverage {
-            covered_m2: 0.0,
-            share: 0.0,
-            nearest_m,
-            count,
-            gaps: place.boundary.0.clone(),
-        };
-    }
     let held = |site: &Coord<f64>| {
         place
             .boundary
@@ -202,37 +222,117 @@ pub fn measure_place(
             .all(|poly| model.holds_ring(*site, radius_m, poly.exterior()))
     };
     if candidates.iter().any(held) {
-        return Coverage {
+        return Reach::Everywhere;
+    }
+    // Clipped in coordinates relative to the place, away from large projected values.
+    let origin = place.origin();
+    let circles: Vec<Polygon<f64>> = candidates
+        .iter()
+        .map(|&c| model.service_area(c - origin, radius_m))
+        .collect();
+    Reach::Partly(unary_union(&circles))
+}
+
+/// Measures one category at one community.
+pub fn measure_place(
+    place: &Place,
+    index: &FacilityIndex,
+    model: &dyn DistanceModel,
+    radius_m: f64,
+) -> Coverage {
+    let (nearest_m, count) = nearest_and_count(place.centre, index, model, radius_m);
+    match reach_into(place, index, model, radius_m) {
+        Reach::Nowhere => Coverage {
+            covered_m2: 0.0,
+            share: 0.0,
+            nearest_m,
+            count,
+            gaps: place.boundary.0.clone(),
+        },
+        Reach::Everywhere => Coverage {
             covered_m2: place.area_m2,
             share: 1.0,
             nearest_m,
             count,
             gaps: Vec::new(),
+        },
+        Reach::Partly(reach_union) => {
+            let origin = place.origin();
+            let local = place.local();
+            let covered_m2 = local.intersection(&reach_union).unsigned_area();
+            let gaps = local
+                .difference(&reach_union)
+                .0
+                .into_iter()
+                .map(|p| p.translate(origin.x, origin.y))
+                .collect();
+            Coverage {
+                covered_m2: covered_m2.min(place.area_m2),
+                share: (covered_m2 / place.area_m2).clamp(0.0, 1.0),
+                nearest_m,
+                count,
+                gaps,
+            }
+        }
+    }
+}
+
+/// The covered share of a place at each radius of `radii_m` (ascending): one pass of
+/// service areas per radius, with no clipping where a place is reached nowhere or
+/// everywhere. A place held whole at one radius is held at every larger one.
+pub fn shares_at_radii(
+    place: &Place,
+    index: &FacilityIndex,
+    model: &dyn DistanceModel,
+    radii_m: &[f64],
+) -> Vec<f64> {
+    let mut shares = Vec::with_capacity(radii_m.len());
+    let mut whole = false;
+    let local = std::cell::OnceCell::new();
+    for &r in radii_m {
+        if whole {
+            shares.push(1.0);
+            continue;
+        }
+        let share = match reach_into(place, index, model, r) {
+            Reach::Nowhere => 0.0,
+            Reach::Everywhere => {
+                whole = true;
+                1.0
+            }
+            Reach::Partly(u) => {
+                let local = local.get_or_init(|| place.local());
+                (local.intersection(&u).unsigned_area() / place.area_m2).clamp(0.0, 1.0)
+            }
+        };
+        shares.push(share);
+    }
+    shares
+}
+
+/// The share of a place a [`Reach`] covers, 0..1.
+pub fn covered_share(place: &Place, reach: &Reach) -> f64 {
+    match reach {
+        Reach::Nowhere => 0.0,
+        Reach::Everywhere => 1.0,
+        Reach::Partly(u) => {
+            (place.local().intersection(u).unsigned_area() / place.area_m2).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// Where all of `reaches` (of one place) reach: the intersection, in local coordinates.
+pub fn common_reach(place: &Place, reaches: &[Reach]) -> Reach {
+    let mut region = Reach::Everywhere;
+    for reach in reaches {
+        region = match (region, reach) {
+            (_, Reach::Nowhere) | (Reach::Nowhere, _) => return Reach::Nowhere,
+            (r, Reach::Everywhere) => r,
+            (Reach::Everywhere, Reach::Partly(u)) => Reach::Partly(place.local().intersection(u)),
+            (Reach::Partly(p), Reach::Partly(u)) => Reach::Partly(p.intersection(u)),
         };
     }
-
-    // Clip in coordinates relative to the community, away from large projected values.
-    let origin = place.bbox.min();
-    let local = place.boundary.translate(-origin.x, -origin.y);
-    let circles: Vec<Polygon<f64>> = candidates
-        .iter()
-        .map(|&c| model.service_area(c - origin, radius_m))
-        .collect();
-    let reach_union = unary_union(&circles);
-    let covered_m2 = local.intersection(&reach_union).unsigned_area();
-    let gaps = local
-        .difference(&reach_union)
-        .0
-        .into_iter()
-        .map(|p| p.translate(origin.x, origin.y))
-        .collect();
-    Coverage {
-        covered_m2: covered_m2.min(place.area_m2),
-        share: (covered_m2 / place.area_m2).clamp(0.0, 1.0),
-        nearest_m,
-        count,
-        gaps,
-    }
+    region
 }
 
 /// Nearest facility by walking distance and the number of facilities within the radius.

@@ -7,21 +7,33 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use geo::{
-    Area, BoundingRect, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon, Polygon, Rect, Translate,
+    Area, BooleanOps, BoundingRect, Contains, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon,
+    Polygon, Translate,
 };
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::{closest, CategorySpec, Job};
+use crate::config::{closest, Basis, CategorySpec, DemandKind, Job, Numerator};
 use crate::crs::{Crs, LonLat, WorkCrs};
+use crate::demand::{place_demand, DemandAt, DemandUnit, Placed};
 use crate::error::{Error, FeatureProblem, Result};
 use crate::index::{CommunityIndex, FacilityIndex};
-use crate::load::{load_communities, load_facilities, Community, Facility, Layer};
+use crate::indicator::{
+    indicator_values, summarise_indicator, IndicatorAt, IndicatorSummary, Sources,
+};
+use crate::level::{
+    level_at_place, level_at_point, summarise_level, LevelAt, LevelSummary, LevelTotals,
+};
+use crate::load::{
+    load_communities, load_demand, load_facilities, Community, Demand, DemandShape, Facility, Layer,
+};
 use crate::measure::{
-    dissolve_service_areas, measure_place, Coverage, DistanceModel, Place, StraightLine,
+    dissolve_service_areas, measure_place, nearest_and_count, shares_at_radii, Coverage,
+    DistanceModel, Place, StraightLine,
 };
 use crate::summary::{
-    round6, summarise, CategorySummary, CommunityFigures, FacilityCounts, GapCounts,
+    round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts,
+    PopulationBasis, Totals,
 };
 use crate::validate::{check_boundary, Check, InvalidPolicy};
 
@@ -34,10 +46,21 @@ pub struct Analysis {
     pub distance_model: String,
     /// What was read.
     pub inputs: Inputs,
-    /// The communities, boundaries in WGS 84 lon/lat, in input order.
+    /// The communities, boundaries in WGS 84 lon/lat, in input order; empty without a
+    /// community layer.
     pub communities: Vec<Community>,
+    /// The demand features, WGS 84 lon/lat, in input order; empty without a demand layer.
+    pub demand: Vec<Demand>,
     /// One result per category, in the order configured.
     pub categories: Vec<CategoryResult>,
+    /// One result per life-circle level, in the order configured.
+    pub levels: Vec<LevelResult>,
+    /// One result per indicator, in the order configured.
+    pub indicators: Vec<IndicatorResult>,
+    /// The same summaries per group, groups in name order; empty without a group field.
+    pub groups: Vec<GroupResult>,
+    /// The group field, if any.
+    pub group_field: Option<String>,
     /// Things the user should know that did not stop the run.
     pub warnings: Vec<String>,
 }
@@ -45,10 +68,12 @@ pub struct Analysis {
 /// What was read, for the summary.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inputs {
-    /// The community layer.
-    pub communities: CommunityInputs,
+    /// The community layer, if any.
+    pub communities: Option<CommunityInputs>,
     /// The facility layer.
     pub facilities: FacilityInputs,
+    /// The demand layer, if any.
+    pub demand: Option<DemandInputs>,
 }
 
 /// The community layer, summed up.
@@ -74,6 +99,33 @@ pub struct CommunityInputs {
     pub area_m2: f64,
 }
 
+/// The demand layer, summed up.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandInputs {
+    /// File read.
+    pub path: String,
+    /// CRS of its coordinates.
+    pub crs: String,
+    /// How that CRS was known.
+    pub crs_source: &'static str,
+    /// Points or polygons.
+    pub kind: DemandKind,
+    /// The weight field.
+    pub weight_field: String,
+    /// Features read.
+    pub features: usize,
+    /// Their total weight.
+    pub weight: f64,
+    /// Polygons whose boundary was repaired.
+    pub repaired: Vec<BoundaryNote>,
+    /// Polygons left out as invalid; not in any figure.
+    pub skipped: Vec<BoundaryNote>,
+    /// Features wholly outside every community (with a community layer).
+    pub outside_communities: Option<usize>,
+    /// Weight outside every community, left out of the figures (with a community layer).
+    pub outside_weight: Option<f64>,
+}
+
 /// The facility layer, summed up.
 #[derive(Debug, Clone, Serialize)]
 pub struct FacilityInputs {
@@ -89,7 +141,8 @@ pub struct FacilityInputs {
     pub by_category: BTreeMap<String, usize>,
     /// Facilities given no category by the rules or the field.
     pub without_category: usize,
-    /// Facilities outside every community (they still serve the communities near them).
+    /// Facilities outside the study area (the communities, or the demand polygons); they
+    /// still serve the places near them.
     pub outside_communities: usize,
 }
 
@@ -100,7 +153,9 @@ pub struct CategoryResult {
     pub summary: CategorySummary,
     /// Per community, in input order.
     pub communities: Vec<CommunityCoverage>,
-    /// Uncovered parts of communities, largest first; slivers dropped.
+    /// Per demand feature, in input order.
+    pub demand: Vec<DemandCoverage>,
+    /// Uncovered places, largest first; slivers dropped.
     pub gaps: Vec<Gap>,
     /// Dissolved service areas, WGS 84 lon/lat.
     pub service_areas: Vec<ServiceAreaOut>,
@@ -117,18 +172,50 @@ pub struct CommunityCoverage {
     pub count: usize,
     /// Whether the community is served (share at or above the threshold).
     pub meets: bool,
+    /// Residents, from the demand layer when given, else the community's own figure.
+    pub population: Option<f64>,
+    /// Of those, how many are within reach.
+    pub population_covered: Option<f64>,
 }
 
-/// An uncovered part of a community.
+/// One category at one demand feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandCoverage {
+    /// Distance from the point (or the polygon's centre) to the nearest facility, m.
+    pub nearest_m: Option<f64>,
+    /// Share of its weight within reach: 0 or 1 for a point, the covered share of the area
+    /// (inside the communities, when there are communities) for a polygon.
+    pub covered: f64,
+}
+
+/// Who a gap belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A community, by position.
+    Community(usize),
+    /// A demand feature, by position.
+    Demand(usize),
+}
+
+/// The shape of a gap.
+#[derive(Debug, Clone)]
+pub enum GapShape {
+    /// An uncovered part of an area, WGS 84 lon/lat.
+    Area(Polygon<f64>),
+    /// An uncovered demand point, WGS 84 lon/lat.
+    Point(Coord<f64>),
+}
+
+/// An uncovered place.
 #[derive(Debug, Clone)]
 pub struct Gap {
-    /// Position of the community in [`Analysis::communities`].
-    pub community: usize,
-    /// The shape, WGS 84 lon/lat.
-    pub shape: Polygon<f64>,
-    /// Area, m2.
-    pub area_m2: f64,
-    /// Residents living there, assuming people spread evenly over the community.
+    /// The community or demand feature it lies in.
+    pub owner: Owner,
+    /// Where.
+    pub shape: GapShape,
+    /// Area, m2 (`None` for a point).
+    pub area_m2: Option<f64>,
+    /// Residents living there (from the demand layer, or spread evenly), if known.
     pub population: Option<f64>,
 }
 
@@ -143,112 +230,1383 @@ pub struct ServiceAreaOut {
     pub facilities: usize,
 }
 
+/// One life-circle level's result.
+#[derive(Debug, Clone)]
+pub struct LevelResult {
+    /// The figures and verdict.
+    pub summary: LevelSummary,
+    /// Per community, in input order.
+    pub communities: Vec<LevelAt>,
+    /// Per demand feature, in input order.
+    pub demand: Vec<LevelAt>,
+}
+
+/// One indicator's result.
+#[derive(Debug, Clone)]
+pub struct IndicatorResult {
+    /// The figures and verdict.
+    pub summary: IndicatorSummary,
+    /// Per community, in input order.
+    pub communities: Vec<IndicatorAt>,
+}
+
+/// The summaries of one group (district, street).
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupResult {
+    /// The group's value.
+    pub group: String,
+    /// Per category.
+    pub categories: Vec<CategorySummary>,
+    /// Per level.
+    pub levels: Vec<LevelSummary>,
+    /// Per indicator.
+    pub indicators: Vec<IndicatorSummary>,
+}
+
 /// Runs the analysis a job describes.
 pub fn analyse(job: &Job) -> Result<Analysis> {
     analyse_with(job, &StraightLine::default())
 }
 
+/// The study's places in the working CRS, ready to measure.
+struct Study<'a> {
+    model: &'a dyn DistanceModel,
+    communities: Vec<Community>,
+    community_path: &'a Path,
+    /// One per kept community.
+    places: Vec<Place>,
+    demand: Vec<Demand>,
+    demand_path: &'a Path,
+    /// One per kept demand feature.
+    demand_at: Vec<DemandAt>,
+    placed: Placed,
+    /// Units per community (positions in `placed.units`).
+    units_of: Vec<Vec<usize>>,
+    /// Units per demand feature.
+    units_of_feature: Vec<Vec<usize>>,
+    facilities: Vec<Facility>,
+    /// Facility sites, working CRS.
+    sites: Vec<Vec<Coord<f64>>>,
+    /// Facilities outside the study area.
+    outside: Vec<bool>,
+    /// The community each facility belongs to (by field, else by location).
+    facility_community: Vec<Option<usize>>,
+    /// Group of each community, or of each demand feature without communities.
+    group_of: Vec<Option<usize>>,
+    /// Group names, in order.
+    groups: Vec<String>,
+    population_basis: Option<PopulationBasis>,
+    served_threshold: f64,
+    min_gap_area_m2: f64,
+    curve_radii_m: Vec<f64>,
+}
+
+impl Study<'_> {
+    fn has_communities(&self) -> bool {
+        !self.places.is_empty()
+    }
+
+    fn has_demand(&self) -> bool {
+        !self.demand_at.is_empty()
+    }
+
+    /// The group of a demand unit.
+    fn unit_group(&self, unit: &DemandUnit) -> Option<usize> {
+        match unit.community {
+            Some(k) => self.group_of[k],
+            None => self.group_of.get(unit.feature).copied().flatten(),
+        }
+    }
+
+    /// Slots for the overall figures (0) and each group (1..).
+    fn slots(&self) -> usize {
+        1 + self.groups.len()
+    }
+}
+
+/// A category's facilities, indexed.
+struct CategoryIndex {
+    index: FacilityIndex,
+    /// Positions (in the facility layer) of the category's facilities.
+    members: Vec<usize>,
+}
+
+fn index_category(name: &str, facilities: &[Facility], sites: &[Vec<Coord<f64>>]) -> CategoryIndex {
+    let members: Vec<usize> = facilities
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.category.as_deref() == Some(name))
+        .map(|(i, _)| i)
+        .collect();
+    let index = FacilityIndex::new(
+        members
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &i)| sites[i].iter().map(move |&c| (c, k))),
+    );
+    CategoryIndex { index, members }
+}
+
 /// Runs the analysis with a given distance model.
 pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
-    // Load and validate.
-    let mut communities = load_communities(&job.communities)?;
+    // Load.
+    let mut communities = job.communities.as_ref().map(load_communities).transpose()?;
     let mut facilities = load_facilities(&job.facilities)?;
-    let warnings = check_categories(job, &facilities)?;
+    let mut demand = job.demand.as_ref().map(load_demand).transpose()?;
+    let mut warnings = check_categories(job, &facilities)?;
 
     // Project: every layer to WGS 84 lon/lat, then to the metric working CRS.
-    to_lonlat_communities(&mut communities)?;
-    to_lonlat_facilities(&mut facilities)?;
-    check_layers_overlap(&communities, &facilities, job)?;
-    let centre = study_area_centre(&communities.features);
-    let work = WorkCrs::choose(job.work_crs.as_ref(), centre)?;
-    let mut warnings = warnings;
-    let checked = project_communities(
-        &communities,
-        job.communities.on_invalid,
-        &work,
-        &mut warnings,
-    )?;
-    let read = communities.features.len();
-    let (kept, places): (Vec<Community>, Vec<Place>) = communities
-        .features
-        .drain(..)
-        .zip(checked.places)
-        .filter_map(|(c, p)| p.map(|p| (c, p)))
-        .unzip();
-    communities.features = kept;
-    if communities.features.is_empty() {
-        return Err(Error::NotGeoJson {
-            path: communities.path.clone(),
-            message: "every community was left out as invalid: there is nothing to measure".into(),
-        });
+    if let Some(c) = communities.as_mut() {
+        to_lonlat_communities(c)?;
     }
+    if let Some(d) = demand.as_mut() {
+        to_lonlat_demand(d)?;
+    }
+    to_lonlat_facilities(&mut facilities)?;
+    let community_extent = communities
+        .as_ref()
+        .and_then(|c| extent(c.features.iter().flat_map(|c| c.boundary.coords_iter())));
+    let demand_extent = demand.as_ref().and_then(|d| {
+        extent(d.features.iter().flat_map(|d| match &d.shape {
+            DemandShape::Point(c) => vec![*c],
+            DemandShape::Area(b) => b.coords_iter().collect(),
+        }))
+    });
+    let facility_extent = extent(
+        facilities
+            .features
+            .iter()
+            .flat_map(|f| f.sites.iter().copied()),
+    );
+    let longest = job
+        .categories
+        .iter()
+        .map(|s| s.radius_m)
+        .chain(job.levels.iter().map(|l| l.radius_m))
+        .fold(0.0, f64::max);
+    let (study_path, study_extent) = match (&communities, &demand) {
+        (Some(c), _) => (c.path.as_path(), community_extent),
+        (None, Some(d)) => (d.path.as_path(), demand_extent),
+        (None, None) => unreachable_layers()?,
+    };
+    check_layers_overlap(
+        (study_path, study_extent),
+        (&facilities.path, facility_extent),
+        longest,
+    )?;
+    if let (Some(c), Some(d)) = (&communities, &demand) {
+        check_layers_overlap(
+            (&c.path, community_extent),
+            (&d.path, demand_extent),
+            longest,
+        )?;
+    }
+    let work = WorkCrs::choose(job.work_crs.as_ref(), study_area_centre(study_extent))?;
+
+    // Validate and prepare the communities.
+    let empty_path = Path::new("");
+    let (community_inputs, community_features, places, community_path) = match communities {
+        None => (None, Vec::new(), Vec::new(), empty_path),
+        Some(mut layer) => {
+            let spec = job
+                .communities
+                .as_ref()
+                .map(|c| c.on_invalid)
+                .unwrap_or_default();
+            let checked = project_boundaries(
+                &layer.path,
+                layer.features.iter().map(|c| Boundary {
+                    index: c.index,
+                    id: &c.id,
+                    shape: &c.boundary,
+                    defects: &c.defects,
+                }),
+                spec,
+                &work,
+                &mut warnings,
+            )?;
+            let read = layer.features.len();
+            let (kept, places): (Vec<Community>, Vec<Place>) = layer
+                .features
+                .drain(..)
+                .zip(checked.places)
+                .filter_map(|(c, p)| p.map(|p| (c, p)))
+                .unzip();
+            if kept.is_empty() {
+                return Err(Error::NotGeoJson {
+                    path: layer.path.clone(),
+                    message: "every community was left out as invalid: there is nothing to \
+                              measure"
+                        .into(),
+                });
+            }
+            let all = |f: fn(&Community) -> Option<f64>| -> Option<f64> {
+                kept.iter().map(f).sum::<Option<f64>>()
+            };
+            let inputs = CommunityInputs {
+                path: layer.path.display().to_string(),
+                crs: layer.crs.to_string(),
+                crs_source: layer.crs_source.as_str(),
+                features: read,
+                repaired: checked.repaired,
+                skipped: checked.skipped,
+                population: all(|c| c.population),
+                households: all(|c| c.households),
+                area_m2: places.iter().map(|p| p.area_m2).sum(),
+            };
+            let path = job
+                .communities
+                .as_ref()
+                .map(|c| c.path.as_path())
+                .unwrap_or(empty_path);
+            (Some(inputs), kept, places, path)
+        }
+    };
+
+    // Prepare the demand and place it in the communities.
+    let (demand_inputs, demand_features, demand_at, demand_path) = match demand {
+        None => (None, Vec::new(), Vec::new(), empty_path),
+        Some(layer) => {
+            let spec = job.demand.as_ref();
+            let policy = spec.map(|d| d.on_invalid).unwrap_or_default();
+            let (features, at, repaired, skipped) =
+                prepare_demand(layer.features, &layer.path, policy, &work, &mut warnings)?;
+            if features.is_empty() {
+                return Err(Error::NotGeoJson {
+                    path: layer.path.clone(),
+                    message: "every demand feature was left out as invalid: there is nothing \
+                              to measure"
+                        .into(),
+                });
+            }
+            let kind = match at.first() {
+                Some(DemandAt::Area(_)) => DemandKind::Polygons,
+                _ => DemandKind::Points,
+            };
+            let inputs = DemandInputs {
+                path: layer.path.display().to_string(),
+                crs: layer.crs.to_string(),
+                crs_source: layer.crs_source.as_str(),
+                kind,
+                weight_field: spec.map(|d| d.weight_field.clone()).unwrap_or_default(),
+                features: features.len() + skipped.len(),
+                weight: features.iter().map(|d| d.weight).sum(),
+                repaired,
+                skipped,
+                outside_communities: None,
+                outside_weight: None,
+            };
+            let path = spec.map(|d| d.path.as_path()).unwrap_or(empty_path);
+            (Some(inputs), features, at, path)
+        }
+    };
+    let placed = if demand_at.is_empty() {
+        Placed::default()
+    } else {
+        place_demand(
+            demand_path,
+            &demand_features,
+            &demand_at,
+            (!places.is_empty()).then_some(places.as_slice()),
+        )?
+    };
+    let demand_inputs = demand_inputs.map(|mut d| {
+        if !places.is_empty() {
+            d.outside_communities = Some(placed.outside_features);
+            d.outside_weight = Some((placed.outside_weight * 10.0).round() / 10.0);
+            if placed.outside_weight > 0.0 {
+                warnings.push(format!(
+                    "{}: {} of {} demand features lie wholly outside every community, and {:.1} \
+                     of {:.1} weight in all; demand outside the communities is left out of \
+                     the figures",
+                    d.path, placed.outside_features, d.features, placed.outside_weight, d.weight
+                ));
+            }
+        }
+        d
+    });
     let sites = project_facilities(&facilities, &work)?;
 
-    // Which facilities lie outside the study area.
-    let study_area = CommunityIndex::new(places.iter().map(|p| &p.boundary));
+    // Which facilities lie outside the study area, and which community each belongs to.
+    let study_shapes: Vec<&MultiPolygon<f64>> = if places.is_empty() {
+        demand_at
+            .iter()
+            .filter_map(|a| match a {
+                DemandAt::Area(p) => Some(&p.boundary),
+                DemandAt::Point(_) => None,
+            })
+            .collect()
+    } else {
+        places.iter().map(|p| &p.boundary).collect()
+    };
+    let study_area = CommunityIndex::new(study_shapes.iter().copied());
     let outside: Vec<bool> = sites
         .iter()
-        .map(|s| !s.iter().any(|&c| study_area.covers(c)))
+        .map(|s| !study_shapes.is_empty() && !s.iter().any(|&c| study_area.covers(c)))
+        .collect();
+    let facility_community = assign_facilities(
+        job,
+        &facilities,
+        &sites,
+        &community_features,
+        &places,
+        &mut warnings,
+    )?;
+
+    // Groups.
+    let (group_field, group_values): (Option<String>, Vec<Option<String>>) =
+        match (&job.communities, &job.demand) {
+            (Some(c), _) => (
+                c.group_field.clone(),
+                community_features.iter().map(|c| c.group.clone()).collect(),
+            ),
+            (None, Some(d)) => (
+                d.group_field.clone(),
+                demand_features.iter().map(|d| d.group.clone()).collect(),
+            ),
+            (None, None) => (None, Vec::new()),
+        };
+    let groups: Vec<String> = group_values
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let group_of: Vec<Option<usize>> = group_values
+        .iter()
+        .map(|g| g.as_ref().and_then(|g| groups.binary_search(g).ok()))
         .collect();
 
-    let mut categories = Vec::with_capacity(job.categories.len());
-    for spec in &job.categories {
-        categories.push(measure_category(
-            spec,
-            model,
-            &communities,
-            &places,
-            &facilities.features,
-            &sites,
-            &outside,
-            &work,
-            job.min_gap_area_m2,
-        )?);
+    let population_basis = match (&demand_inputs, &community_inputs) {
+        (Some(d), _) => Some(PopulationBasis {
+            text: match d.kind {
+                DemandKind::Points => format!(
+                    "demand layer: {} points, weight field \"{}\"",
+                    demand_features.len(),
+                    d.weight_field
+                ),
+                DemandKind::Polygons => format!(
+                    "demand layer: {} polygons, weight field \"{}\", people spread evenly \
+                     inside each polygon{}",
+                    demand_features.len(),
+                    d.weight_field,
+                    if places.is_empty() {
+                        ""
+                    } else {
+                        " and split over the communities by area"
+                    }
+                ),
+            },
+        }),
+        (None, Some(c)) if c.population.is_some() => Some(PopulationBasis {
+            text: "community populations, people spread evenly inside each community".into(),
+        }),
+        _ => None,
+    };
+
+    let mut units_of = vec![Vec::new(); places.len()];
+    let mut units_of_feature = vec![Vec::new(); demand_at.len()];
+    for (u, unit) in placed.units.iter().enumerate() {
+        if let Some(k) = unit.community {
+            units_of[k].push(u);
+        }
+        units_of_feature[unit.feature].push(u);
     }
 
+    let study = Study {
+        model,
+        communities: community_features,
+        community_path,
+        places,
+        demand: demand_features,
+        demand_path,
+        demand_at,
+        placed,
+        units_of,
+        units_of_feature,
+        facilities: facilities.features,
+        sites,
+        outside,
+        facility_community,
+        group_of,
+        groups,
+        population_basis,
+        served_threshold: job.served_threshold,
+        min_gap_area_m2: job.min_gap_area_m2,
+        curve_radii_m: job.curve_radii_m.clone(),
+    };
+
+    // Measure.
+    let mut indexes: BTreeMap<&str, CategoryIndex> = BTreeMap::new();
+    for name in job.categories.iter().map(|c| c.name.as_str()).chain(
+        job.levels
+            .iter()
+            .flat_map(|l| l.categories.iter().map(String::as_str)),
+    ) {
+        if !indexes.contains_key(name) {
+            indexes.insert(name, index_category(name, &study.facilities, &study.sites));
+        }
+    }
+    let mut categories = Vec::with_capacity(job.categories.len());
+    let mut group_categories: Vec<Vec<CategorySummary>> = vec![Vec::new(); study.groups.len()];
+    for spec in &job.categories {
+        let index = &indexes[spec.name.as_str()];
+        let (result, by_group) = measure_category(&study, &work, spec, index)?;
+        for (g, s) in by_group.into_iter().enumerate() {
+            group_categories[g].push(s);
+        }
+        categories.push(result);
+    }
+    let mut levels = Vec::with_capacity(job.levels.len());
+    let mut group_levels: Vec<Vec<LevelSummary>> = vec![Vec::new(); study.groups.len()];
+    for spec in &job.levels {
+        let level_indexes: Vec<&FacilityIndex> = spec
+            .categories
+            .iter()
+            .map(|c| &indexes[c.as_str()].index)
+            .collect();
+        let (result, by_group) = measure_level(&study, spec, &level_indexes)?;
+        for (g, s) in by_group.into_iter().enumerate() {
+            group_levels[g].push(s);
+        }
+        levels.push(result);
+    }
+    let mut indicators = Vec::with_capacity(job.indicators.len());
+    let mut group_indicators: Vec<Vec<IndicatorSummary>> = vec![Vec::new(); study.groups.len()];
+    if !job.indicators.is_empty() {
+        let mut members = vec![Vec::new(); study.communities.len()];
+        for (i, k) in study.facility_community.iter().enumerate() {
+            if let Some(k) = k {
+                members[*k].push(i);
+            }
+        }
+        let sources = Sources {
+            communities: study.community_path,
+            facilities: &job.facilities.path,
+            value_fields: &job.facilities.value_fields,
+        };
+        for spec in &job.indicators {
+            let values = indicator_values(
+                spec,
+                &study.communities,
+                &study.facilities,
+                &members,
+                &sources,
+            )?;
+            for (g, out) in group_indicators.iter_mut().enumerate() {
+                out.push(summarise_indicator(
+                    spec,
+                    values
+                        .iter()
+                        .zip(&study.group_of)
+                        .filter(|(_, gk)| **gk == Some(g))
+                        .map(|(v, _)| v),
+                ));
+            }
+            indicators.push(IndicatorResult {
+                summary: summarise_indicator(spec, &values),
+                communities: values,
+            });
+        }
+    }
+    let groups = study
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, name)| GroupResult {
+            group: name.clone(),
+            categories: std::mem::take(&mut group_categories[g]),
+            levels: std::mem::take(&mut group_levels[g]),
+            indicators: std::mem::take(&mut group_indicators[g]),
+        })
+        .collect();
+
     let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
-    for f in &facilities.features {
+    for f in &study.facilities {
         if let Some(c) = &f.category {
             *by_category.entry(c.clone()).or_default() += 1;
         }
     }
-    let all = |f: fn(&Community) -> Option<f64>| -> Option<f64> {
-        communities.features.iter().map(f).sum::<Option<f64>>()
-    };
     let inputs = Inputs {
-        communities: CommunityInputs {
-            path: communities.path.display().to_string(),
-            crs: communities.crs.to_string(),
-            crs_source: communities.crs_source.as_str(),
-            features: read,
-            repaired: checked.repaired,
-            skipped: checked.skipped,
-            population: all(|c| c.population),
-            households: all(|c| c.households),
-            area_m2: places.iter().map(|p| p.area_m2).sum(),
-        },
+        communities: community_inputs,
         facilities: FacilityInputs {
             path: facilities.path.display().to_string(),
             crs: facilities.crs.to_string(),
             crs_source: facilities.crs_source.as_str(),
-            features: facilities.features.len(),
+            features: study.facilities.len(),
             by_category,
-            without_category: facilities
-                .features
+            without_category: study
+                .facilities
                 .iter()
                 .filter(|f| f.category.is_none())
                 .count(),
-            outside_communities: outside.iter().filter(|&&o| o).count(),
+            outside_communities: study.outside.iter().filter(|&&o| o).count(),
         },
+        demand: demand_inputs,
     };
     Ok(Analysis {
         work_crs: work.crs().clone(),
         distance_model: model.name().to_string(),
         inputs,
-        communities: communities.features,
+        communities: study.communities,
+        demand: study.demand,
         categories,
+        levels,
+        indicators,
+        groups,
+        group_field,
         warnings,
     })
+}
+
+fn unreachable_layers<T>() -> Result<T> {
+    Err(Error::Setting {
+        setting: "communities".into(),
+        message: "no community layer and no demand layer given".into(),
+    })
+}
+
+/// Demand features projected and checked: points as they are, polygons through the same
+/// boundary checks as communities. Returns the kept features (lon/lat), their working-CRS
+/// shapes, and the repaired and skipped notes.
+#[allow(clippy::type_complexity)]
+fn prepare_demand(
+    features: Vec<Demand>,
+    path: &Path,
+    policy: InvalidPolicy,
+    work: &WorkCrs,
+    warnings: &mut Vec<String>,
+) -> Result<(
+    Vec<Demand>,
+    Vec<DemandAt>,
+    Vec<BoundaryNote>,
+    Vec<BoundaryNote>,
+)> {
+    let areas: Vec<(usize, &Demand, &MultiPolygon<f64>)> = features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match &d.shape {
+            DemandShape::Area(b) => Some((i, d, b)),
+            DemandShape::Point(_) => None,
+        })
+        .collect();
+    let checked = project_boundaries(
+        path,
+        areas.iter().map(|(_, d, b)| Boundary {
+            index: d.index,
+            id: &d.id,
+            shape: b,
+            defects: &d.defects,
+        }),
+        policy,
+        work,
+        warnings,
+    )?;
+    let mut area_places = checked.places.into_iter();
+    let mut kept = Vec::with_capacity(features.len());
+    let mut at = Vec::with_capacity(features.len());
+    for d in features {
+        match &d.shape {
+            DemandShape::Point(c) => {
+                let mut p = geo::Point::from(*c);
+                work.project(&mut p)
+                    .map_err(|problem| feature_error(path, d.index, &d.id, problem))?;
+                at.push(DemandAt::Point(p.0));
+                kept.push(d);
+            }
+            DemandShape::Area(_) => {
+                if let Some(Some(place)) = area_places.next() {
+                    at.push(DemandAt::Area(place));
+                    kept.push(d);
+                }
+            }
+        }
+    }
+    Ok((kept, at, checked.repaired, checked.skipped))
+}
+
+/// The community each facility belongs to, for indicators and group counts: the one its
+/// community field names, else the one it lies in.
+fn assign_facilities(
+    job: &Job,
+    facilities: &Layer<Facility>,
+    sites: &[Vec<Coord<f64>>],
+    communities: &[Community],
+    places: &[Place],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Option<usize>>> {
+    if places.is_empty() {
+        return Ok(vec![None; facilities.features.len()]);
+    }
+    let by_id: BTreeMap<&str, usize> = communities
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.id.as_str(), k))
+        .collect();
+    let index = CommunityIndex::new(places.iter().map(|p| &p.boundary));
+    let mut unknown = 0;
+    let mut out = Vec::with_capacity(facilities.features.len());
+    for (f, s) in facilities.features.iter().zip(sites) {
+        let by_field = match (&job.facilities.community_field, &f.community) {
+            (Some(_), Some(id)) => match by_id.get(id.as_str()) {
+                Some(&k) => Some(k),
+                None => {
+                    if job.indicators.is_empty() {
+                        unknown += 1;
+                        None
+                    } else {
+                        return Err(Error::Feature {
+                            path: facilities.path.clone(),
+                            index: f.index,
+                            id: Some(f.id.clone()),
+                            problem: FeatureProblem::UnknownCommunity { id: id.clone() },
+                        });
+                    }
+                }
+            },
+            _ => None,
+        };
+        out.push(by_field.or_else(|| s.iter().find_map(|&c| index.locate(c))));
+    }
+    if unknown > 0 {
+        warnings.push(format!(
+            "{}: {unknown} facilities name a community that is not in the community layer",
+            facilities.path.display()
+        ));
+    }
+    Ok(out)
+}
+
+/// Accumulates per-slot sums (slot 0 overall, 1.. groups) in fixed-size chunks, so the
+/// result does not depend on the thread count.
+fn sum_in_chunks<T: Sync>(
+    items: &[T],
+    slots: usize,
+    width: usize,
+    add: impl Fn(&T, &mut dyn FnMut(usize, usize, f64)) + Sync,
+) -> Vec<Vec<f64>> {
+    let partials: Vec<Vec<Vec<f64>>> = items
+        .par_chunks(1024)
+        .map(|chunk| {
+            let mut acc = vec![vec![0.0; width]; slots];
+            for item in chunk {
+                add(item, &mut |slot, k, v| acc[slot][k] += v);
+            }
+            acc
+        })
+        .collect();
+    let mut total = vec![vec![0.0; width]; slots];
+    for part in partials {
+        for (t, p) in total.iter_mut().zip(part) {
+            for (a, b) in t.iter_mut().zip(p) {
+                *a += b;
+            }
+        }
+    }
+    total
+}
+
+/// What one demand unit gives a category: covered share of its weight, nearest distance,
+/// and the uncovered parts of an area (working CRS).
+struct UnitCoverage {
+    share: f64,
+    nearest_m: Option<f64>,
+    gaps: Vec<Polygon<f64>>,
+    covered_m2: f64,
+}
+
+fn measure_category(
+    study: &Study<'_>,
+    work: &WorkCrs,
+    spec: &CategorySpec,
+    category: &CategoryIndex,
+) -> Result<(CategoryResult, Vec<CategorySummary>)> {
+    let model = study.model;
+    let index = &category.index;
+    let radius = spec.radius_m;
+
+    // Every community, in parallel, each on its own.
+    let coverages: Vec<Coverage> = study
+        .places
+        .par_iter()
+        .zip(study.communities.par_iter())
+        .map(|(place, community)| {
+            guarded(
+                study.community_path,
+                community.index,
+                &community.id,
+                &spec.name,
+                || measure_place(place, index, model, radius),
+            )
+        })
+        .collect::<Result<_>>()?;
+
+    // Every demand unit.
+    let units: Vec<UnitCoverage> = study
+        .placed
+        .units
+        .par_iter()
+        .map(|unit| {
+            let d = &study.demand[unit.feature];
+            guarded(
+                study.demand_path,
+                d.index,
+                &d.id,
+                &spec.name,
+                || match &unit.at {
+                    DemandAt::Point(c) => {
+                        let (nearest_m, _) = nearest_and_count(*c, index, model, radius);
+                        UnitCoverage {
+                            share: if nearest_m.is_some_and(|n| n <= radius) {
+                                1.0
+                            } else {
+                                0.0
+                            },
+                            nearest_m,
+                            gaps: Vec::new(),
+                            covered_m2: 0.0,
+                        }
+                    }
+                    DemandAt::Area(place) => {
+                        let cov = measure_place(place, index, model, radius);
+                        UnitCoverage {
+                            share: cov.share,
+                            nearest_m: cov.nearest_m,
+                            gaps: cov.gaps,
+                            covered_m2: cov.covered_m2,
+                        }
+                    }
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+
+    // Per demand feature: nearest from its point or centre, covered share of its weight.
+    let demand: Vec<DemandCoverage> = study
+        .demand_at
+        .par_iter()
+        .enumerate()
+        .map(|(i, at)| {
+            let parts = &study.units_of_feature[i];
+            let nearest_m = match at {
+                DemandAt::Point(_) => parts.first().and_then(|&u| units[u].nearest_m),
+                DemandAt::Area(p) => nearest_and_count(p.centre, index, model, radius).0,
+            }
+            .or_else(|| nearest_and_count(at.centre(), index, model, radius).0);
+            let covered = match at {
+                DemandAt::Point(_) => parts.first().map(|&u| units[u].share).unwrap_or(0.0),
+                DemandAt::Area(_) => {
+                    let (mut area, mut covered) = (0.0, 0.0);
+                    for &u in parts {
+                        if let DemandAt::Area(p) = &study.placed.units[u].at {
+                            area += p.area_m2;
+                            covered += p.area_m2 * units[u].share;
+                        }
+                    }
+                    if area > 0.0 {
+                        covered / area
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            DemandCoverage { nearest_m, covered }
+        })
+        .collect();
+
+    // Per community: served, and its population from the demand when given.
+    let per_community: Vec<CommunityCoverage> = coverages
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let (population, population_covered) = if study.has_demand() {
+                let units_here = &study.units_of[k];
+                (
+                    Some(
+                        units_here
+                            .iter()
+                            .map(|&u| study.placed.units[u].weight)
+                            .sum(),
+                    ),
+                    Some(
+                        units_here
+                            .iter()
+                            .map(|&u| study.placed.units[u].weight * units[u].share)
+                            .sum(),
+                    ),
+                )
+            } else {
+                let p = study.communities[k].population;
+                (p, p.map(|p| p * c.share))
+            };
+            CommunityCoverage {
+                share: c.share,
+                nearest_m: c.nearest_m,
+                count: c.count,
+                meets: round6(c.share) >= spec.served_threshold,
+                population,
+                population_covered,
+            }
+        })
+        .collect();
+
+    let gaps = category_gaps(study, work, &coverages, &units)?;
+    let service_areas = service_areas(study, work, spec, index)?;
+    let curve = curve(study, index, &units);
+
+    // Totals per slot: 0 overall, 1.. groups.
+    let slots = study.slots();
+    let mut totals = vec![Totals::default(); slots];
+    let slot_of = |g: Option<usize>| g.map(|g| g + 1);
+    let mut add = |slot: Option<usize>, f: &mut dyn FnMut(&mut Totals)| {
+        f(&mut totals[0]);
+        if let Some(s) = slot {
+            f(&mut totals[s]);
+        }
+    };
+    let population_known = study.has_demand()
+        || (study.has_communities() && study.communities.iter().all(|c| c.population.is_some()));
+    if study.has_communities() {
+        for (k, c) in per_community.iter().enumerate() {
+            let place = &study.places[k];
+            add(slot_of(study.group_of[k]), &mut |t| {
+                t.communities += 1;
+                t.served += usize::from(c.meets);
+                *t.area_m2.get_or_insert(0.0) += place.area_m2;
+                *t.covered_m2.get_or_insert(0.0) += coverages[k].covered_m2;
+                if population_known && !study.has_demand() {
+                    *t.population.get_or_insert(0.0) += c.population.unwrap_or(0.0);
+                    *t.population_covered.get_or_insert(0.0) += c.population_covered.unwrap_or(0.0);
+                }
+            });
+        }
+    }
+    if study.has_demand() {
+        for (u, unit) in study.placed.units.iter().enumerate() {
+            let cov = &units[u];
+            add(slot_of(study.unit_group(unit)), &mut |t| {
+                *t.population.get_or_insert(0.0) += unit.weight;
+                *t.population_covered.get_or_insert(0.0) += unit.weight * cov.share;
+                if !study.has_communities() {
+                    if let DemandAt::Area(p) = &unit.at {
+                        *t.area_m2.get_or_insert(0.0) += p.area_m2;
+                        *t.covered_m2.get_or_insert(0.0) += cov.covered_m2;
+                    }
+                }
+            });
+        }
+    }
+
+    // Facilities per slot: overall the category's; per group those in its communities.
+    let mut facility_counts = vec![FacilityCounts::default(); slots];
+    facility_counts[0] = FacilityCounts {
+        total: category.members.len(),
+        outside: category
+            .members
+            .iter()
+            .filter(|&&i| study.outside[i])
+            .count(),
+    };
+    for &i in &category.members {
+        let group = study.facility_community[i].and_then(|k| study.group_of[k]);
+        if let Some(g) = group {
+            facility_counts[g + 1].total += 1;
+        }
+    }
+    for counts in facility_counts.iter_mut().skip(1) {
+        counts.outside = category.members.len() - counts.total;
+    }
+    let mut gap_counts = vec![GapCounts::default(); slots];
+    gap_counts[0] = GapCounts {
+        kept: gaps.0.len(),
+        dropped: gaps.1[0],
+    };
+    for gap in &gaps.0 {
+        let g = match gap.owner {
+            Owner::Community(k) => study.group_of[k],
+            Owner::Demand(i) => study.group_of.get(i).copied().flatten(),
+        };
+        if let Some(g) = g {
+            gap_counts[g + 1].kept += 1;
+        }
+    }
+    for (s, counts) in gap_counts.iter_mut().enumerate().skip(1) {
+        counts.dropped = gaps.1[s];
+    }
+
+    let summaries: Vec<CategorySummary> = (0..slots)
+        .map(|s| {
+            summarise(
+                spec,
+                CategoryFigures {
+                    distance_model: model.name(),
+                    totals: &totals[s],
+                    population_basis: study.population_basis.as_ref(),
+                    gaps: gap_counts[s],
+                    facilities: facility_counts[s],
+                    curve: curve.0[s].clone(),
+                    curve_basis: curve.1,
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+    let mut summaries = summaries.into_iter();
+    let summary = summaries.next().ok_or_else(|| Error::Setting {
+        setting: format!("category \"{}\"", spec.name),
+        message: "nothing was measured".into(),
+    })?;
+    Ok((
+        CategoryResult {
+            summary,
+            communities: per_community,
+            demand,
+            gaps: gaps.0,
+            service_areas,
+        },
+        summaries.collect(),
+    ))
+}
+
+/// Runs `f`, turning a panic in the geometry library into an error naming the feature.
+fn guarded<T>(
+    path: &Path,
+    index: usize,
+    id: &str,
+    category: &str,
+    f: impl FnOnce() -> T,
+) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| Error::Geometry {
+        path: path.to_path_buf(),
+        index,
+        id: id.to_string(),
+        message: format!(
+            "measuring \"{category}\" failed inside the geometry library: {}",
+            panic_message(&panic)
+        ),
+    })
+}
+
+/// The gaps of a category, largest first, and the slivers dropped per slot: uncovered
+/// parts of communities (with the demand living in them when a demand layer is given);
+/// without communities, uncovered parts of demand polygons or uncovered demand points.
+fn category_gaps(
+    study: &Study<'_>,
+    work: &WorkCrs,
+    coverages: &[Coverage],
+    units: &[UnitCoverage],
+) -> Result<(Vec<Gap>, Vec<usize>)> {
+    let mut gaps = Vec::new();
+    let mut dropped = vec![0; study.slots()];
+    let mut drop = |g: Option<usize>| {
+        dropped[0] += 1;
+        if let Some(g) = g {
+            dropped[g + 1] += 1;
+        }
+    };
+    if study.has_communities() {
+        for (k, (cov, community)) in coverages.iter().zip(&study.communities).enumerate() {
+            for g in &cov.gaps {
+                let area_m2 = g.unsigned_area();
+                if area_m2 < study.min_gap_area_m2 || area_m2 == 0.0 {
+                    drop(study.group_of[k]);
+                    continue;
+                }
+                let population = if study.has_demand() {
+                    Some(demand_in_gap(study, k, g, units))
+                } else {
+                    community
+                        .population
+                        .map(|p| p * area_m2 / study.places[k].area_m2)
+                };
+                let mut shape = g.clone();
+                work.unproject(&mut shape).map_err(|problem| {
+                    feature_error(
+                        study.community_path,
+                        community.index,
+                        &community.id,
+                        problem,
+                    )
+                })?;
+                gaps.push(Gap {
+                    owner: Owner::Community(k),
+                    shape: GapShape::Area(shape),
+                    area_m2: Some(area_m2),
+                    population,
+                });
+            }
+        }
+    } else {
+        for (u, unit) in study.placed.units.iter().enumerate() {
+            let d = &study.demand[unit.feature];
+            let group = study.group_of.get(unit.feature).copied().flatten();
+            let fail = |problem| feature_error(study.demand_path, d.index, &d.id, problem);
+            match &unit.at {
+                DemandAt::Point(c) => {
+                    if units[u].share < 1.0 {
+                        let mut p = geo::Point::from(*c);
+                        work.unproject(&mut p).map_err(fail)?;
+                        gaps.push(Gap {
+                            owner: Owner::Demand(unit.feature),
+                            shape: GapShape::Point(p.0),
+                            area_m2: None,
+                            population: Some(unit.weight),
+                        });
+                    }
+                }
+                DemandAt::Area(place) => {
+                    for g in &units[u].gaps {
+                        let area_m2 = g.unsigned_area();
+                        if area_m2 < study.min_gap_area_m2 || area_m2 == 0.0 {
+                            drop(group);
+                            continue;
+                        }
+                        let mut shape = g.clone();
+                        work.unproject(&mut shape).map_err(fail)?;
+                        gaps.push(Gap {
+                            owner: Owner::Demand(unit.feature),
+                            shape: GapShape::Area(shape),
+                            area_m2: Some(area_m2),
+                            population: Some(unit.weight * area_m2 / place.area_m2),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    gaps.sort_by(|a, b| {
+        let key = |g: &Gap| g.area_m2.or(g.population).unwrap_or(0.0);
+        key(b)
+            .total_cmp(&key(a))
+            .then(owner_key(a.owner).cmp(&owner_key(b.owner)))
+    });
+    Ok((gaps, dropped))
+}
+
+fn owner_key(o: Owner) -> (u8, usize) {
+    match o {
+        Owner::Community(k) => (0, k),
+        Owner::Demand(i) => (1, i),
+    }
+}
+
+/// The demand living in an uncovered part of community `k`: the weight of the uncovered
+/// points inside it, and each polygon piece's weight times its share inside it.
+fn demand_in_gap(study: &Study<'_>, k: usize, gap: &Polygon<f64>, units: &[UnitCoverage]) -> f64 {
+    let mut people = 0.0;
+    for &u in &study.units_of[k] {
+        let unit = &study.placed.units[u];
+        match &unit.at {
+            DemandAt::Point(c) => {
+                if units[u].share < 1.0 && gap.contains(&geo::Point::from(*c)) {
+                    people += unit.weight;
+                }
+            }
+            DemandAt::Area(piece) => {
+                let Some(bbox) = gap.bounding_rect() else {
+                    continue;
+                };
+                if !geo::Intersects::intersects(&bbox, &piece.bbox()) {
+                    continue;
+                }
+                let o = piece.origin();
+                let overlap = piece
+                    .local()
+                    .intersection(&MultiPolygon(vec![gap.translate(-o.x, -o.y)]))
+                    .unsigned_area();
+                people += unit.weight * overlap / piece.area_m2;
+            }
+        }
+    }
+    people
+}
+
+/// The dissolved service areas of a category, in lon/lat.
+fn service_areas(
+    study: &Study<'_>,
+    work: &WorkCrs,
+    spec: &CategorySpec,
+    index: &FacilityIndex,
+) -> Result<Vec<ServiceAreaOut>> {
+    let dissolved = catch_unwind(AssertUnwindSafe(|| {
+        dissolve_service_areas(index, study.model, spec.radius_m)
+    }))
+    .map_err(|panic| Error::Setting {
+        setting: format!("category \"{}\"", spec.name),
+        message: format!(
+            "dissolving the service areas failed inside the geometry library: {}",
+            panic_message(&panic)
+        ),
+    })?;
+    let mut out = Vec::with_capacity(dissolved.len());
+    for area in dissolved {
+        let area_m2 = area.shape.unsigned_area();
+        let mut shape = area.shape;
+        work.unproject(&mut shape).map_err(|problem| Error::Crs {
+            crs: work.crs().to_string(),
+            message: format!("service area of category \"{}\": {problem}", spec.name),
+        })?;
+        out.push(ServiceAreaOut {
+            shape,
+            area_m2,
+            facilities: area.facilities,
+        });
+    }
+    Ok(out)
+}
+
+/// Coverage against radius per slot, on population when known, else area. A demand point
+/// is covered at every radius from its nearest distance on; an area's covered share is
+/// clipped at each radius where it is partly reached.
+#[allow(clippy::type_complexity)]
+fn curve(
+    study: &Study<'_>,
+    index: &FacilityIndex,
+    units: &[UnitCoverage],
+) -> (Vec<Vec<[f64; 2]>>, Option<Basis>) {
+    let radii = &study.curve_radii_m;
+    let slots = study.slots();
+    if radii.is_empty() {
+        return (vec![Vec::new(); slots], None);
+    }
+    let n = radii.len();
+    let slot = |g: Option<usize>| g.map(|g| g + 1);
+    // Sums: columns 0..n covered at each radius, column n the whole.
+    let (sums, basis) = if study.has_demand() {
+        let items: Vec<(usize, &DemandUnit)> = study.placed.units.iter().enumerate().collect();
+        let sums = sum_in_chunks(&items, slots, n + 1, |&(u, unit), add| {
+            let s = slot(study.unit_group(unit));
+            let mut put = |k: usize, v: f64| {
+                add(0, k, v);
+                if let Some(s) = s {
+                    add(s, k, v);
+                }
+            };
+            put(n, unit.weight);
+            match &unit.at {
+                DemandAt::Point(_) => {
+                    if let Some(d) = units[u].nearest_m {
+                        for (k, &r) in radii.iter().enumerate() {
+                            if d <= r {
+                                put(k, unit.weight);
+                            }
+                        }
+                    }
+                }
+                DemandAt::Area(place) => {
+                    for (k, share) in shares_at_radii(place, index, study.model, radii)
+                        .into_iter()
+                        .enumerate()
+                    {
+                        put(k, unit.weight * share);
+                    }
+                }
+            }
+        });
+        (sums, Basis::Population)
+    } else {
+        let by_population = study.communities.iter().all(|c| c.population.is_some())
+            && study
+                .communities
+                .iter()
+                .any(|c| c.population.unwrap_or(0.0) > 0.0);
+        let items: Vec<usize> = (0..study.places.len()).collect();
+        let sums = sum_in_chunks(&items, slots, n + 1, |&k, add| {
+            let s = slot(study.group_of[k]);
+            let place = &study.places[k];
+            let whole = if by_population {
+                study.communities[k].population.unwrap_or(0.0)
+            } else {
+                place.area_m2
+            };
+            let mut put = |c: usize, v: f64| {
+                add(0, c, v);
+                if let Some(s) = s {
+                    add(s, c, v);
+                }
+            };
+            put(n, whole);
+            if whole > 0.0 {
+                for (c, share) in shares_at_radii(place, index, study.model, radii)
+                    .into_iter()
+                    .enumerate()
+                {
+                    put(c, whole * share);
+                }
+            }
+        });
+        (
+            sums,
+            if by_population {
+                Basis::Population
+            } else {
+                Basis::Area
+            },
+        )
+    };
+    let curves = sums
+        .iter()
+        .map(|row| {
+            radii
+                .iter()
+                .enumerate()
+                .map(|(k, &r)| {
+                    let c = if row[n] > 0.0 {
+                        (row[k] / row[n]).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    [r, c]
+                })
+                .collect()
+        })
+        .collect();
+    (curves, Some(basis))
+}
+
+/// One life-circle level at every community and demand feature.
+fn measure_level(
+    study: &Study<'_>,
+    spec: &crate::config::LevelSpec,
+    indexes: &[&FacilityIndex],
+) -> Result<(LevelResult, Vec<LevelSummary>)> {
+    let model = study.model;
+    let radius = spec.radius_m;
+    let threshold = study.served_threshold;
+    let communities: Vec<LevelAt> = study
+        .places
+        .par_iter()
+        .zip(study.communities.par_iter())
+        .map(|(place, c)| {
+            guarded(study.community_path, c.index, &c.id, &spec.name, || {
+                level_at_place(place, indexes, model, radius, threshold)
+            })
+        })
+        .collect::<Result<_>>()?;
+    let units: Vec<LevelAt> = study
+        .placed
+        .units
+        .par_iter()
+        .map(|unit| {
+            let d = &study.demand[unit.feature];
+            guarded(
+                study.demand_path,
+                d.index,
+                &d.id,
+                &spec.name,
+                || match &unit.at {
+                    DemandAt::Point(c) => level_at_point(*c, indexes, model, radius),
+                    DemandAt::Area(p) => level_at_place(p, indexes, model, radius, threshold),
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+    // Per demand feature: a category is within reach if it is in any of its parts; the
+    // complete share is over its parts' area.
+    let demand: Vec<LevelAt> = (0..study.demand_at.len())
+        .map(|i| {
+            let parts = &study.units_of_feature[i];
+            let mut within = vec![false; spec.categories.len()];
+            let (mut area, mut complete) = (0.0, 0.0);
+            for &u in parts {
+                for (w, &x) in within.iter_mut().zip(&units[u].within) {
+                    *w |= x;
+                }
+                let a = match &study.placed.units[u].at {
+                    DemandAt::Area(p) => p.area_m2,
+                    DemandAt::Point(_) => 1.0,
+                };
+                area += a;
+                complete += a * units[u].complete_share;
+            }
+            LevelAt {
+                within,
+                complete_share: if area > 0.0 { complete / area } else { 0.0 },
+            }
+        })
+        .collect();
+
+    let slots = study.slots();
+    let mut totals = vec![LevelTotals::default(); slots];
+    let slot = |g: Option<usize>| g.map(|g| g + 1);
+    let mut add = |s: Option<usize>, f: &mut dyn FnMut(&mut LevelTotals)| {
+        f(&mut totals[0]);
+        if let Some(s) = s {
+            f(&mut totals[s]);
+        }
+    };
+    // Places counted: communities, or demand features without communities.
+    if study.has_communities() {
+        for (k, at) in communities.iter().enumerate() {
+            let place = &study.places[k];
+            let population = study.communities[k].population;
+            let by_even_spread = !study.has_demand();
+            add(slot(study.group_of[k]), &mut |t| {
+                t.count(at);
+                *t.area_m2.get_or_insert(0.0) += place.area_m2;
+                *t.area_complete_m2.get_or_insert(0.0) += place.area_m2 * at.complete_share;
+                if by_even_spread {
+                    if let Some(p) = population {
+                        *t.population.get_or_insert(0.0) += p;
+                        *t.population_complete.get_or_insert(0.0) += p * at.complete_share;
+                    }
+                }
+            });
+        }
+    } else {
+        for (i, at) in demand.iter().enumerate() {
+            let area = match &study.demand_at[i] {
+                DemandAt::Area(p) => Some(p.area_m2),
+                DemandAt::Point(_) => None,
+            };
+            add(slot(study.group_of.get(i).copied().flatten()), &mut |t| {
+                t.count(at);
+                if let Some(a) = area {
+                    *t.area_m2.get_or_insert(0.0) += a;
+                    *t.area_complete_m2.get_or_insert(0.0) += a * at.complete_share;
+                }
+            });
+        }
+    }
+    if study.has_demand() {
+        for (u, unit) in study.placed.units.iter().enumerate() {
+            let share = units[u].complete_share;
+            add(slot(study.unit_group(unit)), &mut |t| {
+                *t.population.get_or_insert(0.0) += unit.weight;
+                *t.population_complete.get_or_insert(0.0) += unit.weight * share;
+            });
+        }
+    }
+    if study.has_communities()
+        && !study.has_demand()
+        && !study.communities.iter().all(|c| c.population.is_some())
+    {
+        for t in &mut totals {
+            t.population = None;
+            t.population_complete = None;
+        }
+    }
+    let places_are = if study.has_communities() {
+        "communities"
+    } else {
+        "demand features"
+    };
+    let basis = study.population_basis.as_ref().map(|b| b.text.as_str());
+    let mut summaries = totals
+        .iter()
+        .map(|t| summarise_level(spec, model.name(), t, basis, places_are));
+    let summary = summaries.next().ok_or_else(|| Error::Setting {
+        setting: format!("level \"{}\"", spec.name),
+        message: "nothing was measured".into(),
+    })?;
+    Ok((
+        LevelResult {
+            summary,
+            communities,
+            demand,
+        },
+        summaries.collect(),
+    ))
 }
 
 /// A category asked for that no facility has is measured (coverage 0) with a warning,
@@ -266,9 +1624,30 @@ fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Strin
         .iter()
         .map(|r| r.category.as_str())
         .collect();
-    let mut warnings = Vec::new();
+    // Every category a figure asks for, with what asks for it.
+    let mut wanted: Vec<(&str, String)> = Vec::new();
     for spec in &job.categories {
-        let name = spec.name.as_str();
+        wanted.push((spec.name.as_str(), "its coverage is 0".into()));
+    }
+    for level in &job.levels {
+        for c in &level.categories {
+            wanted.push((
+                c.as_str(),
+                format!("no place has a complete \"{}\" circle", level.name),
+            ));
+        }
+    }
+    for ind in &job.indicators {
+        if let Numerator::Count(c) | Numerator::Sum { category: c, .. } = &ind.numerator {
+            wanted.push((
+                c.as_str(),
+                format!("indicator \"{}\" counts none", ind.name),
+            ));
+        }
+    }
+    let mut warnings = Vec::new();
+    let mut warned: BTreeSet<&str> = BTreeSet::new();
+    for (name, consequence) in wanted {
         if found.contains(name) {
             continue;
         }
@@ -281,8 +1660,11 @@ fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Strin
                 suggestion: Some(s.to_string()),
             });
         }
+        if !warned.insert(name) {
+            continue;
+        }
         warnings.push(format!(
-            "category \"{name}\": no facility in {} has it{}; its coverage is 0 (categories \
+            "category \"{name}\": no facility in {} has it{}; {consequence} (categories \
              found: {})",
             facilities.path.display(),
             if ruled.contains(name) {
@@ -319,6 +1701,25 @@ fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> {
     Ok(())
 }
 
+fn to_lonlat_demand(layer: &mut Layer<Demand>) -> Result<()> {
+    let ll = LonLat::from(&layer.crs)?;
+    for d in &mut layer.features {
+        let fail = |problem| feature_error(&layer.path, d.index, &d.id, problem);
+        match &mut d.shape {
+            DemandShape::Point(c) => {
+                ll.check_not_degrees(std::iter::once(*c)).map_err(fail)?;
+                *c = ll.convert(*c).map_err(fail)?;
+            }
+            DemandShape::Area(b) => {
+                ll.check_not_degrees(b.coords_iter())
+                    .and_then(|()| b.try_map_coords_in_place(|p| ll.convert(p)))
+                    .map_err(fail)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
     let ll = LonLat::from(&layer.crs)?;
     for f in &mut layer.features {
@@ -333,50 +1734,35 @@ fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
     Ok(())
 }
 
-/// Refuses layers that lie far apart: facilities more than 50 km (or twenty radii) from
-/// the communities' extent are a CRS mistake, not data.
-fn check_layers_overlap(
-    communities: &Layer<Community>,
-    facilities: &Layer<Facility>,
-    job: &Job,
-) -> Result<()> {
-    let extent = |coords: &mut dyn Iterator<Item = Coord<f64>>| -> Option<[f64; 4]> {
-        coords.fold(None, |e: Option<[f64; 4]>, c| {
-            Some(match e {
-                None => [c.x, c.y, c.x, c.y],
-                Some([w, s, e, n]) => [w.min(c.x), s.min(c.y), e.max(c.x), n.max(c.y)],
-            })
+/// The lon/lat extent of some coordinates: west, south, east, north.
+fn extent(coords: impl Iterator<Item = Coord<f64>>) -> Option<[f64; 4]> {
+    coords.fold(None, |e: Option<[f64; 4]>, c| {
+        Some(match e {
+            None => [c.x, c.y, c.x, c.y],
+            Some([w, s, e, n]) => [w.min(c.x), s.min(c.y), e.max(c.x), n.max(c.y)],
         })
-    };
-    let c = extent(
-        &mut communities
-            .features
-            .iter()
-            .flat_map(|c| c.boundary.coords_iter()),
-    );
-    let f = extent(
-        &mut facilities
-            .features
-            .iter()
-            .flat_map(|f| f.sites.iter().copied()),
-    );
-    let (Some(c), Some(f)) = (c, f) else {
+    })
+}
+
+/// Refuses layers that lie far apart: more than 50 km (or twenty radii) between their
+/// extents is a CRS mistake, not data.
+fn check_layers_overlap(
+    a: (&Path, Option<[f64; 4]>),
+    b: (&Path, Option<[f64; 4]>),
+    longest_m: f64,
+) -> Result<()> {
+    let ((a_path, Some(c)), (b_path, Some(f))) = (a, b) else {
         return Ok(());
     };
     let lat = ((c[1] + c[3]) / 2.0).to_radians();
     let dx = (f[0] - c[2]).max(c[0] - f[2]).max(0.0) * 111.32 * lat.cos();
     let dy = (f[1] - c[3]).max(c[1] - f[3]).max(0.0) * 110.57;
     let km = dx.hypot(dy);
-    let longest = job
-        .categories
-        .iter()
-        .map(|s| s.radius_m)
-        .fold(0.0, f64::max);
-    if km > (50.0f64).max(20.0 * longest / 1000.0) {
+    if km > (50.0f64).max(20.0 * longest_m / 1000.0) {
         return Err(Error::LayersApart {
-            communities: communities.path.clone(),
+            communities: a_path.to_path_buf(),
             communities_extent: c,
-            facilities: facilities.path.clone(),
+            facilities: b_path.to_path_buf(),
             facilities_extent: f,
             km,
         });
@@ -385,23 +1771,13 @@ fn check_layers_overlap(
 }
 
 /// Centre of the communities' bounding box, lon/lat.
-fn study_area_centre(communities: &[Community]) -> Coord<f64> {
-    let rect = communities
-        .iter()
-        .filter_map(|c| c.boundary.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        });
-    rect.map(|r| r.center()).unwrap_or(Coord { x: 0.0, y: 0.0 })
+fn study_area_centre(extent: Option<[f64; 4]>) -> Coord<f64> {
+    extent
+        .map(|[w, s, e, n]| Coord {
+            x: (w + e) / 2.0,
+            y: (s + n) / 2.0,
+        })
+        .unwrap_or(Coord { x: 0.0, y: 0.0 })
 }
 
 /// A community that the boundary checks repaired or left out.
@@ -427,22 +1803,32 @@ struct Checked {
     skipped: Vec<BoundaryNote>,
 }
 
+/// A boundary to check: position in the file, id, the shape (lon/lat), defects found in
+/// the text.
+struct Boundary<'a> {
+    index: usize,
+    id: &'a str,
+    shape: &'a MultiPolygon<f64>,
+    defects: &'a [String],
+}
+
 /// Projects the boundaries and checks them; invalid ones are repaired, skipped or refused
 /// as the layer's policy says, since clipping would otherwise miscount them.
-fn project_communities(
-    layer: &Layer<Community>,
+fn project_boundaries<'a>(
+    path: &Path,
+    boundaries: impl Iterator<Item = Boundary<'a>>,
     policy: InvalidPolicy,
     work: &WorkCrs,
     warnings: &mut Vec<String>,
 ) -> Result<Checked> {
     let mut checked = Checked {
-        places: Vec::with_capacity(layer.features.len()),
+        places: Vec::new(),
         repaired: Vec::new(),
         skipped: Vec::new(),
     };
-    for c in &layer.features {
-        let fail = |problem| feature_error(&layer.path, c.index, &c.id, problem);
-        let mut boundary = c.boundary.clone();
+    for c in boundaries {
+        let fail = |problem| feature_error(path, c.index, c.id, problem);
+        let mut boundary = c.shape.clone();
         work.project(&mut boundary).map_err(fail)?;
         let drawn = boundary.unsigned_area();
         // Checked and prepared near a local origin, away from large projected values, and
@@ -453,7 +1839,7 @@ fn project_communities(
             .unwrap_or_default();
         let local = boundary.translate(-origin.x, -origin.y);
         let guarded = catch_unwind(AssertUnwindSafe(|| {
-            let check = check_boundary(&local, c.defects.clone());
+            let check = check_boundary(&local, c.defects.to_vec());
             let place = |b: &MultiPolygon<f64>| Place::new(b.translate(origin.x, origin.y));
             match check {
                 Check::Valid => (Some(place(&local)), Vec::new(), true),
@@ -462,9 +1848,9 @@ fn project_communities(
             }
         }))
         .map_err(|panic| Error::Geometry {
-            path: layer.path.clone(),
+            path: path.to_path_buf(),
             index: c.index,
-            id: c.id.clone(),
+            id: c.id.to_string(),
             message: format!(
                 "checking the boundary failed inside the geometry library: {}",
                 panic_message(&panic)
@@ -497,14 +1883,14 @@ fn project_communities(
         if !problems.is_empty() {
             let note = BoundaryNote {
                 index: c.index,
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 problems,
                 area_m2_as_drawn: (drawn * 100.0).round() / 100.0,
                 area_m2_used: place.as_ref().map(|p| (p.area_m2 * 100.0).round() / 100.0),
             };
             warnings.push(format!(
                 "{}: feature {} (id \"{}\"): {}; {}",
-                layer.path.display(),
+                path.display(),
                 c.index,
                 c.id,
                 note.problems.join("; "),
@@ -537,153 +1923,6 @@ fn project_facilities(layer: &Layer<Facility>, work: &WorkCrs) -> Result<Vec<Vec
             Ok(sites.0.into_iter().map(|p| p.0).collect())
         })
         .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn measure_category(
-    spec: &CategorySpec,
-    model: &dyn DistanceModel,
-    communities: &Layer<Community>,
-    places: &[Place],
-    facilities: &[Facility],
-    sites: &[Vec<Coord<f64>>],
-    outside: &[bool],
-    work: &WorkCrs,
-    min_gap_area_m2: f64,
-) -> Result<CategoryResult> {
-    // Index this category's facility sites.
-    let members: Vec<usize> = facilities
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.category.as_deref() == Some(spec.name.as_str()))
-        .map(|(i, _)| i)
-        .collect();
-    let index = FacilityIndex::new(
-        members
-            .iter()
-            .enumerate()
-            .flat_map(|(k, &i)| sites[i].iter().map(move |&c| (c, k))),
-    );
-
-    // Measure every community, in parallel, each on its own.
-    let coverages: Vec<Coverage> = places
-        .par_iter()
-        .zip(communities.features.par_iter())
-        .map(|(place, community)| {
-            catch_unwind(AssertUnwindSafe(|| {
-                measure_place(place, &index, model, spec.radius_m)
-            }))
-            .map_err(|panic| Error::Geometry {
-                path: communities.path.clone(),
-                index: community.index,
-                id: community.id.clone(),
-                message: format!(
-                    "measuring category \"{}\" failed inside the geometry library: {}",
-                    spec.name,
-                    panic_message(&panic)
-                ),
-            })
-        })
-        .collect::<Result<_>>()?;
-
-    // Gaps: drop slivers, bring the rest to lon/lat, largest first.
-    let mut gaps = Vec::new();
-    let mut dropped = 0;
-    for (k, (cov, community)) in coverages.iter().zip(&communities.features).enumerate() {
-        for g in &cov.gaps {
-            let area_m2 = g.unsigned_area();
-            if area_m2 < min_gap_area_m2 || area_m2 == 0.0 {
-                dropped += 1;
-                continue;
-            }
-            let mut shape = g.clone();
-            work.unproject(&mut shape).map_err(|problem| {
-                feature_error(&communities.path, community.index, &community.id, problem)
-            })?;
-            gaps.push(Gap {
-                community: k,
-                shape,
-                area_m2,
-                population: community
-                    .population
-                    .map(|p| p * area_m2 / places[k].area_m2),
-            });
-        }
-    }
-    gaps.sort_by(|a, b| {
-        b.area_m2
-            .total_cmp(&a.area_m2)
-            .then(a.community.cmp(&b.community))
-    });
-
-    // Dissolved service areas, for the circles layer.
-    let mut service_areas = Vec::new();
-    let dissolved = catch_unwind(AssertUnwindSafe(|| {
-        dissolve_service_areas(&index, model, spec.radius_m)
-    }))
-    .map_err(|panic| Error::Setting {
-        setting: format!("category \"{}\"", spec.name),
-        message: format!(
-            "dissolving the service areas failed inside the geometry library: {}",
-            panic_message(&panic)
-        ),
-    })?;
-    for area in dissolved {
-        let area_m2 = area.shape.unsigned_area();
-        let mut shape = area.shape;
-        work.unproject(&mut shape).map_err(|problem| Error::Crs {
-            crs: work.crs().to_string(),
-            message: format!("service area of category \"{}\": {problem}", spec.name),
-        })?;
-        service_areas.push(ServiceAreaOut {
-            shape,
-            area_m2,
-            facilities: area.facilities,
-        });
-    }
-
-    // Served is judged on the share as reported (6 decimals): clipping snaps to a grid, so a
-    // fully covered community can measure 0.9999996.
-    let per_community: Vec<CommunityCoverage> = coverages
-        .iter()
-        .map(|c| CommunityCoverage {
-            share: c.share,
-            nearest_m: c.nearest_m,
-            count: c.count,
-            meets: round6(c.share) >= spec.served_threshold,
-        })
-        .collect();
-    let figures: Vec<CommunityFigures> = coverages
-        .iter()
-        .zip(&per_community)
-        .zip(places)
-        .zip(&communities.features)
-        .map(|(((cov, result), place), community)| CommunityFigures {
-            area_m2: place.area_m2,
-            covered_m2: cov.covered_m2,
-            population: community.population,
-            served: result.meets,
-        })
-        .collect();
-    let summary = summarise(
-        spec,
-        model.name(),
-        &figures,
-        GapCounts {
-            kept: gaps.len(),
-            dropped,
-        },
-        FacilityCounts {
-            total: members.len(),
-            outside: members.iter().filter(|&&i| outside[i]).count(),
-        },
-    )?;
-    Ok(CategoryResult {
-        summary,
-        communities: per_community,
-        gaps,
-        service_areas,
-    })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -5,17 +5,30 @@ use serde::Serialize;
 use crate::config::{Basis, CategorySpec};
 use crate::error::{Error, Result};
 
-/// What one community contributes to a category's figures.
-#[derive(Debug, Clone, Copy)]
-pub struct CommunityFigures {
-    /// Area, m2.
-    pub area_m2: f64,
-    /// Covered area, m2.
-    pub covered_m2: f64,
-    /// Residents, if known.
+/// The sums a category's figures are made of, over the whole study area or one group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    /// Communities measured.
+    pub communities: usize,
+    /// Of those, how many are served.
+    pub served: usize,
+    /// Area measured, m2: the communities', or the demand polygons' without communities;
+    /// `None` for demand points alone.
+    pub area_m2: Option<f64>,
+    /// Of that, the area within reach, m2.
+    pub covered_m2: Option<f64>,
+    /// Residents (or the demand weight), if known.
     pub population: Option<f64>,
-    /// Whether the community is served (covered share at or above the threshold).
-    pub served: bool,
+    /// Of those, how many are within reach.
+    pub population_covered: Option<f64>,
+}
+
+/// Where the population figures come from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationBasis {
+    /// For the summary: e.g. "demand layer: 92 polygons (weight field \"population\"),
+    /// people spread evenly in each".
+    pub text: String,
 }
 
 /// A category's result, with the key names scripts rely on (`summary.json`).
@@ -41,12 +54,15 @@ pub struct CategorySummary {
     pub coverage: f64,
     /// Whether `coverage` reaches `target`; `None` without a target.
     pub meets_target: Option<bool>,
-    /// Share of residents within reach (people spread evenly in each community), if known.
+    /// Share of residents within reach, if known.
     pub population_coverage: Option<f64>,
-    /// Share of the communities' area within reach.
-    pub area_coverage: f64,
-    /// Share of communities served.
-    pub communities_served_share: f64,
+    /// Where the residents are taken to live: a demand layer, or spread evenly in each
+    /// community.
+    pub population_basis: Option<String>,
+    /// Share of the area within reach (communities, or demand polygons without them).
+    pub area_coverage: Option<f64>,
+    /// Share of communities served; `None` without a community layer.
+    pub communities_served_share: Option<f64>,
     /// Number of communities.
     pub communities: usize,
     /// Communities whose covered share is at or above `served_threshold`.
@@ -57,18 +73,22 @@ pub struct CategorySummary {
     pub population: Option<f64>,
     /// Residents within reach, if known.
     pub population_covered: Option<f64>,
-    /// Area of the communities, m2.
-    pub area_m2: f64,
-    /// Area of the communities outside reach, m2.
-    pub gap_area_m2: f64,
-    /// Gap polygons in the gap layer.
+    /// Area measured, m2.
+    pub area_m2: Option<f64>,
+    /// Of that, the area outside reach, m2.
+    pub gap_area_m2: Option<f64>,
+    /// Gap features in the gap layer.
     pub gaps: usize,
     /// Gap polygons under the sliver area, left out of the gap layer.
     pub slivers_dropped: usize,
-    /// Facilities of this category.
+    /// Facilities of this category (in the group, for a group's summary).
     pub facilities: usize,
     /// Of those, how many lie outside every community (they still serve).
     pub facilities_outside: usize,
+    /// Coverage against radius: `[radius_m, coverage]` on `curve_basis`.
+    pub curve: Vec<[f64; 2]>,
+    /// What the curve's coverage is a share of.
+    pub curve_basis: Option<Basis>,
     /// Where the radius and target come from.
     pub source: Option<String>,
 }
@@ -76,7 +96,7 @@ pub struct CategorySummary {
 /// Gap-layer counts for a category.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GapCounts {
-    /// Polygons kept.
+    /// Features kept.
     pub kept: usize,
     /// Slivers dropped.
     pub dropped: usize,
@@ -91,67 +111,72 @@ pub struct FacilityCounts {
     pub outside: usize,
 }
 
-/// Sums up one category over all communities and judges it against its target.
-pub fn summarise(
-    spec: &CategorySpec,
-    distance_model: &str,
-    figures: &[CommunityFigures],
-    gaps: GapCounts,
-    facilities: FacilityCounts,
-) -> Result<CategorySummary> {
-    let area_m2: f64 = figures.iter().map(|f| f.area_m2).sum();
-    let covered_m2: f64 = figures.iter().map(|f| f.covered_m2).sum();
-    let served = figures.iter().filter(|f| f.served).count();
-    let communities = figures.len();
-    let has_population = !figures.is_empty() && figures.iter().all(|f| f.population.is_some());
-    let (population, population_covered) = if has_population {
-        let total: f64 = figures.iter().filter_map(|f| f.population).sum();
-        let covered: f64 = figures
-            .iter()
-            .filter_map(|f| f.population.map(|p| p * share(f.covered_m2, f.area_m2)))
-            .sum();
-        (Some(total), Some(covered))
-    } else {
-        (None, None)
-    };
-    let population_coverage = match (population, population_covered) {
-        (Some(t), Some(c)) if t > 0.0 => Some(c / t),
+/// What a category summary is made of, besides its spec.
+#[derive(Debug, Clone)]
+pub struct CategoryFigures<'a> {
+    /// How reach was modelled.
+    pub distance_model: &'a str,
+    /// The sums.
+    pub totals: &'a Totals,
+    /// Where the population lives, if known.
+    pub population_basis: Option<&'a PopulationBasis>,
+    /// Gap-layer counts.
+    pub gaps: GapCounts,
+    /// Facility counts.
+    pub facilities: FacilityCounts,
+    /// Coverage at each curve radius, on `curve_basis`.
+    pub curve: Vec<[f64; 2]>,
+    /// The curve's basis.
+    pub curve_basis: Option<Basis>,
+}
+
+/// Sums up one category and judges it against its target.
+pub fn summarise(spec: &CategorySpec, f: CategoryFigures<'_>) -> Result<CategorySummary> {
+    let t = f.totals;
+    let population_coverage = match (t.population, t.population_covered) {
+        (Some(p), Some(c)) if p > 0.0 => Some(share(c, p)),
         _ => None,
     };
-    let area_coverage = share(covered_m2, area_m2);
-    let communities_served_share = if communities > 0 {
-        served as f64 / communities as f64
-    } else {
-        0.0
+    let area_coverage = match (t.area_m2, t.covered_m2) {
+        (Some(a), Some(c)) => Some(share(c, a)),
+        _ => None,
     };
-
+    let communities_served_share =
+        (t.communities > 0).then(|| t.served as f64 / t.communities as f64);
     let (basis, basis_reason) = match spec.basis {
         Some(b) => (b, "as configured".to_string()),
         None if population_coverage.is_some() => (
             Basis::Population,
-            "default: the communities have populations".to_string(),
+            "default: the population is known".to_string(),
         ),
         None => (
             Basis::Area,
-            "default: the communities have no population".to_string(),
+            "default: the population is not known".to_string(),
         ),
     };
+    let missing = |what: &str| Error::Setting {
+        setting: format!("category \"{}\" basis", spec.name),
+        message: what.to_string(),
+    };
     let coverage = match basis {
-        Basis::Population => population_coverage.ok_or_else(|| Error::Setting {
-            setting: format!("category \"{}\" basis", spec.name),
-            message: "is population, but the communities have no (non-zero) population; \
-                      name the population field or use basis = \"area\""
-                .into(),
+        Basis::Population => population_coverage.ok_or_else(|| {
+            missing(
+                "is population, but the population is not known (or zero); name the \
+                 population field, give a demand layer, or use basis = \"area\"",
+            )
         })?,
-        Basis::Area => area_coverage,
-        Basis::Communities => communities_served_share,
+        Basis::Area => area_coverage.ok_or_else(|| {
+            missing("is area, but demand points alone have no area; use basis = \"population\"")
+        })?,
+        Basis::Communities => communities_served_share
+            .ok_or_else(|| missing("is communities, but no community was measured"))?,
     };
     Ok(CategorySummary {
         name: spec.name.clone(),
         label: spec.label.clone(),
         radius_m: spec.radius_m,
         radius_basis: spec.radius_basis.clone(),
-        distance_model: distance_model.to_string(),
+        distance_model: f.distance_model.to_string(),
         basis,
         basis_reason,
         target: spec.target,
@@ -160,19 +185,27 @@ pub fn summarise(
         // must not fail a community or a target that is covered in full.
         meets_target: spec.target.map(|t| round6(coverage) >= round6(t)),
         population_coverage,
+        population_basis: population_coverage
+            .and(f.population_basis)
+            .map(|b| b.text.clone()),
         area_coverage,
         communities_served_share,
-        communities,
-        communities_served: served,
+        communities: t.communities,
+        communities_served: t.served,
         served_threshold: spec.served_threshold,
-        population,
-        population_covered,
-        area_m2,
-        gap_area_m2: (area_m2 - covered_m2).max(0.0),
-        gaps: gaps.kept,
-        slivers_dropped: gaps.dropped,
-        facilities: facilities.total,
-        facilities_outside: facilities.outside,
+        population: t.population,
+        population_covered: t.population_covered,
+        area_m2: t.area_m2,
+        gap_area_m2: match (t.area_m2, t.covered_m2) {
+            (Some(a), Some(c)) => Some((a - c).max(0.0)),
+            _ => None,
+        },
+        gaps: f.gaps.kept,
+        slivers_dropped: f.gaps.dropped,
+        facilities: f.facilities.total,
+        facilities_outside: f.facilities.outside,
+        curve: f.curve,
+        curve_basis: f.curve_basis,
         source: spec.source.clone(),
     })
 }
@@ -206,12 +239,39 @@ mod tests {
         }
     }
 
-    fn fig(area: f64, covered: f64, population: Option<f64>) -> CommunityFigures {
-        CommunityFigures {
-            area_m2: area,
-            covered_m2: covered,
-            population,
-            served: covered / area >= 0.5,
+    fn totals(parts: &[(f64, f64, Option<f64>)], threshold: f64) -> Totals {
+        let mut t = Totals {
+            area_m2: Some(0.0),
+            covered_m2: Some(0.0),
+            ..Totals::default()
+        };
+        let known = parts.iter().all(|p| p.2.is_some());
+        if known {
+            t.population = Some(0.0);
+            t.population_covered = Some(0.0);
+        }
+        for &(area, covered, population) in parts {
+            t.communities += 1;
+            t.served += usize::from(covered / area >= threshold);
+            *t.area_m2.as_mut().unwrap() += area;
+            *t.covered_m2.as_mut().unwrap() += covered;
+            if let (Some(p), true) = (population, known) {
+                *t.population.as_mut().unwrap() += p;
+                *t.population_covered.as_mut().unwrap() += p * covered / area;
+            }
+        }
+        t
+    }
+
+    fn figures(t: &Totals) -> CategoryFigures<'_> {
+        CategoryFigures {
+            distance_model: "straight-line circle",
+            totals: t,
+            population_basis: None,
+            gaps: GapCounts::default(),
+            facilities: FacilityCounts::default(),
+            curve: Vec::new(),
+            curve_basis: None,
         }
     }
 
@@ -220,59 +280,49 @@ mod tests {
     /// (100 + 75)/(100 + 300) = 43.75%, communities served 1 of 2.
     #[test]
     fn bases_differ_and_the_target_is_judged_on_the_chosen_one() {
-        let figs = [
-            fig(100.0, 100.0, Some(1000.0)),
-            fig(300.0, 75.0, Some(1000.0)),
-        ];
-        let s = summarise(
-            &spec(None, Some(0.6)),
-            "straight-line circle",
-            &figs,
-            GapCounts::default(),
-            FacilityCounts::default(),
-        )
-        .unwrap();
+        let t = totals(
+            &[(100.0, 100.0, Some(1000.0)), (300.0, 75.0, Some(1000.0))],
+            0.5,
+        );
+        let s = summarise(&spec(None, Some(0.6)), figures(&t)).unwrap();
         assert_eq!(s.basis, Basis::Population);
         assert!((s.population_coverage.unwrap() - 0.625).abs() < 1e-12);
-        assert!((s.area_coverage - 0.4375).abs() < 1e-12);
+        assert!((s.area_coverage.unwrap() - 0.4375).abs() < 1e-12);
         assert_eq!(s.communities_served, 1);
         assert_eq!(s.meets_target, Some(true));
-        assert!((s.gap_area_m2 - 225.0).abs() < 1e-12);
+        assert!((s.gap_area_m2.unwrap() - 225.0).abs() < 1e-12);
 
-        let s = summarise(
-            &spec(Some(Basis::Area), Some(0.6)),
-            "straight-line circle",
-            &figs,
-            GapCounts::default(),
-            FacilityCounts::default(),
-        )
-        .unwrap();
+        let s = summarise(&spec(Some(Basis::Area), Some(0.6)), figures(&t)).unwrap();
         assert!((s.coverage - 0.4375).abs() < 1e-12);
         assert_eq!(s.meets_target, Some(false));
     }
 
     #[test]
     fn population_basis_without_population_is_an_error() {
-        let figs = [fig(100.0, 50.0, None)];
-        let err = summarise(
-            &spec(Some(Basis::Population), None),
-            "straight-line circle",
-            &figs,
-            GapCounts::default(),
-            FacilityCounts::default(),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("no (non-zero) population"), "{err}");
-        let s = summarise(
-            &spec(None, None),
-            "straight-line circle",
-            &figs,
-            GapCounts::default(),
-            FacilityCounts::default(),
-        )
-        .unwrap();
+        let t = totals(&[(100.0, 50.0, None)], 0.5);
+        let err = summarise(&spec(Some(Basis::Population), None), figures(&t))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the population is not known"), "{err}");
+        let s = summarise(&spec(None, None), figures(&t)).unwrap();
         assert_eq!(s.basis, Basis::Area);
         assert_eq!(s.meets_target, None);
+    }
+
+    #[test]
+    fn area_basis_without_area_is_an_error() {
+        let t = Totals {
+            population: Some(10.0),
+            population_covered: Some(5.0),
+            ..Totals::default()
+        };
+        let err = summarise(&spec(Some(Basis::Area), None), figures(&t))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("demand points alone have no area"), "{err}");
+        let s = summarise(&spec(None, Some(0.5)), figures(&t)).unwrap();
+        assert_eq!(s.basis, Basis::Population);
+        assert_eq!(s.coverage, 0.5);
+        assert_eq!(s.communities_served_share, None);
     }
 }

@@ -13,13 +13,18 @@ use geo::orient::{Direction, Orient};
 use geo::{LineString, MultiPolygon, Polygon};
 use serde_json::{json, Map, Value};
 
+use crate::config::DemandKind;
 use crate::config::Job;
 use crate::error::{Error, Result};
-use crate::pipeline::{Analysis, CategoryResult};
+use crate::indicator::IndicatorSummary;
+use crate::level::LevelSummary;
+use crate::load::DemandShape;
+use crate::pipeline::{Analysis, CategoryResult, GapShape, Owner};
 use crate::summary::{round6, CategorySummary};
 
 /// The assumptions every figure rests on, written into the summary.
-pub fn assumptions(distance_model: &str) -> Vec<String> {
+pub fn assumptions(analysis: &Analysis) -> Vec<String> {
+    let distance_model = analysis.distance_model.as_str();
     let reach = if distance_model == "straight-line circle" {
         "Reach is a straight-line circle around each facility (no street network): it \
          overstates walking reach where streets are sparse or blocked."
@@ -27,18 +32,51 @@ pub fn assumptions(distance_model: &str) -> Vec<String> {
     } else {
         format!("Reach is modelled as: {distance_model}.")
     };
-    vec![
-        reach,
-        "People are spread evenly inside each community: covered population = covered share \
-         of the area x population."
-            .into(),
+    let people = match analysis.inputs.demand.as_ref().map(|d| d.kind) {
+        Some(DemandKind::Points) => "People live at the demand points: a point is covered when \
+             its nearest facility is within the radius, and counts with its weight."
+            .to_string(),
+        Some(DemandKind::Polygons) => "People are spread evenly inside each demand polygon \
+             (covered population = covered share of the polygon's area x its weight); with \
+             communities, each polygon is split over them by area."
+            .to_string(),
+        None => "People are spread evenly inside each community: covered population = covered \
+             share of the area x population."
+            .to_string(),
+    };
+    let mut out = vec![reach, people];
+    if analysis.inputs.demand.is_some() && analysis.inputs.communities.is_some() {
+        out.push(
+            "Demand outside every community is left out of the figures (counted under \
+             inputs.demand)."
+                .into(),
+        );
+    }
+    out.extend([
         "A community is served when the covered share of its area is at or above the served \
          threshold."
-            .into(),
+            .to_string(),
         "Distances and areas are measured in the working CRS (a UTM zone by default), after \
          converting GCJ-02/BD-09 input to WGS 84."
-            .into(),
-    ]
+            .to_string(),
+    ]);
+    if !analysis.levels.is_empty() {
+        out.push(
+            "Life circles: a category is within reach of a community when it is served at the \
+             level's radius (of a demand point: its nearest facility is within the radius); \
+             people live in a complete circle where every required category reaches."
+                .into(),
+        );
+    }
+    if !analysis.indicators.is_empty() {
+        out.push(
+            "Indicators: a facility belongs to the community it lies in (or the one its \
+             community field names); a community with a zero denominator has no value and is \
+             not judged."
+                .into(),
+        );
+    }
+    out
 }
 
 /// Refuses an output folder that holds one of the input files.
@@ -51,7 +89,13 @@ pub fn check_output_dir(job: &Job) -> Result<()> {
     let Ok(out) = dir.canonicalize() else {
         return Ok(()); // not there yet: it holds nothing
     };
-    for input in [&job.communities.path, &job.facilities.path] {
+    let inputs = job
+        .communities
+        .iter()
+        .map(|c| &c.path)
+        .chain(std::iter::once(&job.facilities.path))
+        .chain(job.demand.iter().map(|d| &d.path));
+    for input in inputs {
         let parent = input
             .canonicalize()
             .ok()
@@ -71,11 +115,26 @@ pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("summary.json".into(), summary_json(analysis).into_bytes()),
         ("summary.csv".into(), summary_csv(analysis).into_bytes()),
-        (
+    ];
+    if analysis.inputs.communities.is_some() {
+        files.push((
             "communities.geojson".into(),
             communities_geojson(analysis).into_bytes(),
-        ),
-    ];
+        ));
+    }
+    if analysis.inputs.demand.is_some() {
+        files.push((
+            "demand.geojson".into(),
+            demand_geojson(analysis).into_bytes(),
+        ));
+    }
+    if analysis
+        .categories
+        .iter()
+        .any(|c| !c.summary.curve.is_empty())
+    {
+        files.push(("curves.csv".into(), curves_csv(analysis).into_bytes()));
+    }
     for cat in &analysis.categories {
         let name = &cat.summary.name;
         files.push((
@@ -200,12 +259,37 @@ fn rounded(s: &CategorySummary) -> CategorySummary {
         radius_m: r(s.radius_m, 1000.0),
         coverage: round6(s.coverage),
         population_coverage: s.population_coverage.map(round6),
-        area_coverage: round6(s.area_coverage),
-        communities_served_share: round6(s.communities_served_share),
+        area_coverage: s.area_coverage.map(round6),
+        communities_served_share: s.communities_served_share.map(round6),
         population: s.population.map(|v| r(v, 10.0)),
         population_covered: s.population_covered.map(|v| r(v, 10.0)),
-        area_m2: r(s.area_m2, 100.0),
-        gap_area_m2: r(s.gap_area_m2, 100.0),
+        area_m2: s.area_m2.map(|v| r(v, 100.0)),
+        gap_area_m2: s.gap_area_m2.map(|v| r(v, 100.0)),
+        curve: s
+            .curve
+            .iter()
+            .map(|&[radius, c]| [r(radius, 1000.0), round6(c)])
+            .collect(),
+        ..s.clone()
+    }
+}
+
+fn rounded_level(s: &LevelSummary) -> LevelSummary {
+    let r = |v: f64, scale: f64| (v * scale).round() / scale;
+    LevelSummary {
+        radius_m: r(s.radius_m, 1000.0),
+        complete_share: round6(s.complete_share),
+        population: s.population.map(|v| r(v, 10.0)),
+        population_complete: s.population_complete.map(|v| r(v, 10.0)),
+        area_complete_share: s.area_complete_share.map(round6),
+        ..s.clone()
+    }
+}
+
+fn rounded_indicator(s: &IndicatorSummary) -> IndicatorSummary {
+    IndicatorSummary {
+        share_meeting: s.share_meeting.map(round6),
+        value_range: s.value_range.map(|[a, b]| [round6(a), round6(b)]),
         ..s.clone()
     }
 }
@@ -218,14 +302,45 @@ pub fn summary_json(analysis: &Analysis) -> String {
         .map(|c| rounded(&c.summary))
         .collect();
     let mut inputs = analysis.inputs.clone();
-    inputs.communities.area_m2 = (inputs.communities.area_m2 * 100.0).round() / 100.0;
+    if let Some(c) = inputs.communities.as_mut() {
+        c.area_m2 = (c.area_m2 * 100.0).round() / 100.0;
+    }
+    if let Some(d) = inputs.demand.as_mut() {
+        d.weight = (d.weight * 10.0).round() / 10.0;
+    }
+    let levels: Vec<LevelSummary> = analysis
+        .levels
+        .iter()
+        .map(|l| rounded_level(&l.summary))
+        .collect();
+    let indicators: Vec<IndicatorSummary> = analysis
+        .indicators
+        .iter()
+        .map(|i| rounded_indicator(&i.summary))
+        .collect();
+    let groups: Vec<Value> = analysis
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "group": g.group,
+                "categories": g.categories.iter().map(rounded).collect::<Vec<_>>(),
+                "levels": g.levels.iter().map(rounded_level).collect::<Vec<_>>(),
+                "indicators": g.indicators.iter().map(rounded_indicator).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let doc = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "work_crs": analysis.work_crs.to_string(),
         "distance_model": analysis.distance_model,
-        "assumptions": assumptions(&analysis.distance_model),
+        "assumptions": assumptions(analysis),
         "inputs": inputs,
         "categories": categories,
+        "levels": levels,
+        "indicators": indicators,
+        "group_field": analysis.group_field,
+        "groups": groups,
         "warnings": analysis.warnings,
     });
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
@@ -233,28 +348,62 @@ pub fn summary_json(analysis: &Analysis) -> String {
     text
 }
 
-/// `summary.csv`: one row per category, the same keys as `summary.json`.
+/// `summary.csv`: one row per category, overall (`group` empty) and then per group, with
+/// the keys of `summary.json` (the curve is in `curves.csv`).
 pub fn summary_csv(analysis: &Analysis) -> String {
     let mut out = String::new();
-    for (i, cat) in analysis.categories.iter().enumerate() {
-        let Ok(Value::Object(row)) = serde_json::to_value(rounded(&cat.summary)) else {
+    let overall = analysis.categories.iter().map(|c| ("", &c.summary));
+    let by_group = analysis
+        .groups
+        .iter()
+        .flat_map(|g| g.categories.iter().map(move |c| (g.group.as_str(), c)));
+    for (i, (group, summary)) in overall.chain(by_group).enumerate() {
+        let Ok(Value::Object(mut row)) = serde_json::to_value(rounded(summary)) else {
             continue;
         };
+        row.remove("curve");
         if i == 0 {
-            let header: Vec<String> = row.keys().map(|k| csv_field(k)).collect();
+            let header: Vec<String> = std::iter::once("group".to_string())
+                .chain(row.keys().map(|k| csv_field(k)))
+                .collect();
             out.push_str(&header.join(","));
             out.push('\n');
         }
-        let cells: Vec<String> = row
-            .values()
-            .map(|v| match v {
+        let cells: Vec<String> = std::iter::once(csv_field(group))
+            .chain(row.values().map(|v| match v {
                 Value::Null => String::new(),
                 Value::String(s) => csv_field(s),
                 other => other.to_string(),
-            })
+            }))
             .collect();
         out.push_str(&cells.join(","));
         out.push('\n');
+    }
+    out
+}
+
+/// `curves.csv`: coverage against radius, one row per category, group and radius.
+pub fn curves_csv(analysis: &Analysis) -> String {
+    let mut out = String::from("category,group,radius_m,coverage,basis,distance_model\n");
+    let overall = analysis.categories.iter().map(|c| ("", &c.summary));
+    let by_group = analysis
+        .groups
+        .iter()
+        .flat_map(|g| g.categories.iter().map(move |c| (g.group.as_str(), c)));
+    for (group, s) in overall.chain(by_group) {
+        let basis = s.curve_basis.map(|b| b.to_string()).unwrap_or_default();
+        for &[radius, coverage] in &s.curve {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{}",
+                csv_field(&s.name),
+                csv_field(group),
+                crate::config::fmt_num((radius * 1000.0).round() / 1000.0),
+                round6(coverage),
+                basis,
+                csv_field(&s.distance_model)
+            );
+        }
     }
     out
 }
@@ -271,33 +420,57 @@ fn csv_field(s: &str) -> String {
 pub fn summary_table(analysis: &Analysis) -> String {
     let i = &analysis.inputs;
     let mut out = String::new();
-    let people = i
-        .communities
-        .population
-        .map(|p| format!(", {} residents", thousands(p)))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "{} communities{people}, {:.2} km2; {} facilities ({} outside the communities); working CRS {}",
-        i.communities.features,
-        i.communities.area_m2 / 1e6,
-        i.facilities.features,
-        i.facilities.outside_communities,
-        analysis.work_crs
-    );
-    let (repaired, skipped) = (i.communities.repaired.len(), i.communities.skipped.len());
-    if repaired + skipped > 0 {
+    if let Some(c) = &i.communities {
+        let people = c
+            .population
+            .map(|p| format!(", {} residents", thousands(p)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "Invalid boundaries: {repaired} repaired, {skipped} left out (listed in summary.json)."
+            "{} communities{people}, {:.2} km2",
+            c.features,
+            c.area_m2 / 1e6
+        );
+        let (repaired, skipped) = (c.repaired.len(), c.skipped.len());
+        if repaired + skipped > 0 {
+            let _ = writeln!(
+                out,
+                "Invalid boundaries: {repaired} repaired, {skipped} left out (listed in summary.json)."
+            );
+        }
+    }
+    if let Some(d) = &i.demand {
+        let outside = match (d.outside_communities, d.outside_weight) {
+            (Some(n), Some(w)) if w > 0.0 => {
+                format!(
+                    " ({n} wholly outside the communities; {} weight left out)",
+                    thousands(w)
+                )
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "Demand: {} {} weighing {} (field \"{}\"){outside}",
+            d.features,
+            d.kind,
+            thousands(d.weight),
+            d.weight_field
         );
     }
     let _ = writeln!(
         out,
-        "Reach: {}s. People assumed evenly spread inside each community.\n",
-        analysis.distance_model
+        "{} facilities ({} outside the study area); working CRS {}",
+        i.facilities.features, i.facilities.outside_communities, analysis.work_crs
     );
-    let header = [
+    let people = match i.demand.as_ref().map(|d| d.kind) {
+        Some(DemandKind::Points) => "People counted at the demand points.",
+        Some(DemandKind::Polygons) => "People spread evenly inside each demand polygon.",
+        None => "People assumed evenly spread inside each community.",
+    };
+    let _ = writeln!(out, "Reach: {}s. {people}\n", analysis.distance_model);
+
+    let mut rows: Vec<Vec<String>> = vec![[
         "category",
         "radius",
         "basis",
@@ -308,44 +481,179 @@ pub fn summary_table(analysis: &Analysis) -> String {
         "area",
         "served",
         "facilities",
-    ];
-    let mut rows: Vec<[String; 10]> = vec![header.map(String::from)];
+    ]
+    .map(String::from)
+    .to_vec()];
     for cat in &analysis.categories {
         let s = &cat.summary;
-        rows.push([
+        rows.push(vec![
             s.name.clone(),
             format!("{} m", s.radius_m.round()),
             s.basis.to_string(),
             s.target.map(pct).unwrap_or_else(|| "-".into()),
             coverage_cell(s),
-            match s.meets_target {
-                Some(true) => "PASS".into(),
-                Some(false) => "FAIL".into(),
-                None => "-".into(),
-            },
+            verdict(s.meets_target),
             s.population_coverage.map(pct).unwrap_or_else(|| "-".into()),
-            pct(s.area_coverage),
-            format!("{}/{}", s.communities_served, s.communities),
+            s.area_coverage.map(pct).unwrap_or_else(|| "-".into()),
+            if s.communities > 0 {
+                format!("{}/{}", s.communities_served, s.communities)
+            } else {
+                "-".into()
+            },
             format!("{} ({} outside)", s.facilities, s.facilities_outside),
         ]);
     }
-    let widths: Vec<usize> = (0..10)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        let _ = writeln!(out, "{}", line.join("  ").trim_end());
-    }
+    render(&mut out, &rows);
     let _ = writeln!(
         out,
         "\ncoverage is on the basis shown; people = share of residents, area = share of area, \
          served = communities with at least the served share covered."
     );
+
+    if !analysis.groups.is_empty() {
+        let field = analysis.group_field.as_deref().unwrap_or("group");
+        let _ = writeln!(out, "\nBy {field}:");
+        let mut rows: Vec<Vec<String>> = vec![[
+            "group", "category", "basis", "target", "coverage", "result", "served",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for g in &analysis.groups {
+            for s in &g.categories {
+                rows.push(vec![
+                    g.group.clone(),
+                    s.name.clone(),
+                    s.basis.to_string(),
+                    s.target.map(pct).unwrap_or_else(|| "-".into()),
+                    coverage_cell(s),
+                    verdict(s.meets_target),
+                    if s.communities > 0 {
+                        format!("{}/{}", s.communities_served, s.communities)
+                    } else {
+                        "-".into()
+                    },
+                ]);
+            }
+        }
+        render(&mut out, &rows);
+    }
+
+    if !analysis.levels.is_empty() {
+        let _ = writeln!(out, "\nLife circles (every listed category within reach):");
+        let mut rows: Vec<Vec<String>> = vec![[
+            "level",
+            "radius",
+            "categories",
+            "basis",
+            "complete",
+            "target",
+            "result",
+            "places complete",
+            "most missing",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for l in &analysis.levels {
+            let s = &l.summary;
+            let most = s
+                .places_missing
+                .iter()
+                .filter(|(_, &n)| n > 0)
+                .max_by_key(|(_, &n)| n)
+                .map(|(c, n)| format!("{c} ({n})"))
+                .unwrap_or_else(|| "-".into());
+            rows.push(vec![
+                s.name.clone(),
+                format!("{} m", s.radius_m.round()),
+                s.categories.len().to_string(),
+                s.basis.to_string(),
+                pct(s.complete_share),
+                s.target.map(pct).unwrap_or_else(|| "-".into()),
+                verdict(s.meets_target),
+                format!("{}/{} {}", s.places_complete, s.places, s.places_are),
+                most,
+            ]);
+        }
+        render(&mut out, &rows);
+    }
+
+    if !analysis.indicators.is_empty() {
+        let _ = writeln!(out, "\nIndicators per community:");
+        let mut rows: Vec<Vec<String>> = vec![[
+            "indicator",
+            "bound",
+            "judged",
+            "meeting",
+            "share",
+            "target",
+            "result",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for ind in &analysis.indicators {
+            let s = &ind.summary;
+            rows.push(vec![
+                s.name.clone(),
+                s.bound.clone(),
+                format!("{}/{}", s.judged, s.communities),
+                s.meeting.to_string(),
+                s.share_meeting.map(pct).unwrap_or_else(|| "-".into()),
+                pct(s.target_share),
+                verdict(s.meets_target),
+            ]);
+        }
+        render(&mut out, &rows);
+    }
     out
+}
+
+/// Terminal columns a text takes: East Asian wide characters (Chinese names) take two.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn verdict(meets: Option<bool>) -> String {
+    match meets {
+        Some(true) => "PASS".into(),
+        Some(false) => "FAIL".into(),
+        None => "-".into(),
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+fn render(out: &mut String, rows: &[Vec<String>]) {
+    let columns = rows.first().map(Vec::len).unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map(|s| display_width(s)).unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &w)| {
+                let pad = w.saturating_sub(display_width(cell));
+                format!("{cell}{}", " ".repeat(pad))
+            })
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
 }
 
 fn pct(v: f64) -> String {
@@ -379,8 +687,10 @@ fn thousands(v: f64) -> String {
     out
 }
 
-/// `communities.geojson`: every community with its input properties and per-category columns.
+/// `communities.geojson`: every community with its input properties and per-category,
+/// per-level and per-indicator columns.
 pub fn communities_geojson(analysis: &Analysis) -> String {
+    let with_demand = analysis.inputs.demand.is_some();
     let mut out = collection_start();
     for (k, community) in analysis.communities.iter().enumerate() {
         let mut props = community.properties.clone();
@@ -388,60 +698,173 @@ pub fn communities_geojson(analysis: &Analysis) -> String {
             let name = &cat.summary.name;
             let cov = &cat.communities[k];
             props.insert(format!("{name}_share"), number(round6(cov.share)));
-            props.insert(
-                format!("{name}_nearest_m"),
-                cov.nearest_m
-                    .map(|d| number((d * 10.0).round() / 10.0))
-                    .unwrap_or(Value::Null),
-            );
+            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
             props.insert(format!("{name}_count"), Value::from(cov.count));
             props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
+            if with_demand {
+                props.insert(
+                    format!("{name}_population_covered"),
+                    people(cov.population_covered),
+                );
+            }
+        }
+        if with_demand {
+            let population = analysis
+                .categories
+                .first()
+                .and_then(|c| c.communities[k].population);
+            props.insert("demand_population".into(), people(population));
+        }
+        for level in &analysis.levels {
+            let name = &level.summary.name;
+            let at = &level.communities[k];
+            props.insert(format!("{name}_within"), Value::from(at.score()));
+            props.insert(format!("{name}_required"), Value::from(at.within.len()));
+            props.insert(
+                format!("{name}_missing"),
+                Value::from(at.missing(&level_spec(level)).join(", ")),
+            );
+            props.insert(format!("{name}_complete"), Value::Bool(at.complete()));
+            props.insert(
+                format!("{name}_complete_share"),
+                number(round6(at.complete_share)),
+            );
+        }
+        for ind in &analysis.indicators {
+            let name = &ind.summary.name;
+            let at = &ind.communities[k];
+            props.insert(
+                format!("{name}_value"),
+                at.value.map(|v| number(round6(v))).unwrap_or(Value::Null),
+            );
+            props.insert(
+                format!("{name}_meets"),
+                at.meets.map(Value::Bool).unwrap_or(Value::Null),
+            );
         }
         push_feature(
             &mut out,
             k == 0,
             Some(&community.id),
             &props,
-            &community.boundary,
+            &Shape::Area(&community.boundary),
         );
     }
     collection_end(out)
 }
 
-/// `gaps_<category>.geojson`: the uncovered parts of communities, largest first.
+/// The parts of a level spec the output needs, from its summary.
+fn level_spec(level: &crate::pipeline::LevelResult) -> crate::config::LevelSpec {
+    crate::config::LevelSpec {
+        name: level.summary.name.clone(),
+        label: None,
+        radius_m: level.summary.radius_m,
+        radius_basis: String::new(),
+        categories: level.summary.categories.clone(),
+        target: None,
+        source: None,
+    }
+}
+
+/// `demand.geojson`: every demand feature with its id, weight and per-category nearest
+/// distance and covered share (and per-level completeness).
+pub fn demand_geojson(analysis: &Analysis) -> String {
+    let mut out = collection_start();
+    let weight_field = analysis
+        .inputs
+        .demand
+        .as_ref()
+        .map(|d| d.weight_field.clone())
+        .unwrap_or_else(|| "weight".into());
+    for (i, d) in analysis.demand.iter().enumerate() {
+        let mut props = Map::new();
+        props.insert("id".into(), Value::from(d.id.clone()));
+        props.insert(weight_field.clone(), number(d.weight));
+        if let (Some(field), Some(group)) = (&analysis.group_field, &d.group) {
+            props.insert(field.clone(), Value::from(group.clone()));
+        }
+        for cat in &analysis.categories {
+            let name = &cat.summary.name;
+            let cov = &cat.demand[i];
+            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
+            props.insert(format!("{name}_covered"), number(round6(cov.covered)));
+        }
+        for level in &analysis.levels {
+            let name = &level.summary.name;
+            let at = &level.demand[i];
+            props.insert(format!("{name}_within"), Value::from(at.score()));
+            props.insert(
+                format!("{name}_missing"),
+                Value::from(at.missing(&level_spec(level)).join(", ")),
+            );
+            props.insert(
+                format!("{name}_complete_share"),
+                number(round6(at.complete_share)),
+            );
+        }
+        let shape = match &d.shape {
+            DemandShape::Point(c) => Shape::Point(*c),
+            DemandShape::Area(b) => Shape::Area(b),
+        };
+        push_feature(&mut out, i == 0, Some(&d.id), &props, &shape);
+    }
+    collection_end(out)
+}
+
+fn metres(d: Option<f64>) -> Value {
+    d.map(|d| number((d * 10.0).round() / 10.0))
+        .unwrap_or(Value::Null)
+}
+
+fn people(p: Option<f64>) -> Value {
+    p.map(|p| number((p * 10.0).round() / 10.0))
+        .unwrap_or(Value::Null)
+}
+
+/// `gaps_<category>.geojson`: the uncovered places, largest first: parts of communities,
+/// or (without communities) parts of demand polygons or uncovered demand points.
 pub fn gaps_geojson(analysis: &Analysis, cat: &CategoryResult) -> String {
     let mut out = collection_start();
     for (rank, gap) in cat.gaps.iter().enumerate() {
-        let community = &analysis.communities[gap.community];
         let mut props = Map::new();
         props.insert("rank".into(), Value::from(rank + 1));
-        props.insert("community_id".into(), Value::from(community.id.clone()));
-        props.insert(
-            "community_name".into(),
-            community
-                .name
-                .clone()
-                .map(Value::from)
-                .unwrap_or(Value::Null),
-        );
+        match gap.owner {
+            Owner::Community(k) => {
+                let community = &analysis.communities[k];
+                props.insert("community_id".into(), Value::from(community.id.clone()));
+                props.insert(
+                    "community_name".into(),
+                    community
+                        .name
+                        .clone()
+                        .map(Value::from)
+                        .unwrap_or(Value::Null),
+                );
+            }
+            Owner::Demand(i) => {
+                props.insert(
+                    "demand_id".into(),
+                    Value::from(analysis.demand[i].id.clone()),
+                );
+            }
+        }
         props.insert("category".into(), Value::from(cat.summary.name.clone()));
         props.insert(
             "area_m2".into(),
-            number((gap.area_m2 * 100.0).round() / 100.0),
-        );
-        props.insert(
-            "population".into(),
-            gap.population
-                .map(|p| number((p * 10.0).round() / 10.0))
+            gap.area_m2
+                .map(|a| number((a * 100.0).round() / 100.0))
                 .unwrap_or(Value::Null),
         );
-        push_feature(
-            &mut out,
-            rank == 0,
-            None,
-            &props,
-            &MultiPolygon(vec![gap.shape.clone()]),
-        );
+        props.insert("population".into(), people(gap.population));
+        let area;
+        let shape = match &gap.shape {
+            GapShape::Area(p) => {
+                area = MultiPolygon(vec![p.clone()]);
+                Shape::Area(&area)
+            }
+            GapShape::Point(c) => Shape::Point(*c),
+        };
+        push_feature(&mut out, rank == 0, None, &props, &shape);
     }
     collection_end(out)
 }
@@ -458,7 +881,7 @@ pub fn circles_geojson(cat: &CategoryResult) -> String {
             "area_m2".into(),
             number((area.area_m2 * 100.0).round() / 100.0),
         );
-        push_feature(&mut out, i == 0, None, &props, &area.shape);
+        push_feature(&mut out, i == 0, None, &props, &Shape::Area(&area.shape));
     }
     collection_end(out)
 }
@@ -478,12 +901,18 @@ fn collection_end(mut out: String) -> String {
     out
 }
 
+/// A geometry to write.
+enum Shape<'a> {
+    Area(&'a MultiPolygon<f64>),
+    Point(geo::Coord<f64>),
+}
+
 fn push_feature(
     out: &mut String,
     first: bool,
     id: Option<&str>,
     props: &Map<String, Value>,
-    shape: &MultiPolygon<f64>,
+    shape: &Shape<'_>,
 ) {
     if !first {
         out.push_str(",\n");
@@ -497,7 +926,17 @@ fn push_feature(
     out.push_str("\"properties\":");
     out.push_str(&serde_json::to_string(props).unwrap_or_else(|_| "{}".into()));
     out.push_str(",\"geometry\":");
-    push_multipolygon(out, shape);
+    match shape {
+        Shape::Area(mp) => push_multipolygon(out, mp),
+        Shape::Point(c) => {
+            let _ = write!(
+                out,
+                "{{\"type\":\"Point\",\"coordinates\":[{},{}]}}",
+                coord7(c.x),
+                coord7(c.y)
+            );
+        }
+    }
     out.push('}');
 }
 
@@ -590,6 +1029,21 @@ mod tests {
         };
         assert!(signed(&v["coordinates"][0]) > 0.0, "exterior CCW");
         assert!(signed(&v["coordinates"][1]) < 0.0, "hole CW");
+    }
+
+    #[test]
+    fn chinese_names_take_two_columns() {
+        assert_eq!(display_width("东海街"), 6);
+        assert_eq!(display_width("market"), 6);
+        let mut out = String::new();
+        render(
+            &mut out,
+            &[
+                vec!["东海街".into(), "x".into()],
+                vec!["market".into(), "y".into()],
+            ],
+        );
+        assert_eq!(out, "东海街  x\nmarket  y\n");
     }
 
     #[test]

@@ -145,18 +145,18 @@ fn check_analysis(case: &str, a: &Analysis) -> Figures {
     assert_eq!(a.categories.len(), 1, "{case}");
     let cat = &a.categories[0];
     let s = &cat.summary;
-    let area_m2 = s.area_m2;
+    let area_m2 = s.area_m2.expect("communities have an area");
     assert!(
         area_m2.is_finite() && area_m2 > 0.0,
         "{case}: area {area_m2}"
     );
     assert!(
-        (a.inputs.communities.area_m2 - area_m2).abs() <= 1e-9 * area_m2,
+        (a.inputs.communities.as_ref().unwrap().area_m2 - area_m2).abs() <= 1e-9 * area_m2,
         "{case}: the summary's area differs from the inputs' area"
     );
     assert!(
-        (0.0..=1.0).contains(&s.area_coverage),
-        "{case}: area coverage {}",
+        (0.0..=1.0).contains(&s.area_coverage.unwrap()),
+        "{case}: area coverage {:?}",
         s.area_coverage
     );
     let shares: Vec<f64> = cat.communities.iter().map(|c| c.share).collect();
@@ -173,12 +173,12 @@ fn check_analysis(case: &str, a: &Analysis) -> Figures {
             );
         }
     }
-    let covered_m2 = s.area_coverage * area_m2;
-    let gap_m2: f64 = cat.gaps.iter().map(|g| g.area_m2).sum();
+    let covered_m2 = s.area_coverage.unwrap() * area_m2;
+    let gap_m2: f64 = cat.gaps.iter().map(|g| g.area_m2.unwrap()).sum();
     for g in &cat.gaps {
         assert!(
-            g.area_m2.is_finite() && g.area_m2 > 0.0,
-            "{case}: gap area {}",
+            g.area_m2.is_some_and(|a| a.is_finite() && a > 0.0),
+            "{case}: gap area {:?}",
             g.area_m2
         );
     }

@@ -524,7 +524,10 @@ fn empty_community_layer_is_refused() {
 // Hand-worked results
 // ---------------------------------------------------------------------------------------------
 
-const CATEGORY_KEYS: [&str; 16] = [
+const CATEGORY_KEYS: [&str; 19] = [
+    "population_basis",
+    "curve",
+    "curve_basis",
     "name",
     "radius_m",
     "basis",
@@ -543,7 +546,15 @@ const CATEGORY_KEYS: [&str; 16] = [
     "facilities_outside",
 ];
 
-const TOP_KEYS: [&str; 4] = ["version", "work_crs", "inputs", "categories"];
+const TOP_KEYS: [&str; 7] = [
+    "version",
+    "work_crs",
+    "inputs",
+    "categories",
+    "levels",
+    "indicators",
+    "groups",
+];
 
 #[track_caller]
 fn assert_close(value: &Value, expected: f64, tolerance: f64) {
@@ -597,7 +608,7 @@ fn one_market_at_the_centre_covers_the_whole_community() {
     let out = dir.cover(&["--radius", "1000", "--target", "0.95"]);
     out.ok();
     assert_has(&out.stdout, "PASS");
-    assert_has(&out.stdout, "Wrote 5 files to out");
+    assert_has(&out.stdout, "Wrote 6 files to out");
 
     // A 200 m square lies well inside a 1000 m circle around its centre.
     let cat = summary_category(&dir);
@@ -651,13 +662,41 @@ fn one_market_at_the_centre_covers_the_whole_community() {
     let csv = dir.read("out/summary.csv");
     let mut lines = csv.lines();
     let header = lines.next().expect("csv header");
-    for key in CATEGORY_KEYS {
+    assert!(header.starts_with("group,name,"), "{header}");
+    for key in CATEGORY_KEYS.iter().filter(|&&k| k != "curve") {
         assert!(
-            header.split(',').any(|h| h == key),
+            header.split(',').any(|h| h == *key),
             "summary.csv lacks {key}"
         );
     }
-    assert!(lines.next().expect("csv row").starts_with("market,"));
+    assert!(lines.next().expect("csv row").starts_with(",market,"));
+
+    // The curve, by hand: a 100 m circle lies inside the (about) 200 m square, so it covers
+    // pi x 100^2 of the square's area; from 200 m on, the circle holds the whole square
+    // (its corners are 141 m away).
+    let curves = dir.read("out/curves.csv");
+    let mut rows = curves.lines();
+    assert_eq!(
+        rows.next(),
+        Some("category,group,radius_m,coverage,basis,distance_model")
+    );
+    let first: Vec<&str> = rows.next().expect("a curve row").split(',').collect();
+    assert_eq!(first[..3], ["market", "", "100"]);
+    let area = cat["area_m2"].as_f64().expect("area_m2");
+    assert!((area - 40_000.0).abs() < 400.0, "{area}");
+    assert_close(
+        &Value::from(first[3].parse::<f64>().expect("a number")),
+        std::f64::consts::PI * 1e4 / area,
+        2e-6,
+    );
+    assert_eq!(first[4], "population");
+    assert_eq!(
+        rows.next(),
+        Some("market,,200,1,population,straight-line circle")
+    );
+    assert_eq!(rows.count(), 28, "radii 300..3000 follow");
+    assert_eq!(cat["curve"][0][0], 100.0);
+    assert_eq!(cat["curve"][29], serde_json::json!([3000.0, 1.0]));
 }
 
 #[test]
@@ -760,6 +799,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
         [
             "circles_market.geojson",
             "communities.geojson",
+            "curves.csv",
             "gaps_market.geojson",
             "summary.csv",
             "summary.json"

@@ -138,9 +138,12 @@ fn projected_communities_with_a_legacy_crs_member_match_wgs84() {
         "",
     );
     let from_utm = run(&projected, &sample("facilities.geojson"), "");
-    assert_eq!(from_utm.inputs.communities.crs, "EPSG:32650");
     assert_eq!(
-        from_utm.inputs.communities.crs_source,
+        from_utm.inputs.communities.as_ref().unwrap().crs,
+        "EPSG:32650"
+    );
+    assert_eq!(
+        from_utm.inputs.communities.as_ref().unwrap().crs_source,
         "crs member of the file"
     );
     assert_same(&base, &from_utm, 1e-6, 0.01);

@@ -65,10 +65,10 @@ fn invalid_policy_skip_leaves_it_out_and_says_so() {
             MARKET_1000,
         )
         .unwrap();
-    assert_eq!(a.inputs.communities.features, 2);
+    assert_eq!(a.inputs.communities.as_ref().unwrap().features, 2);
     assert_eq!(a.communities.len(), 1);
     assert_eq!(a.categories[0].summary.communities, 1);
-    let skipped = &a.inputs.communities.skipped;
+    let skipped = &a.inputs.communities.as_ref().unwrap().skipped;
     assert_eq!(skipped.len(), 1);
     assert_eq!((skipped[0].index, skipped[0].id.as_str()), (0, "bow"));
     assert_eq!(skipped[0].area_m2_used, None);
@@ -107,7 +107,7 @@ fn zero_area_cannot_be_repaired() {
             MARKET_1000,
         )
         .unwrap();
-    assert_eq!(a.inputs.communities.skipped[0].id, "flat");
+    assert_eq!(a.inputs.communities.as_ref().unwrap().skipped[0].id, "flat");
 }
 
 #[test]
@@ -124,8 +124,8 @@ fn a_hole_outside_its_shell_is_dropped() {
             MARKET_1000,
         )
         .unwrap();
-    assert!((a.inputs.communities.area_m2 - 10_000.0).abs() < 0.1);
-    assert_eq!(a.inputs.communities.repaired[0].id, "h");
+    assert!((a.inputs.communities.as_ref().unwrap().area_m2 - 10_000.0).abs() < 0.1);
+    assert_eq!(a.inputs.communities.as_ref().unwrap().repaired[0].id, "h");
     assert!((a.categories[0].communities[0].share - 1.0).abs() < 1e-6);
 }
 
@@ -148,6 +148,8 @@ fn text_level_defects_are_reported_not_silently_mended() {
     let problems = |id: &str| {
         a.inputs
             .communities
+            .as_ref()
+            .unwrap()
             .repaired
             .iter()
             .find(|n| n.id == id)
@@ -170,7 +172,9 @@ fn text_level_defects_are_reported_not_silently_mended() {
         problems("repeated")
     );
     // Closing the ring gives the square its full area.
-    assert!((a.inputs.communities.area_m2 - 5_000.0 - 10_000.0 - 5_000.0).abs() < 0.1);
+    assert!(
+        (a.inputs.communities.as_ref().unwrap().area_m2 - 5_000.0 - 10_000.0 - 5_000.0).abs() < 0.1
+    );
 }
 
 #[test]

@@ -47,7 +47,7 @@ fn a_position_with_fewer_than_two_numbers_is_an_error_not_a_panic() {
     for bytes in inputs {
         let text = String::from_utf8_lossy(bytes);
         assert!(
-            read_communities(bytes, &job.communities).is_err(),
+            read_communities(bytes, job.communities.as_ref().unwrap()).is_err(),
             "communities from {text}"
         );
         assert!(

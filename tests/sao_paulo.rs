@@ -95,18 +95,18 @@ fn coverage_matches_shapely_at_500_1000_and_1500_m() {
             expected["population_coverage"]
         );
         assert!(
-            (s.area_coverage - f(&expected["area_coverage"])).abs() < 2e-4,
-            "{at}: area coverage {} vs {}",
+            (s.area_coverage.unwrap() - f(&expected["area_coverage"])).abs() < 2e-4,
+            "{at}: area coverage {:?} vs {}",
             s.area_coverage,
             expected["area_coverage"]
         );
         assert!(
-            (s.area_m2 / f(&expected["area_m2"]) - 1.0).abs() < 1e-6,
+            (s.area_m2.unwrap() / f(&expected["area_m2"]) - 1.0).abs() < 1e-6,
             "{at}"
         );
         assert!(
-            (s.gap_area_m2 / f(&expected["gap_area_m2"]) - 1.0).abs() < 5e-3,
-            "{at}: gap area {} vs {}",
+            (s.gap_area_m2.unwrap() / f(&expected["gap_area_m2"]) - 1.0).abs() < 5e-3,
+            "{at}: gap area {:?} vs {}",
             s.gap_area_m2,
             expected["gap_area_m2"]
         );

@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
     common::install(false);
     let job = &*JOB;
 
-    let communities = common::run(|| lifecircle::load::read_communities(data, &job.communities));
+    let communities = common::run(|| lifecircle::load::read_communities(data, job.communities.as_ref().expect("the fuzz config names communities")));
     let facilities = common::run(|| lifecircle::load::read_facilities(data, &job.facilities));
 
     match communities {

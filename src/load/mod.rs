@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use geo::{Coord, InteriorPoint, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
-use crate::config::{CategoryRule, CommunityLayer, FacilityLayer, MatchValue};
+use crate::config::{
+    CategoryRule, CommunityLayer, DemandKind, DemandLayer, FacilityLayer, MatchValue,
+};
 use crate::crs::Crs;
 use crate::error::{Error, FeatureProblem, Result};
 
@@ -33,6 +35,8 @@ pub struct Community {
     pub properties: Map<String, Value>,
     /// Defects found in the text and mended on reading (3D positions, unclosed rings).
     pub defects: Vec<String>,
+    /// Group (district, street), if a group field is configured.
+    pub group: Option<String>,
 }
 
 /// A facility: a market, a clinic, a sports ground.
@@ -47,6 +51,36 @@ pub struct Facility {
     /// Where it can be reached from: one point, several for a MultiPoint (entrances), or a
     /// point inside a polygon.
     pub sites: Vec<Coord<f64>>,
+    /// Id of the community it is assigned to, if the layer names one.
+    pub community: Option<String>,
+    /// The values of the layer's kept numeric fields (`FacilityLayer::value_fields`).
+    pub values: Vec<Option<f64>>,
+}
+
+/// Where people are: a weighted point or a polygon of known population.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    /// Position in the input file.
+    pub index: usize,
+    /// Id (from the id field, the feature id, or `#<index>`).
+    pub id: String,
+    /// Residents (or households) it stands for.
+    pub weight: f64,
+    /// Where they are.
+    pub shape: DemandShape,
+    /// Group, if the demand layer carries one.
+    pub group: Option<String>,
+    /// Defects found in the text and mended on reading.
+    pub defects: Vec<String>,
+}
+
+/// The shape of a demand feature.
+#[derive(Debug, Clone)]
+pub enum DemandShape {
+    /// A point: everyone there is covered or not.
+    Point(Coord<f64>),
+    /// An area: people are spread evenly over it.
+    Area(MultiPolygon<f64>),
 }
 
 /// A loaded layer: its features and the CRS they are in.
@@ -211,6 +245,15 @@ impl CommunityReading {
             Some(Value::String(s)) => Some(s.clone()),
             _ => None,
         };
+        let group = match &spec.group_field {
+            None => None,
+            Some(field) => Some(group_value(&p.properties, field).ok_or_else(|| {
+                fail(FeatureProblem::MissingField {
+                    field: field.clone(),
+                    why: "the group field is named in the configuration or with --group-field",
+                })
+            })?),
+        };
         self.features.push(Community {
             index: p.index,
             id: id_str,
@@ -220,6 +263,7 @@ impl CommunityReading {
             boundary,
             properties: p.properties,
             defects: p.defects,
+            group,
         });
         Ok(())
     }
@@ -327,11 +371,163 @@ fn facility_from(spec: &FacilityLayer, p: Parsed) -> Result<Facility> {
         }
     };
     let category = category_of(&p.properties, &spec.rules, &spec.category_field);
+    let community = spec
+        .community_field
+        .as_ref()
+        .and_then(|f| p.properties.get(f))
+        .and_then(id_text);
+    let values = spec
+        .value_fields
+        .iter()
+        .map(|f| number_field(&p.properties, f))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(&fail)?;
     Ok(Facility {
         index: p.index,
         id: id.unwrap_or_else(|| format!("#{}", p.index)),
         category,
         sites,
+        community,
+        values,
+    })
+}
+
+/// A group value: text, or a number as text; `None` if missing, null or blank.
+fn group_value(props: &Map<String, Value>, field: &str) -> Option<String> {
+    match props.get(field) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Loads the demand layer: weighted points or polygons of known population.
+pub fn load_demand(spec: &DemandLayer) -> Result<Layer<Demand>> {
+    read_demand(open(&spec.path)?, spec)
+}
+
+/// Reads a demand layer from `reader` (GeoJSON text); `spec.path` names it in messages.
+pub fn read_demand(reader: impl Read, spec: &DemandLayer) -> Result<Layer<Demand>> {
+    let mut features: Vec<Demand> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let (crs, crs_source) = read_features_from(
+        &spec.path,
+        BufReader::with_capacity(1 << 16, reader),
+        spec.crs.as_ref(),
+        &spec.id_field,
+        &mut |p| {
+            let d = demand_from(spec, p, features.first())?;
+            if let Some(&first_index) = seen.get(&d.id) {
+                return Err(Error::Feature {
+                    path: spec.path.clone(),
+                    index: d.index,
+                    id: Some(d.id.clone()),
+                    problem: FeatureProblem::DuplicateId {
+                        id: d.id,
+                        first_index,
+                    },
+                });
+            }
+            seen.insert(d.id.clone(), d.index);
+            features.push(d);
+            Ok(())
+        },
+    )?;
+    if features.is_empty() {
+        return Err(Error::NotGeoJson {
+            path: spec.path.clone(),
+            message: "the FeatureCollection has no features: there is no demand to measure".into(),
+        });
+    }
+    Ok(Layer {
+        path: spec.path.clone(),
+        crs,
+        crs_source,
+        features,
+    })
+}
+
+/// One demand feature; every feature of a layer must be of the kind of the first (or of
+/// the kind declared).
+fn demand_from(spec: &DemandLayer, p: Parsed, first: Option<&Demand>) -> Result<Demand> {
+    let id = feature_id(&p, &spec.id_field);
+    let fail = |problem: FeatureProblem| Error::Feature {
+        path: spec.path.clone(),
+        index: p.index,
+        id: id.clone(),
+        problem,
+    };
+    let shape = match &p.geometry {
+        None => return Err(fail(FeatureProblem::NoGeometry)),
+        Some(geo::Geometry::Point(pt)) => DemandShape::Point(pt.0),
+        Some(geo::Geometry::Polygon(poly)) => DemandShape::Area(MultiPolygon(vec![poly.clone()])),
+        Some(geo::Geometry::MultiPolygon(mp)) if mp.0.is_empty() => {
+            return Err(fail(FeatureProblem::ZeroArea))
+        }
+        Some(geo::Geometry::MultiPolygon(mp)) => DemandShape::Area(mp.clone()),
+        Some(other) => {
+            return Err(fail(FeatureProblem::WrongGeometry {
+                found: geometry_type(other).to_string(),
+                expected: "Point (weighted people) or Polygon / MultiPolygon (of known \
+                           population); split a MultiPoint into one point per address",
+            }))
+        }
+    };
+    let kind = match shape {
+        DemandShape::Point(_) => DemandKind::Points,
+        DemandShape::Area(_) => DemandKind::Polygons,
+    };
+    let expected = spec.kind.or(first.map(|f| match f.shape {
+        DemandShape::Point(_) => DemandKind::Points,
+        DemandShape::Area(_) => DemandKind::Polygons,
+    }));
+    if let Some(expected) = expected.filter(|&e| e != kind) {
+        return Err(fail(FeatureProblem::WrongGeometry {
+            found: p
+                .geometry
+                .as_ref()
+                .map(geometry_type)
+                .unwrap_or("none")
+                .to_string(),
+            expected: match (expected, spec.kind.is_some()) {
+                (DemandKind::Points, true) => "Point (the demand layer is declared kind = \"points\")",
+                (DemandKind::Polygons, true) => {
+                    "Polygon or MultiPolygon (the demand layer is declared kind = \"polygons\")"
+                }
+                (DemandKind::Points, false) => {
+                    "Point, as the layer's first feature: a demand layer holds points or polygons, not both"
+                }
+                (DemandKind::Polygons, false) => {
+                    "Polygon or MultiPolygon, as the layer's first feature: a demand layer holds points or polygons, not both"
+                }
+            },
+        }));
+    }
+    let weight = number_field(&p.properties, &spec.weight_field)
+        .map_err(&fail)?
+        .ok_or_else(|| {
+            fail(FeatureProblem::MissingField {
+                field: spec.weight_field.clone(),
+                why: "every demand feature needs a weight (residents or households); give 0 \
+                      where nobody lives",
+            })
+        })?;
+    let group = match &spec.group_field {
+        None => None,
+        Some(field) => Some(group_value(&p.properties, field).ok_or_else(|| {
+            fail(FeatureProblem::MissingField {
+                field: field.clone(),
+                why: "the group field is named in the configuration",
+            })
+        })?),
+    };
+    Ok(Demand {
+        index: p.index,
+        id: id.unwrap_or_else(|| format!("#{}", p.index)),
+        weight,
+        shape,
+        group,
+        defects: p.defects,
     })
 }
 
