@@ -1,6 +1,6 @@
 //! Generates the synthetic sample district used by lifecircle's demo and tests:
-//! `communities.geojson`, `facilities.geojson` and a `README.md` describing them,
-//! written to the folder given as the only argument (default `data/teda`):
+//! `communities.geojson`, `facilities.geojson`, `buildings.geojson` and a `README.md`
+//! describing them, written to the folder given as the only argument (default `data/teda`):
 //!
 //! ```text
 //! cargo run --example make_sample_district -- data/teda
@@ -19,6 +19,11 @@
 //! approximation lon = lon0 + x / (111320·cos(lat0)), lat = lat0 + y / 110574,
 //! rounded to 7 decimals. A fixed-seed splitmix64 generator makes the output
 //! byte-identical on every run, so the README written alongside stays true.
+//!
+//! The plan-indicator properties (community workers, social organisations, service
+//! centres) and the residential buildings were added later. They draw from their own
+//! seeded generators, after everything else, so the original streets, communities and
+//! facilities come out exactly as before.
 
 use serde_json::{json, Value};
 use std::error::Error;
@@ -28,6 +33,19 @@ use std::path::Path;
 const LON0: f64 = 117.715;
 const LAT0: f64 = 39.045;
 const SEED: u64 = 0x7EDA_2015_0015_1000;
+/// Separate seeds for the later additions, so they leave the original draws alone.
+const INDICATOR_SEED: u64 = 0x7EDA_2021_2025_0001;
+const BUILDING_SEED: u64 = 0x7EDA_2021_2025_0002;
+/// The Tianjin 2021-2025 plan's ratios (专栏1): service-centre floor area per 100
+/// households, community workers per 10,000 residents, and social organisations per
+/// community of 500 households or more.
+const AREA_PER_100_HOUSEHOLDS: f64 = 30.0;
+const WORKERS_PER_10000: f64 = 18.0;
+const ORGS_AT_500_HOUSEHOLDS: u64 = 12;
+/// How many communities are made to fall short of each ratio.
+const SHORT_OF_AREA: usize = 5;
+const SHORT_OF_WORKERS: usize = 7;
+const SHORT_OF_ORGS: usize = 3;
 /// Street centre lines in local metres: x of the north-south roads, y of the east-west ones.
 const XS: [f64; 7] = [-1750.0, -1130.0, -590.0, 110.0, 590.0, 1190.0, 1750.0];
 const YS: [f64; 5] = [-1250.0, -610.0, -50.0, 650.0, 1250.0];
@@ -46,7 +64,14 @@ const NAMES: [&str; 21] = [
     "金滨", "康翠", "贻丰", "华纳", "翠亨", "丽晶", "朗钰", "鸿泰", "凯旋", "海星", "万通", "云山",
     "泰丰", "悦海", "锦华", "美林", "欣嘉", "和顺", "安泰", "雅园", "柏翠",
 ];
-const CATEGORIES: [&str; 5] = ["market", "fitness", "health", "education", "elderly_care"];
+const CATEGORIES: [&str; 6] = [
+    "market",
+    "fitness",
+    "health",
+    "education",
+    "elderly_care",
+    "service_centre",
+];
 /// Downtown points, then six beyond the district boundary road: name, category, x, y.
 const FIXED: [(&str, &str, f64, f64); 16] = [
     ("泰达农贸市场", "market", -320.0, 160.0),
@@ -101,6 +126,10 @@ struct Community {
     centroid: Pt,
     population: u64,
     households: u64,
+    /// Community workers (社区工作者); set by `plan_indicators`.
+    workers: u64,
+    /// Registered community social organisations; set by `plan_indicators`.
+    social_orgs: u64,
 }
 
 impl Community {
@@ -108,9 +137,22 @@ impl Community {
         let rings: Vec<Value> = self.rings.iter().map(|r| ring_json(r)).collect();
         let properties = json!({
             "households": self.households, "id": self.id, "name": self.name,
-            "population": self.population, "street": self.street,
+            "population": self.population, "social_orgs": self.social_orgs,
+            "street": self.street, "urban": 1, "workers": self.workers,
         });
         feature("Polygon", rings.into(), properties)
+    }
+    /// Whether `p` lies in the community, at least `margin` metres from every edge.
+    fn holds(&self, p: Pt, margin: f64) -> bool {
+        let (ext, holes) = (&self.rings[0], &self.rings[1..]);
+        inside(p, ext)
+            && to_ring(p, ext) >= margin
+            && holes
+                .iter()
+                .all(|h| !inside(p, h) && to_ring(p, h) >= margin)
+    }
+    fn workers_per_10000(&self) -> f64 {
+        self.workers as f64 / self.population as f64 * 10_000.0
     }
 }
 
@@ -126,6 +168,8 @@ struct Facility {
     shape: Shape,
     /// The point, the entrances, or the polygon's exterior ring.
     pts: Vec<Pt>,
+    /// Floor area in m², for service centres.
+    floor_area_m2: Option<u64>,
 }
 
 impl Facility {
@@ -136,6 +180,7 @@ impl Facility {
             category,
             shape,
             pts,
+            floor_area_m2: None,
         }
     }
     fn feature(&self, number: usize) -> Value {
@@ -145,7 +190,12 @@ impl Facility {
             Shape::Polygon => ("Polygon", json!([ring_json(&self.pts)])),
         };
         let id = format!("F{number:03}");
-        let properties = json!({"category": self.category, "id": id, "name": self.name});
+        let properties = match self.floor_area_m2 {
+            None => json!({"category": self.category, "id": id, "name": self.name}),
+            Some(area) => json!({
+                "category": self.category, "floor_area_m2": area, "id": id, "name": self.name,
+            }),
+        };
         feature(kind, coordinates, properties)
     }
     /// Beyond the district boundary road, which runs along the outermost street lines.
@@ -293,6 +343,8 @@ fn make_communities(rng: &mut Rng, node: &Grid, hx: &[f64], hy: &[f64]) -> Vec<C
                 centroid,
                 population,
                 households: (population as f64 / rng.range(2.6, 2.9)).round() as u64,
+                workers: 0,
+                social_orgs: 0,
             });
         }
     }
@@ -380,6 +432,206 @@ fn make_facilities(rng: &mut Rng, node: &Grid, communities: &[Community]) -> Vec
     out
 }
 
+/// `k` distinct indices out of `0..n`, chosen by a partial Fisher-Yates shuffle.
+fn pick(rng: &mut Rng, n: usize, k: usize) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..n).collect();
+    for i in 0..k.min(n) {
+        let j = (i + rng.range(0.0, (n - i) as f64) as usize).min(n - 1);
+        all.swap(i, j);
+    }
+    all.truncate(k.min(n));
+    all
+}
+
+/// Community workers and social organisations for the plan's ratio indicators. Most
+/// communities have 18-20 workers per 10,000 residents (rounded up); `SHORT_OF_WORKERS`
+/// of them have 12-17 (rounded down, at least 1). Communities of 500 households or more mostly have 12-20 organisations,
+/// `SHORT_OF_ORGS` of them 3-11; smaller ones have 3-10.
+fn plan_indicators(rng: &mut Rng, communities: &mut [Community]) {
+    let short = pick(rng, communities.len(), SHORT_OF_WORKERS);
+    for (k, c) in communities.iter_mut().enumerate() {
+        let pop = c.population as f64;
+        c.workers = if short.contains(&k) {
+            (pop * rng.range(12.0, 17.5) / 10_000.0).floor() as u64
+        } else {
+            (pop * rng.range(WORKERS_PER_10000, 20.0) / 10_000.0).ceil() as u64
+        }
+        .max(1);
+    }
+    let large: Vec<usize> = (0..communities.len())
+        .filter(|&k| communities[k].households >= 500)
+        .collect();
+    let short: Vec<usize> = pick(rng, large.len(), SHORT_OF_ORGS)
+        .into_iter()
+        .map(|i| large[i])
+        .collect();
+    for (k, c) in communities.iter_mut().enumerate() {
+        let (lo, hi) = if short.contains(&k) || c.households < 500 {
+            (3, ORGS_AT_500_HOUSEHOLDS - 1)
+        } else {
+            (ORGS_AT_500_HOUSEHOLDS, 20)
+        };
+        c.social_orgs = (lo + rng.range(0.0, (hi - lo + 1) as f64) as u64).min(hi);
+    }
+}
+
+/// A site inside a community near its centroid, 15 m clear of its edges; the search
+/// widens from `radius` if the centre is taken by a hole.
+fn inner_site(rng: &mut Rng, c: &Community, radius: f64) -> Pt {
+    let (x, y) = c.centroid;
+    for tries in 0..1_000 {
+        let r = radius + 10.0 * (tries / 20) as f64;
+        let p = (x + rng.range(-r, r), y + rng.range(-r, r));
+        if c.holds(p, 15.0) {
+            return p;
+        }
+    }
+    c.centroid
+}
+
+/// One community (party-and-public) service centre per community, near its centre.
+/// Most have 30-45 m² per 100 households (rounded up to 10 m²); `SHORT_OF_AREA` have
+/// 18.5-29 m² (rounded to the m²).
+fn service_centres(rng: &mut Rng, communities: &[Community]) -> Vec<Facility> {
+    let short = pick(rng, communities.len(), SHORT_OF_AREA);
+    let mut out = Vec::new();
+    for (k, c) in communities.iter().enumerate() {
+        let per_100 = c.households as f64 / 100.0;
+        let area = if short.contains(&k) {
+            (per_100 * rng.range(18.5, 29.0)).round()
+        } else {
+            (per_100 * rng.range(AREA_PER_100_HOUSEHOLDS, 45.0) / 10.0).ceil() * 10.0
+        };
+        let p = inner_site(rng, c, 60.0);
+        let name = format!("{}党群服务中心", c.name);
+        let mut f = point(&name, "service_centre", p);
+        f.floor_area_m2 = Some(area as u64);
+        out.push(f);
+    }
+    out
+}
+
+/// A residential building entrance: the demand layer.
+struct Building {
+    p: Pt,
+    population: u64,
+    community: usize,
+}
+
+/// Splits `total` into integers proportional to `weights` (largest remainder), so they
+/// sum to `total` exactly.
+fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
+    let sum: f64 = weights.iter().sum();
+    let exact: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
+    let mut out: Vec<u64> = exact.iter().map(|e| e.floor() as u64).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (fa, fb) = (exact[a] - exact[a].floor(), exact[b] - exact[b].floor());
+        fb.total_cmp(&fa).then(a.cmp(&b))
+    });
+    let left = total - out.iter().sum::<u64>();
+    for &i in order.iter().cycle().take(left as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
+/// Residential buildings, about one per 150-250 residents, in two to four compounds per
+/// community (one in a community under construction): rows of buildings on a lattice
+/// 40-55 m apart east-west and 45-60 m north-south. One corner of every community, a
+/// disc around one of its vertices covering about a quarter of it, is left without
+/// housing (a park, a school field, workshops). Populations vary from building to
+/// building and sum exactly to the community's population.
+fn make_buildings(rng: &mut Rng, communities: &[Community]) -> Vec<Building> {
+    let mut out: Vec<Building> = Vec::new();
+    for (k, c) in communities.iter().enumerate() {
+        let ext = &c.rings[0];
+        let (area, _) = area_centroid(&c.rings);
+        let corner = ext[(rng.range(0.0, ext.len() as f64) as usize).min(ext.len() - 1)];
+        let empty = 0.55 * area.sqrt();
+        let free = |p: Pt| c.holds(p, 12.0) && dist(p, corner) > empty;
+        let wanted = ((c.population as f64 / rng.range(150.0, 250.0)).round() as usize).max(3);
+        let compounds = if UNDER_CONSTRUCTION.contains(&c.cell) {
+            1
+        } else {
+            2 + (rng.range(0.0, 3.0) as usize).min(2)
+        };
+        // Compound centres well inside, apart from each other when there is room.
+        let mut centres: Vec<Pt> = Vec::new();
+        for tries in 0..400 {
+            if centres.len() == compounds {
+                break;
+            }
+            let p = inner_site(rng, c, 0.5 * area.sqrt());
+            let apart = if tries < 300 { 180.0 } else { 90.0 };
+            if free(p) && c.holds(p, 40.0) && centres.iter().all(|&q| dist(p, q) > apart) {
+                centres.push(p);
+            }
+        }
+        let weights: Vec<f64> = centres.iter().map(|_| rng.range(0.5, 1.5)).collect();
+        let sizes = apportion(wanted as u64, &weights);
+        let first = out.len();
+        let mut heights: Vec<f64> = Vec::new();
+        for (&centre, &size) in centres.iter().zip(&sizes) {
+            let (sx, sy) = (rng.range(40.0, 55.0), rng.range(45.0, 60.0));
+            let (s, co) = rng.range(-4.0, 4.0).to_radians().sin_cos();
+            let (ax, ay) = (rng.range(1.0, 2.0), rng.range(1.0, 2.0));
+            // High-rise or low-rise compound: residents per building, give or take.
+            let storeys = rng.range(0.6, 1.6);
+            let mut lattice: Vec<(f64, i32, i32)> = Vec::new();
+            for i in -8..=8 {
+                for j in -8..=8 {
+                    let key = (f64::from(i).abs() / ax).max(f64::from(j).abs() / ay);
+                    lattice.push((key, i, j));
+                }
+            }
+            lattice.sort_by(|a, b| {
+                let manhattan = |t: &(f64, i32, i32)| t.1.abs() + t.2.abs();
+                a.0.total_cmp(&b.0)
+                    .then(manhattan(a).cmp(&manhattan(b)))
+                    .then((a.1, a.2).cmp(&(b.1, b.2)))
+            });
+            let mut placed = 0;
+            for (_, i, j) in lattice {
+                if placed == size {
+                    break;
+                }
+                let (dx, dy) = (f64::from(i) * sx, f64::from(j) * sy);
+                let (jx, jy) = (rng.range(-4.0, 4.0), rng.range(-4.0, 4.0));
+                let p = (
+                    centre.0 + dx * co - dy * s + jx,
+                    centre.1 + dx * s + dy * co + jy,
+                );
+                if free(p) && out.iter().all(|b| dist(b.p, p) > 30.0) {
+                    out.push(Building {
+                        p,
+                        population: 0,
+                        community: k,
+                    });
+                    heights.push(storeys * rng.range(0.7, 1.3));
+                    placed += 1;
+                }
+            }
+        }
+        if out.len() == first {
+            // Never happens with this layout, but a community must have its people somewhere.
+            out.push(Building {
+                p: inner_site(rng, c, 60.0),
+                population: 0,
+                community: k,
+            });
+            heights.push(1.0);
+        }
+        for (b, n) in out[first..]
+            .iter_mut()
+            .zip(apportion(c.population, &heights))
+        {
+            b.population = n;
+        }
+    }
+    out
+}
+
 /// A FeatureCollection with one feature per line, for readable diffs.
 fn write_collection(path: &Path, features: &[Value]) -> Result<(), Box<dyn Error>> {
     let lines: Result<Vec<String>, _> = features.iter().map(serde_json::to_string).collect();
@@ -407,8 +659,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let hx: Vec<f64> = (0..XS.len()).map(|i| half(i == 3)).collect();
     let hy: Vec<f64> = (0..YS.len()).map(|j| half(j == 2)).collect();
 
-    let communities = make_communities(&mut rng, &node, &hx, &hy);
-    let facilities = make_facilities(&mut rng, &node, &communities);
+    let mut communities = make_communities(&mut rng, &node, &hx, &hy);
+    let mut facilities = make_facilities(&mut rng, &node, &communities);
+
+    // The later additions, each from its own generator.
+    let mut rng = Rng(INDICATOR_SEED);
+    plan_indicators(&mut rng, &mut communities);
+    facilities.extend(service_centres(&mut rng, &communities));
+    let buildings = make_buildings(&mut Rng(BUILDING_SEED), &communities);
 
     let features: Vec<Value> = communities.iter().map(Community::feature).collect();
     write_collection(&out.join("communities.geojson"), &features)?;
@@ -418,15 +676,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         .map(|(f, i)| f.feature(i))
         .collect();
     write_collection(&out.join("facilities.geojson"), &features)?;
+    let features: Vec<Value> = buildings
+        .iter()
+        .zip(1..)
+        .map(|(b, i): (&Building, usize)| {
+            let (id, community) = (format!("B{i:04}"), &communities[b.community].id);
+            let properties = json!({"community": community, "id": id, "population": b.population});
+            feature("Point", lonlat(b.p), properties)
+        })
+        .collect();
+    write_collection(&out.join("buildings.geojson"), &features)?;
 
-    std::fs::write(out.join("README.md"), readme(&communities, &facilities))?;
-    let (nc, nf, dir) = (communities.len(), facilities.len(), out.display());
-    println!("wrote {nc} communities and {nf} facilities to {dir}");
+    let text = readme(&communities, &facilities, &buildings);
+    std::fs::write(out.join("README.md"), text)?;
+    let (nc, nf, nb) = (communities.len(), facilities.len(), buildings.len());
+    let dir = out.display();
+    println!("wrote {nc} communities, {nf} facilities and {nb} buildings to {dir}");
     Ok(())
 }
 
-fn readme(communities: &[Community], facilities: &[Facility]) -> String {
-    let (nc, nf) = (communities.len(), facilities.len());
+fn readme(communities: &[Community], facilities: &[Facility], buildings: &[Building]) -> String {
+    let (nc, nf, nb) = (communities.len(), facilities.len(), buildings.len());
     let population: u64 = communities.iter().map(|c| c.population).sum();
     let households: u64 = communities.iter().map(|c| c.households).sum();
     let named = |cell: (usize, usize)| -> String {
@@ -455,6 +725,20 @@ fn readme(communities: &[Community], facilities: &[Facility]) -> String {
             "  - {id} {name}: nearest market {d:.0} m from the centroid, {e:.0} m from the edge\n"
         );
     }
+    let indicators = indicator_notes(communities, facilities);
+    let per_community: Vec<usize> = (0..nc)
+        .map(|k| buildings.iter().filter(|b| b.community == k).count())
+        .collect();
+    let fewest = per_community.iter().min().copied().unwrap_or(0);
+    let most = per_community.iter().max().copied().unwrap_or(0);
+    let smallest = buildings.iter().map(|b| b.population).min().unwrap_or(0);
+    let largest = buildings.iter().map(|b| b.population).max().unwrap_or(0);
+    let centres = facilities.iter().filter(|f| f.category == "service_centre");
+    let centres = centres.count();
+    let first_centre = facilities
+        .iter()
+        .position(|f| f.category == "service_centre");
+    let first_centre = format!("F{:03}", first_centre.unwrap_or(0) + 1);
     format!(
         r"# Sample district: a TEDA-like new town (synthetic)
 
@@ -470,8 +754,10 @@ every run; do not edit by hand, regenerate with:
   superblocks on a street grid of about 3.5 km × 2.5 km, separated by 30-50 m roads.
 - `facilities.geojson`: {nf} facilities, mostly Point features; two fitness facilities
   are Polygons (a park and a sports ground) and one market is a MultiPoint (two entrances).
+- `buildings.geojson`: {nb} residential buildings, Point features at their entrances: a
+  demand layer whose populations add up to each community's population.
 
-Both are GeoJSON FeatureCollections with one feature per line.
+All three are GeoJSON FeatureCollections with one feature per line.
 
 ## Coordinates
 
@@ -483,9 +769,14 @@ lat = lat0 + y / 110574.
 ## Fields
 
 - Communities: `id` (TEDA-01, ...), `name`, `street` (the sub-district: 新城街, 泰达街
-  or 东海街), `population` (residents), `households`.
+  or 东海街), `population` (residents), `households`, and for the plan's ratio
+  indicators `workers` (community workers, 社区工作者), `social_orgs` (registered
+  community social organisations) and `urban` (1: every community is an urban one).
 - Facilities: `id` (F001, ...), `name`, `category`: one of `market`, `fitness`,
-  `health`, `education`, `elderly_care`.
+  `health`, `education`, `elderly_care`, `service_centre`. Service centres also have
+  `floor_area_m2` (integer, m²).
+- Buildings: `id` (B0001, ...), `population` (residents, integer), `community` (the
+  `id` of the community the building lies in).
 
 ## Contents
 
@@ -494,6 +785,35 @@ lat = lat0 + y / 110574.
 {table}| **total** | **{nf}** | **{beyond}** |
 
 Total population {population} in {households} households.
+
+## Plan indicators
+
+The Tianjin 2021-2025 community service plan (专栏1) sets ratios per community: a
+community service centre of at least 30 m² per 100 households, 18 community workers per
+10,000 residents, and 12 social organisations in every urban community of 500 households
+or more. The sample district meets them in most communities and misses each in a few
+(the community's value in brackets):
+
+{indicators}
+Every community has one service centre ({centres} in all, 社区党群服务中心, {first_centre} onwards),
+a Point near its centre and inside it. Its floor area is 30-45 m² per 100 households
+rounded up to 10 m², or 18.5-29 m² rounded to the m² where it falls short. Workers are
+18-20 per 10,000 residents rounded up, or 12-17.5 rounded down (at least 1) where they
+fall short. Social organisations are 12-20, or 3-11 where they fall short and in the
+communities of fewer than 500 households.
+
+## Buildings
+
+`buildings.geojson` is a demand layer: where people live inside each community, so
+coverage can be weighted by residents rather than spread evenly over the area. Each
+community has about one building per 150-250 residents ({fewest}-{most} per community,
+{smallest}-{largest} residents per building), grouped in two to four compounds (one in a
+community under construction) laid out as rows of buildings 40-55 m apart. One corner of
+every community, about a quarter of it around one of its vertices, has no housing (a
+park, a sports field or workshops), and the lake and the school compound have none
+either, so demand is uneven across each community. Building populations vary by
+compound (high-rise or low-rise) and building, and sum exactly to the community's
+`population`; the community totals are unchanged.
 
 ## Built-in gaps and edge cases
 
@@ -504,12 +824,86 @@ Total population {population} in {households} households.
   育才学校 lies in the hole and so inside no community.
 - {beyond} facilities lie 100-600 m beyond the district boundary road and still serve the
   district; others sit on inner roads or in the non-residential downtown blocks.
+- Plan indicators: a few communities short of each ratio (see above).
 
 ## Licence
 
 MIT OR Apache-2.0, the same as the project. The data are entirely synthetic and contain
 no third-party data: community names are borrowed for flavour, but the geometry,
-populations and facilities are invented and do not describe real places.
+populations, facilities, buildings and indicator values are invented and do not
+describe real places.
 "
     )
+}
+
+/// The README's list of communities short of each plan ratio.
+fn indicator_notes(communities: &[Community], facilities: &[Facility]) -> String {
+    let nc = communities.len();
+    let short_area: Vec<String> = communities
+        .iter()
+        .filter_map(|c| {
+            let name = format!("{}党群服务中心", c.name);
+            let centre = facilities.iter().find(|f| f.name == name)?;
+            let per_100 = centre.floor_area_m2? as f64 / c.households as f64 * 100.0;
+            (per_100 < AREA_PER_100_HOUSEHOLDS).then(|| format!("{} ({per_100:.1})", c.id))
+        })
+        .collect();
+    let short_workers: Vec<String> = communities
+        .iter()
+        .filter(|c| c.workers_per_10000() < WORKERS_PER_10000)
+        .map(|c| format!("{} ({:.1})", c.id, c.workers_per_10000()))
+        .collect();
+    let judged: Vec<&Community> = communities.iter().filter(|c| c.households >= 500).collect();
+    let short_orgs: Vec<String> = judged
+        .iter()
+        .filter(|c| c.social_orgs < ORGS_AT_500_HOUSEHOLDS)
+        .map(|c| format!("{} ({})", c.id, c.social_orgs))
+        .collect();
+    let small: Vec<&str> = communities
+        .iter()
+        .filter(|c| c.households < 500)
+        .map(|c| c.id.as_str())
+        .collect();
+    let (na, nw, no, nj) = (
+        short_area.len(),
+        short_workers.len(),
+        short_orgs.len(),
+        judged.len(),
+    );
+    let items = [
+        format!(
+            "Service-centre floor area, 30 m² per 100 households: {na} of {nc} communities \
+             fall short: {}.",
+            short_area.join(", ")
+        ),
+        format!(
+            "Community workers, 18 per 10,000 residents: {nw} of {nc} fall short: {}.",
+            short_workers.join(", ")
+        ),
+        format!(
+            "Social organisations, 12 per community of 500 households or more: {no} of \
+             the {nj} such communities fall short: {}; {} have fewer than 500 households \
+             and are not judged.",
+            short_orgs.join(", "),
+            small.join(" and ")
+        ),
+    ];
+    items.iter().map(|item| bullet(item)).collect()
+}
+
+/// A Markdown list item wrapped at 88 columns, continuation lines indented by two.
+fn bullet(text: &str) -> String {
+    let mut out = String::from("-");
+    let mut width = 1;
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        if width + 1 + w > 88 {
+            out += "\n ";
+            width = 1;
+        }
+        out += " ";
+        out += word;
+        width += 1 + w;
+    }
+    out + "\n"
 }
