@@ -38,9 +38,9 @@ impl LevelAt {
         self.within.iter().all(|&w| w)
     }
 
-    /// The required categories not within reach.
-    pub fn missing<'a>(&self, spec: &'a LevelSpec) -> Vec<&'a str> {
-        spec.categories
+    /// The required categories (`LevelSpec::categories`) not within reach.
+    pub fn missing<'a>(&self, categories: &'a [String]) -> Vec<&'a str> {
+        categories
             .iter()
             .zip(&self.within)
             .filter(|(_, &w)| !w)

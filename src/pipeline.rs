@@ -32,8 +32,7 @@ use crate::measure::{
     DistanceModel, Place, StraightLine,
 };
 use crate::summary::{
-    round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts,
-    PopulationBasis, Totals,
+    round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts, Totals,
 };
 use crate::validate::{check_boundary, Check, InvalidPolicy};
 
@@ -295,7 +294,8 @@ struct Study<'a> {
     group_of: Vec<Option<usize>>,
     /// Group names, in order.
     groups: Vec<String>,
-    population_basis: Option<PopulationBasis>,
+    /// Where the population figures come from, if known.
+    population_basis: Option<String>,
     served_threshold: f64,
     min_gap_area_m2: f64,
     curve_radii_m: Vec<f64>,
@@ -479,10 +479,10 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
                         .into(),
                 });
             }
-            let kind = match at.first() {
-                Some(DemandAt::Area(_)) => DemandKind::Polygons,
-                _ => DemandKind::Points,
-            };
+            let kind = features
+                .first()
+                .map(|d| d.shape.kind())
+                .unwrap_or(DemandKind::Points);
             let inputs = DemandInputs {
                 path: layer.path.display().to_string(),
                 crs: layer.crs.to_string(),
@@ -579,29 +579,27 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
         .collect();
 
     let population_basis = match (&demand_inputs, &community_inputs) {
-        (Some(d), _) => Some(PopulationBasis {
-            text: match d.kind {
-                DemandKind::Points => format!(
-                    "demand layer: {} points, weight field \"{}\"",
-                    demand_features.len(),
-                    d.weight_field
-                ),
-                DemandKind::Polygons => format!(
-                    "demand layer: {} polygons, weight field \"{}\", people spread evenly \
+        (Some(d), _) => Some(match d.kind {
+            DemandKind::Points => format!(
+                "demand layer: {} points, weight field \"{}\"",
+                demand_features.len(),
+                d.weight_field
+            ),
+            DemandKind::Polygons => format!(
+                "demand layer: {} polygons, weight field \"{}\", people spread evenly \
                      inside each polygon{}",
-                    demand_features.len(),
-                    d.weight_field,
-                    if places.is_empty() {
-                        ""
-                    } else {
-                        " and split over the communities by area"
-                    }
-                ),
-            },
+                demand_features.len(),
+                d.weight_field,
+                if places.is_empty() {
+                    ""
+                } else {
+                    " and split over the communities by area"
+                }
+            ),
         }),
-        (None, Some(c)) if c.population.is_some() => Some(PopulationBasis {
-            text: "community populations, people spread evenly inside each community".into(),
-        }),
+        (None, Some(c)) if c.population.is_some() => {
+            Some("community populations, people spread evenly inside each community".into())
+        }
         _ => None,
     };
 
@@ -989,11 +987,12 @@ fn measure_category(
         .enumerate()
         .map(|(i, at)| {
             let parts = &study.units_of_feature[i];
-            let nearest_m = match at {
-                DemandAt::Point(_) => parts.first().and_then(|&u| units[u].nearest_m),
-                DemandAt::Area(p) => nearest_and_count(p.centre, index, model, radius).0,
-            }
-            .or_else(|| nearest_and_count(at.centre(), index, model, radius).0);
+            // A point inside a community was measured as its unit; anything else (a
+            // polygon's centre, a point outside every community) is measured here.
+            let nearest_m = match (at, parts.first()) {
+                (DemandAt::Point(_), Some(&u)) => units[u].nearest_m,
+                _ => nearest_and_count(at.centre(), index, model, radius).0,
+            };
             let covered = match at {
                 DemandAt::Point(_) => parts.first().map(|&u| units[u].share).unwrap_or(0.0),
                 DemandAt::Area(_) => {
@@ -1142,7 +1141,7 @@ fn measure_category(
                 CategoryFigures {
                     distance_model: model.name(),
                     totals: &totals[s],
-                    population_basis: study.population_basis.as_ref(),
+                    population_basis: study.population_basis.as_deref(),
                     gaps: gap_counts[s],
                     facilities: facility_counts[s],
                     curve: curve.0[s].clone(),
@@ -1591,7 +1590,7 @@ fn measure_level(
     } else {
         "demand features"
     };
-    let basis = study.population_basis.as_ref().map(|b| b.text.as_str());
+    let basis = study.population_basis.as_deref();
     let mut summaries = totals
         .iter()
         .map(|t| summarise_level(spec, model.name(), t, basis, places_are));

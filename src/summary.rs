@@ -23,14 +23,6 @@ pub struct Totals {
     pub population_covered: Option<f64>,
 }
 
-/// Where the population figures come from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PopulationBasis {
-    /// For the summary: e.g. "demand layer: 92 polygons (weight field \"population\"),
-    /// people spread evenly in each".
-    pub text: String,
-}
-
 /// A category's result, with the key names scripts rely on (`summary.json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CategorySummary {
@@ -118,8 +110,9 @@ pub struct CategoryFigures<'a> {
     pub distance_model: &'a str,
     /// The sums.
     pub totals: &'a Totals,
-    /// Where the population lives, if known.
-    pub population_basis: Option<&'a PopulationBasis>,
+    /// Where the population lives, if known: e.g. "demand layer: 92 polygons, weight
+    /// field \"population\", people spread evenly inside each polygon".
+    pub population_basis: Option<&'a str>,
     /// Gap-layer counts.
     pub gaps: GapCounts,
     /// Facility counts.
@@ -187,7 +180,7 @@ pub fn summarise(spec: &CategorySpec, f: CategoryFigures<'_>) -> Result<Category
         population_coverage,
         population_basis: population_coverage
             .and(f.population_basis)
-            .map(|b| b.text.clone()),
+            .map(str::to_string),
         area_coverage,
         communities_served_share,
         communities: t.communities,

@@ -352,12 +352,7 @@ pub fn summary_json(analysis: &Analysis) -> String {
 /// the keys of `summary.json` (the curve is in `curves.csv`).
 pub fn summary_csv(analysis: &Analysis) -> String {
     let mut out = String::new();
-    let overall = analysis.categories.iter().map(|c| ("", &c.summary));
-    let by_group = analysis
-        .groups
-        .iter()
-        .flat_map(|g| g.categories.iter().map(move |c| (g.group.as_str(), c)));
-    for (i, (group, summary)) in overall.chain(by_group).enumerate() {
+    for (i, (group, summary)) in category_rows(analysis).enumerate() {
         let Ok(Value::Object(mut row)) = serde_json::to_value(rounded(summary)) else {
             continue;
         };
@@ -382,15 +377,21 @@ pub fn summary_csv(analysis: &Analysis) -> String {
     out
 }
 
-/// `curves.csv`: coverage against radius, one row per category, group and radius.
-pub fn curves_csv(analysis: &Analysis) -> String {
-    let mut out = String::from("category,group,radius_m,coverage,basis,distance_model\n");
+/// Every category summary with its group: the whole study area (`""`) first, then each
+/// group.
+fn category_rows(analysis: &Analysis) -> impl Iterator<Item = (&str, &CategorySummary)> {
     let overall = analysis.categories.iter().map(|c| ("", &c.summary));
     let by_group = analysis
         .groups
         .iter()
         .flat_map(|g| g.categories.iter().map(move |c| (g.group.as_str(), c)));
-    for (group, s) in overall.chain(by_group) {
+    overall.chain(by_group)
+}
+
+/// `curves.csv`: coverage against radius, one row per category, group and radius.
+pub fn curves_csv(analysis: &Analysis) -> String {
+    let mut out = String::from("category,group,radius_m,coverage,basis,distance_model\n");
+    for (group, s) in category_rows(analysis) {
         let basis = s.curve_basis.map(|b| b.to_string()).unwrap_or_default();
         for &[radius, coverage] in &s.curve {
             let _ = writeln!(
@@ -722,7 +723,7 @@ pub fn communities_geojson(analysis: &Analysis) -> String {
             props.insert(format!("{name}_required"), Value::from(at.within.len()));
             props.insert(
                 format!("{name}_missing"),
-                Value::from(at.missing(&level_spec(level)).join(", ")),
+                Value::from(at.missing(&level.summary.categories).join(", ")),
             );
             props.insert(format!("{name}_complete"), Value::Bool(at.complete()));
             props.insert(
@@ -751,19 +752,6 @@ pub fn communities_geojson(analysis: &Analysis) -> String {
         );
     }
     collection_end(out)
-}
-
-/// The parts of a level spec the output needs, from its summary.
-fn level_spec(level: &crate::pipeline::LevelResult) -> crate::config::LevelSpec {
-    crate::config::LevelSpec {
-        name: level.summary.name.clone(),
-        label: None,
-        radius_m: level.summary.radius_m,
-        radius_basis: String::new(),
-        categories: level.summary.categories.clone(),
-        target: None,
-        source: None,
-    }
 }
 
 /// `demand.geojson`: every demand feature with its id, weight and per-category nearest
@@ -795,7 +783,7 @@ pub fn demand_geojson(analysis: &Analysis) -> String {
             props.insert(format!("{name}_within"), Value::from(at.score()));
             props.insert(
                 format!("{name}_missing"),
-                Value::from(at.missing(&level_spec(level)).join(", ")),
+                Value::from(at.missing(&level.summary.categories).join(", ")),
             );
             props.insert(
                 format!("{name}_complete_share"),

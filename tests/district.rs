@@ -10,7 +10,7 @@ mod common;
 use std::f64::consts::PI;
 use std::path::Path;
 
-use common::{collection, ring, square, Case, X0, Y0};
+use common::{collection, square, Case, X0, Y0};
 use lifecircle::{analyse, Analysis, Config, Job};
 use serde_json::{json, Value};
 
@@ -318,19 +318,10 @@ fn levels_on_demand_points() {
     assert!(close(mid.summary.complete_share, 300.0 / 450.0, 1e-12));
     let complete: Vec<f64> = mid.demand.iter().map(|l| l.complete_share).collect();
     assert_eq!(complete, vec![0.0, 1.0, 0.0, 0.0]);
-    assert_eq!(mid.demand[0].missing(&level("mid")), vec!["health"]);
-}
-
-fn level(name: &str) -> lifecircle::config::LevelSpec {
-    lifecircle::config::LevelSpec {
-        name: name.into(),
-        label: None,
-        radius_m: 0.0,
-        radius_basis: String::new(),
-        categories: vec!["market".into(), "health".into()],
-        target: None,
-        source: None,
-    }
+    assert_eq!(
+        mid.demand[0].missing(&["market".into(), "health".into()]),
+        vec!["health"]
+    );
 }
 
 const INDICATORS: &str = "
@@ -522,5 +513,4 @@ fn demand_alone_needs_no_communities() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("demand points alone have no area"), "{err}");
-    let _ = ring;
 }

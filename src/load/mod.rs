@@ -83,6 +83,16 @@ pub enum DemandShape {
     Area(MultiPolygon<f64>),
 }
 
+impl DemandShape {
+    /// The kind of layer a feature of this shape belongs to.
+    pub fn kind(&self) -> DemandKind {
+        match self {
+            DemandShape::Point(_) => DemandKind::Points,
+            DemandShape::Area(_) => DemandKind::Polygons,
+        }
+    }
+}
+
 /// A loaded layer: its features and the CRS they are in.
 #[derive(Debug, Clone)]
 pub struct Layer<T> {
@@ -473,14 +483,8 @@ fn demand_from(spec: &DemandLayer, p: Parsed, first: Option<&Demand>) -> Result<
             }))
         }
     };
-    let kind = match shape {
-        DemandShape::Point(_) => DemandKind::Points,
-        DemandShape::Area(_) => DemandKind::Polygons,
-    };
-    let expected = spec.kind.or(first.map(|f| match f.shape {
-        DemandShape::Point(_) => DemandKind::Points,
-        DemandShape::Area(_) => DemandKind::Polygons,
-    }));
+    let kind = shape.kind();
+    let expected = spec.kind.or(first.map(|f| f.shape.kind()));
     if let Some(expected) = expected.filter(|&e| e != kind) {
         return Err(fail(FeatureProblem::WrongGeometry {
             found: p
