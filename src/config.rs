@@ -302,6 +302,94 @@ pub struct OutputConfig {
     pub dir: Option<PathBuf>,
     /// Gap polygons smaller than this, m2, are dropped from the gap layer and counted (default 100).
     pub min_gap_area_m2: Option<f64>,
+    /// Language of the report and the maps: `en` (default) or `zh`.
+    pub lang: Option<Lang>,
+    /// Title of the report and the maps (default "15-minute life circles").
+    pub title: Option<String>,
+    /// Where the data come from, printed on every map and in the report
+    /// (e.g. "Boundaries: city planning bureau 2024; facilities: © OpenStreetMap contributors").
+    pub attribution: Option<String>,
+    /// Write `results.gpkg` (default true).
+    pub geopackage: Option<bool>,
+    /// Write `maps/<category>.svg` and `.png` (default true).
+    pub maps: Option<bool>,
+    /// Resolution of the PNG maps, dots per inch at A4 width (default 150; 300 for print).
+    pub map_dpi: Option<f64>,
+    /// Write `report.html` and `report.md` (default true).
+    pub report: Option<bool>,
+}
+
+/// Language of the report and the maps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        })
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Lang, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" => Ok(Lang::En),
+            "zh" => Ok(Lang::Zh),
+            other => Err(format!(
+                "\"{other}\" is not a report language; expected en or zh"
+            )),
+        }
+    }
+}
+
+/// Default PNG map resolution, dots per inch at A4 width.
+pub const DEFAULT_MAP_DPI: f64 = 150.0;
+
+/// Default report and map title.
+pub const DEFAULT_TITLE: &str = "15-minute life circles";
+
+/// The finished products a run writes beside its data layers: the GeoPackage, the maps and
+/// the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Products {
+    /// Write `results.gpkg`.
+    pub geopackage: bool,
+    /// Write `maps/<category>.svg|png`.
+    pub maps: bool,
+    /// PNG resolution, dots per inch at A4 width (210 mm).
+    pub map_dpi: f64,
+    /// Write `report.html` and `report.md`.
+    pub report: bool,
+    /// Language of the report and the maps.
+    pub lang: Lang,
+    /// Title of the report and the maps.
+    pub title: String,
+    /// Data sources, printed on every map and in the report.
+    pub attribution: Option<String>,
+}
+
+impl Default for Products {
+    fn default() -> Products {
+        Products {
+            geopackage: true,
+            maps: true,
+            map_dpi: DEFAULT_MAP_DPI,
+            report: true,
+            lang: Lang::En,
+            title: DEFAULT_TITLE.to_string(),
+            attribution: None,
+        }
+    }
 }
 
 /// What a coverage figure is judged on.
@@ -384,6 +472,8 @@ pub struct Job {
     pub out_dir: PathBuf,
     /// Gap polygons below this area (m2) are dropped from the gap layer and counted.
     pub min_gap_area_m2: f64,
+    /// The GeoPackage, maps and report to write.
+    pub products: Products,
 }
 
 /// Where the community layer is and which fields mean what.
@@ -837,6 +927,27 @@ impl Job {
                 &format!("is {min_gap_area_m2}, expected an area of 0 m2 or more"),
             ));
         }
+        let o = &config.output;
+        let map_dpi = o.map_dpi.unwrap_or(DEFAULT_MAP_DPI);
+        if !(map_dpi.is_finite() && (30.0..=1200.0).contains(&map_dpi)) {
+            return Err(setting(
+                "map_dpi",
+                &format!("is {map_dpi}, expected a resolution from 30 to 1200 dots per inch"),
+            ));
+        }
+        let products = Products {
+            geopackage: o.geopackage.unwrap_or(true),
+            maps: o.maps.unwrap_or(true),
+            map_dpi,
+            report: o.report.unwrap_or(true),
+            lang: o.lang.unwrap_or_default(),
+            title: o
+                .title
+                .clone()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_TITLE.to_string()),
+            attribution: o.attribution.clone().filter(|a| !a.trim().is_empty()),
+        };
         Ok(Job {
             communities,
             facilities,
@@ -849,6 +960,7 @@ impl Job {
             work_crs: parse_crs(&a.work_crs)?,
             out_dir: resolve(config.output.dir.as_deref().unwrap_or(Path::new("out"))),
             min_gap_area_m2,
+            products,
         })
     }
 }

@@ -142,6 +142,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A finished product (the GeoPackage, a map, the report) could not be made.
+    #[error("{}: {message}", path.display())]
+    Product {
+        /// The file being made.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
     /// The output folder would overwrite an input.
     #[error("output folder {} holds the input file {}: choose another --out", dir.display(), input.display())]
     OutputHoldsInput {

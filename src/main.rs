@@ -396,6 +396,7 @@ fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
         output: OutputConfig {
             dir: Some(a.out),
             min_gap_area_m2: a.min_gap_area,
+            ..OutputConfig::default()
         },
         ..Config::default()
     };

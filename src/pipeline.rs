@@ -50,6 +50,8 @@ pub struct Analysis {
     pub communities: Vec<Community>,
     /// The demand features, WGS 84 lon/lat, in input order; empty without a demand layer.
     pub demand: Vec<Demand>,
+    /// The facilities, sites in WGS 84 lon/lat, in input order.
+    pub facilities: Vec<Facility>,
     /// One result per category, in the order configured.
     pub categories: Vec<CategoryResult>,
     /// One result per life-circle level, in the order configured.
@@ -749,6 +751,7 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
         inputs,
         communities: study.communities,
         demand: study.demand,
+        facilities: study.facilities,
         categories,
         levels,
         indicators,

@@ -17,10 +17,11 @@ use crate::config::DemandKind;
 use crate::config::Job;
 use crate::error::{Error, Result};
 use crate::indicator::IndicatorSummary;
+use crate::layers::{self, OutputLayer, Shape};
 use crate::level::LevelSummary;
-use crate::load::DemandShape;
-use crate::pipeline::{Analysis, CategoryResult, GapShape, Owner};
+use crate::pipeline::Analysis;
 use crate::summary::{round6, CategorySummary};
+use crate::text::{coverage_pct, pct, thousands};
 
 /// The assumptions every figure rests on, written into the summary.
 pub fn assumptions(analysis: &Analysis) -> Vec<String> {
@@ -116,18 +117,6 @@ pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>
         ("summary.json".into(), summary_json(analysis).into_bytes()),
         ("summary.csv".into(), summary_csv(analysis).into_bytes()),
     ];
-    if analysis.inputs.communities.is_some() {
-        files.push((
-            "communities.geojson".into(),
-            communities_geojson(analysis).into_bytes(),
-        ));
-    }
-    if analysis.inputs.demand.is_some() {
-        files.push((
-            "demand.geojson".into(),
-            demand_geojson(analysis).into_bytes(),
-        ));
-    }
     if analysis
         .categories
         .iter()
@@ -135,15 +124,11 @@ pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>
     {
         files.push(("curves.csv".into(), curves_csv(analysis).into_bytes()));
     }
-    for cat in &analysis.categories {
-        let name = &cat.summary.name;
+    for kind in layers::kinds(analysis) {
+        let layer = layers::build(analysis, kind);
         files.push((
-            format!("gaps_{name}.geojson"),
-            gaps_geojson(analysis, cat).into_bytes(),
-        ));
-        files.push((
-            format!("circles_{name}.geojson"),
-            circles_geojson(cat).into_bytes(),
+            format!("{}.geojson", layer.name),
+            geojson(&layer).into_bytes(),
         ));
     }
     commit(out_dir, &files)
@@ -492,7 +477,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
             format!("{} m", s.radius_m.round()),
             s.basis.to_string(),
             s.target.map(pct).unwrap_or_else(|| "-".into()),
-            coverage_cell(s),
+            coverage_pct(s),
             verdict(s.meets_target),
             s.population_coverage.map(pct).unwrap_or_else(|| "-".into()),
             s.area_coverage.map(pct).unwrap_or_else(|| "-".into()),
@@ -526,7 +511,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
                     s.name.clone(),
                     s.basis.to_string(),
                     s.target.map(pct).unwrap_or_else(|| "-".into()),
-                    coverage_cell(s),
+                    coverage_pct(s),
                     verdict(s.meets_target),
                     if s.communities > 0 {
                         format!("{}/{}", s.communities_served, s.communities)
@@ -657,227 +642,13 @@ fn render(out: &mut String, rows: &[Vec<String>]) {
     }
 }
 
-fn pct(v: f64) -> String {
-    format!("{:.1}%", v * 100.0)
-}
-
-/// Coverage with one decimal, or more where one would show a missed target as reached
-/// (94.96% against 95% prints as 94.96%, not 95.0%).
-fn coverage_cell(s: &CategorySummary) -> String {
-    let mut decimals = 1;
-    if let (Some(target), Some(false)) = (s.target, s.meets_target) {
-        while decimals < 4
-            && format!("{:.*}", decimals, s.coverage * 100.0)
-                == format!("{:.*}", decimals, target * 100.0)
-        {
-            decimals += 1;
-        }
-    }
-    format!("{:.*}%", decimals, s.coverage * 100.0)
-}
-
-fn thousands(v: f64) -> String {
-    let s = format!("{:.0}", v);
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 && ch.is_ascii_digit() {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// `communities.geojson`: every community with its input properties and per-category,
-/// per-level and per-indicator columns.
-pub fn communities_geojson(analysis: &Analysis) -> String {
-    let with_demand = analysis.inputs.demand.is_some();
+/// A layer as an RFC 7946 GeoJSON FeatureCollection.
+pub fn geojson(layer: &OutputLayer<'_>) -> String {
     let mut out = collection_start();
-    for (k, community) in analysis.communities.iter().enumerate() {
-        let mut props = community.properties.clone();
-        for cat in &analysis.categories {
-            let name = &cat.summary.name;
-            let cov = &cat.communities[k];
-            props.insert(format!("{name}_share"), number(round6(cov.share)));
-            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
-            props.insert(format!("{name}_count"), Value::from(cov.count));
-            props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
-            if with_demand {
-                props.insert(
-                    format!("{name}_population_covered"),
-                    people(cov.population_covered),
-                );
-            }
-        }
-        if with_demand {
-            let population = analysis
-                .categories
-                .first()
-                .and_then(|c| c.communities[k].population);
-            props.insert("demand_population".into(), people(population));
-        }
-        for level in &analysis.levels {
-            let name = &level.summary.name;
-            let at = &level.communities[k];
-            props.insert(format!("{name}_within"), Value::from(at.score()));
-            props.insert(format!("{name}_required"), Value::from(at.within.len()));
-            props.insert(
-                format!("{name}_missing"),
-                Value::from(at.missing(&level.summary.categories).join(", ")),
-            );
-            props.insert(format!("{name}_complete"), Value::Bool(at.complete()));
-            props.insert(
-                format!("{name}_complete_share"),
-                number(round6(at.complete_share)),
-            );
-        }
-        for ind in &analysis.indicators {
-            let name = &ind.summary.name;
-            let at = &ind.communities[k];
-            props.insert(
-                format!("{name}_value"),
-                at.value.map(|v| number(round6(v))).unwrap_or(Value::Null),
-            );
-            props.insert(
-                format!("{name}_meets"),
-                at.meets.map(Value::Bool).unwrap_or(Value::Null),
-            );
-        }
-        push_feature(
-            &mut out,
-            k == 0,
-            Some(&community.id),
-            &props,
-            &Shape::Area(&community.boundary),
-        );
+    for (i, f) in layer.features.iter().enumerate() {
+        push_feature(&mut out, i == 0, f.id, &f.properties, &f.shape);
     }
     collection_end(out)
-}
-
-/// `demand.geojson`: every demand feature with its id, weight and per-category nearest
-/// distance and covered share (and per-level completeness).
-pub fn demand_geojson(analysis: &Analysis) -> String {
-    let mut out = collection_start();
-    let weight_field = analysis
-        .inputs
-        .demand
-        .as_ref()
-        .map(|d| d.weight_field.clone())
-        .unwrap_or_else(|| "weight".into());
-    for (i, d) in analysis.demand.iter().enumerate() {
-        let mut props = Map::new();
-        props.insert("id".into(), Value::from(d.id.clone()));
-        props.insert(weight_field.clone(), number(d.weight));
-        if let (Some(field), Some(group)) = (&analysis.group_field, &d.group) {
-            props.insert(field.clone(), Value::from(group.clone()));
-        }
-        for cat in &analysis.categories {
-            let name = &cat.summary.name;
-            let cov = &cat.demand[i];
-            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
-            props.insert(format!("{name}_covered"), number(round6(cov.covered)));
-        }
-        for level in &analysis.levels {
-            let name = &level.summary.name;
-            let at = &level.demand[i];
-            props.insert(format!("{name}_within"), Value::from(at.score()));
-            props.insert(
-                format!("{name}_missing"),
-                Value::from(at.missing(&level.summary.categories).join(", ")),
-            );
-            props.insert(
-                format!("{name}_complete_share"),
-                number(round6(at.complete_share)),
-            );
-        }
-        let shape = match &d.shape {
-            DemandShape::Point(c) => Shape::Point(*c),
-            DemandShape::Area(b) => Shape::Area(b),
-        };
-        push_feature(&mut out, i == 0, Some(&d.id), &props, &shape);
-    }
-    collection_end(out)
-}
-
-fn metres(d: Option<f64>) -> Value {
-    d.map(|d| number((d * 10.0).round() / 10.0))
-        .unwrap_or(Value::Null)
-}
-
-fn people(p: Option<f64>) -> Value {
-    p.map(|p| number((p * 10.0).round() / 10.0))
-        .unwrap_or(Value::Null)
-}
-
-/// `gaps_<category>.geojson`: the uncovered places, largest first: parts of communities,
-/// or (without communities) parts of demand polygons or uncovered demand points.
-pub fn gaps_geojson(analysis: &Analysis, cat: &CategoryResult) -> String {
-    let mut out = collection_start();
-    for (rank, gap) in cat.gaps.iter().enumerate() {
-        let mut props = Map::new();
-        props.insert("rank".into(), Value::from(rank + 1));
-        match gap.owner {
-            Owner::Community(k) => {
-                let community = &analysis.communities[k];
-                props.insert("community_id".into(), Value::from(community.id.clone()));
-                props.insert(
-                    "community_name".into(),
-                    community
-                        .name
-                        .clone()
-                        .map(Value::from)
-                        .unwrap_or(Value::Null),
-                );
-            }
-            Owner::Demand(i) => {
-                props.insert(
-                    "demand_id".into(),
-                    Value::from(analysis.demand[i].id.clone()),
-                );
-            }
-        }
-        props.insert("category".into(), Value::from(cat.summary.name.clone()));
-        props.insert(
-            "area_m2".into(),
-            gap.area_m2
-                .map(|a| number((a * 100.0).round() / 100.0))
-                .unwrap_or(Value::Null),
-        );
-        props.insert("population".into(), people(gap.population));
-        let area;
-        let shape = match &gap.shape {
-            GapShape::Area(p) => {
-                area = MultiPolygon(vec![p.clone()]);
-                Shape::Area(&area)
-            }
-            GapShape::Point(c) => Shape::Point(*c),
-        };
-        push_feature(&mut out, rank == 0, None, &props, &shape);
-    }
-    collection_end(out)
-}
-
-/// `circles_<category>.geojson`: the dissolved service areas.
-pub fn circles_geojson(cat: &CategoryResult) -> String {
-    let mut out = collection_start();
-    for (i, area) in cat.service_areas.iter().enumerate() {
-        let mut props = Map::new();
-        props.insert("category".into(), Value::from(cat.summary.name.clone()));
-        props.insert("radius_m".into(), number(cat.summary.radius_m));
-        props.insert("facilities".into(), Value::from(area.facilities));
-        props.insert(
-            "area_m2".into(),
-            number((area.area_m2 * 100.0).round() / 100.0),
-        );
-        push_feature(&mut out, i == 0, None, &props, &Shape::Area(&area.shape));
-    }
-    collection_end(out)
-}
-
-fn number(v: f64) -> Value {
-    serde_json::Number::from_f64(v)
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
 }
 
 fn collection_start() -> String {
@@ -887,12 +658,6 @@ fn collection_start() -> String {
 fn collection_end(mut out: String) -> String {
     out.push_str("\n]}\n");
     out
-}
-
-/// A geometry to write.
-enum Shape<'a> {
-    Area(&'a MultiPolygon<f64>),
-    Point(geo::Coord<f64>),
 }
 
 fn push_feature(
@@ -923,6 +688,16 @@ fn push_feature(
                 coord7(c.x),
                 coord7(c.y)
             );
+        }
+        Shape::Points(cs) => {
+            out.push_str("{\"type\":\"MultiPoint\",\"coordinates\":[");
+            for (i, c) in cs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "[{},{}]", coord7(c.x), coord7(c.y));
+            }
+            out.push_str("]}");
         }
     }
     out.push('}');
@@ -1032,12 +807,5 @@ mod tests {
             ],
         );
         assert_eq!(out, "东海街  x\nmarket  y\n");
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(517570.0), "517,570");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(1000.0), "1,000");
     }
 }

@@ -608,7 +608,7 @@ fn one_market_at_the_centre_covers_the_whole_community() {
     let out = dir.cover(&["--radius", "1000", "--target", "0.95"]);
     out.ok();
     assert_has(&out.stdout, "PASS");
-    assert_has(&out.stdout, "Wrote 6 files to out");
+    assert_has(&out.stdout, "Wrote 7 files to out");
 
     // A 200 m square lies well inside a 1000 m circle around its centre.
     let cat = summary_category(&dir);
@@ -800,6 +800,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
             "circles_market.geojson",
             "communities.geojson",
             "curves.csv",
+            "facilities.geojson",
             "gaps_market.geojson",
             "summary.csv",
             "summary.json"

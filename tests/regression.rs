@@ -192,7 +192,7 @@ fn feature_level_ids_were_lost_in_communities_geojson() {
     let a = case
         .run(&c, &markets(&[(50.0, 50.0)]), MARKET_1000)
         .unwrap();
-    let text = lifecircle::write::communities_geojson(&a);
+    let text = lifecircle::write::geojson(&lifecircle::layers::communities(&a));
     let doc: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["features"][0]["id"], "fid-7");
     assert_eq!(doc["features"][0]["properties"]["market_share"], 1.0);

@@ -1,0 +1,369 @@
+//! The map layers of a run, in one form that every writer reads: the GeoJSON files, the
+//! GeoPackage and the maps. Geometry is WGS 84 longitude/latitude; properties are JSON values
+//! (numbers rounded for reading: shares to 6 decimals, metres and people to 0.1, areas to
+//! 0.01 m2).
+
+use std::borrow::Cow;
+
+use geo::{Coord, MultiPolygon};
+use serde_json::{Map, Value};
+
+use crate::config::DemandKind;
+use crate::load::DemandShape;
+use crate::pipeline::{Analysis, GapShape, Owner};
+use crate::summary::round6;
+
+/// What a layer holds; styles and map symbols are chosen by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerKind {
+    /// Community boundaries with their coverage columns.
+    Communities,
+    /// Where people live: weighted points or polygons.
+    Demand,
+    /// Facilities with their category.
+    Facilities,
+    /// Dissolved service areas of the category at this position in the analysis.
+    Circles(usize),
+    /// Uncovered places of the category at this position in the analysis.
+    Gaps(usize),
+}
+
+/// The one geometry type of a layer's features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryKind {
+    /// Polygons (written as Polygon or MultiPolygon).
+    Polygon,
+    /// Points (a facility with several entrances is a MultiPoint).
+    Point,
+}
+
+/// A feature's geometry, WGS 84 lon/lat.
+#[derive(Debug, Clone)]
+pub enum Shape<'a> {
+    /// An area.
+    Area(Cow<'a, MultiPolygon<f64>>),
+    /// One point.
+    Point(Coord<f64>),
+    /// Several points of one feature (a facility's entrances).
+    Points(&'a [Coord<f64>]),
+}
+
+/// One feature of an output layer.
+#[derive(Debug, Clone)]
+pub struct Feature<'a> {
+    /// Its id, if it has one.
+    pub id: Option<&'a str>,
+    /// Its attributes, in column order.
+    pub properties: Map<String, Value>,
+    /// Its geometry.
+    pub shape: Shape<'a>,
+}
+
+/// One output layer: `communities`, `demand`, `facilities`, `circles_<category>`,
+/// `gaps_<category>`.
+#[derive(Debug, Clone)]
+pub struct OutputLayer<'a> {
+    /// Its name: the GeoJSON file's stem and the GeoPackage table.
+    pub name: String,
+    /// What it holds.
+    pub kind: LayerKind,
+    /// Its geometry type.
+    pub geometry: GeometryKind,
+    /// Its features, in output order.
+    pub features: Vec<Feature<'a>>,
+}
+
+/// The layers a run writes, in the order they are written and drawn (bottom first).
+pub fn kinds(analysis: &Analysis) -> Vec<LayerKind> {
+    let mut out = Vec::new();
+    if analysis.inputs.communities.is_some() {
+        out.push(LayerKind::Communities);
+    }
+    if analysis.inputs.demand.is_some() {
+        out.push(LayerKind::Demand);
+    }
+    for c in 0..analysis.categories.len() {
+        out.push(LayerKind::Circles(c));
+        out.push(LayerKind::Gaps(c));
+    }
+    out.push(LayerKind::Facilities);
+    out
+}
+
+/// Builds one layer.
+pub fn build(analysis: &Analysis, kind: LayerKind) -> OutputLayer<'_> {
+    match kind {
+        LayerKind::Communities => communities(analysis),
+        LayerKind::Demand => demand(analysis),
+        LayerKind::Facilities => facilities(analysis),
+        LayerKind::Circles(c) => circles(analysis, c),
+        LayerKind::Gaps(c) => gaps(analysis, c),
+    }
+}
+
+/// The facilities with their id and category (empty when no rule or field gave one).
+pub fn facilities(analysis: &Analysis) -> OutputLayer<'_> {
+    let features = analysis
+        .facilities
+        .iter()
+        .map(|f| {
+            let mut props = Map::new();
+            props.insert("id".into(), Value::from(f.id.clone()));
+            props.insert(
+                "category".into(),
+                f.category.clone().map(Value::from).unwrap_or(Value::Null),
+            );
+            props.insert("sites".into(), Value::from(f.sites.len()));
+            let shape = match f.sites.as_slice() {
+                [one] => Shape::Point(*one),
+                many => Shape::Points(many),
+            };
+            Feature {
+                id: Some(&f.id),
+                properties: props,
+                shape,
+            }
+        })
+        .collect();
+    OutputLayer {
+        name: "facilities".into(),
+        kind: LayerKind::Facilities,
+        geometry: GeometryKind::Point,
+        features,
+    }
+}
+
+/// The communities with their input properties and per-category, per-level and
+/// per-indicator columns.
+pub fn communities(analysis: &Analysis) -> OutputLayer<'_> {
+    let with_demand = analysis.inputs.demand.is_some();
+    let mut features = Vec::with_capacity(analysis.communities.len());
+    for (k, community) in analysis.communities.iter().enumerate() {
+        let mut props = community.properties.clone();
+        for cat in &analysis.categories {
+            let name = &cat.summary.name;
+            let cov = &cat.communities[k];
+            props.insert(format!("{name}_share"), number(round6(cov.share)));
+            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
+            props.insert(format!("{name}_count"), Value::from(cov.count));
+            props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
+            if with_demand {
+                props.insert(
+                    format!("{name}_population_covered"),
+                    people(cov.population_covered),
+                );
+            }
+        }
+        if with_demand {
+            let population = analysis
+                .categories
+                .first()
+                .and_then(|c| c.communities[k].population);
+            props.insert("demand_population".into(), people(population));
+        }
+        for level in &analysis.levels {
+            let name = &level.summary.name;
+            let at = &level.communities[k];
+            props.insert(format!("{name}_within"), Value::from(at.score()));
+            props.insert(format!("{name}_required"), Value::from(at.within.len()));
+            props.insert(
+                format!("{name}_missing"),
+                Value::from(at.missing(&level.summary.categories).join(", ")),
+            );
+            props.insert(format!("{name}_complete"), Value::Bool(at.complete()));
+            props.insert(
+                format!("{name}_complete_share"),
+                number(round6(at.complete_share)),
+            );
+        }
+        for ind in &analysis.indicators {
+            let name = &ind.summary.name;
+            let at = &ind.communities[k];
+            props.insert(
+                format!("{name}_value"),
+                at.value.map(|v| number(round6(v))).unwrap_or(Value::Null),
+            );
+            props.insert(
+                format!("{name}_meets"),
+                at.meets.map(Value::Bool).unwrap_or(Value::Null),
+            );
+        }
+        features.push(Feature {
+            id: Some(&community.id),
+            properties: props,
+            shape: Shape::Area(Cow::Borrowed(&community.boundary)),
+        });
+    }
+    OutputLayer {
+        name: "communities".into(),
+        kind: LayerKind::Communities,
+        geometry: GeometryKind::Polygon,
+        features,
+    }
+}
+
+/// The demand features with their id, weight and per-category nearest distance and covered
+/// share (and per-level completeness).
+pub fn demand(analysis: &Analysis) -> OutputLayer<'_> {
+    let mut features = Vec::with_capacity(analysis.demand.len());
+    let weight_field = analysis
+        .inputs
+        .demand
+        .as_ref()
+        .map(|d| d.weight_field.clone())
+        .unwrap_or_else(|| "weight".into());
+    for (i, d) in analysis.demand.iter().enumerate() {
+        let mut props = Map::new();
+        props.insert("id".into(), Value::from(d.id.clone()));
+        props.insert(weight_field.clone(), number(d.weight));
+        if let (Some(field), Some(group)) = (&analysis.group_field, &d.group) {
+            props.insert(field.clone(), Value::from(group.clone()));
+        }
+        for cat in &analysis.categories {
+            let name = &cat.summary.name;
+            let cov = &cat.demand[i];
+            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
+            props.insert(format!("{name}_covered"), number(round6(cov.covered)));
+        }
+        for level in &analysis.levels {
+            let name = &level.summary.name;
+            let at = &level.demand[i];
+            props.insert(format!("{name}_within"), Value::from(at.score()));
+            props.insert(
+                format!("{name}_missing"),
+                Value::from(at.missing(&level.summary.categories).join(", ")),
+            );
+            props.insert(
+                format!("{name}_complete_share"),
+                number(round6(at.complete_share)),
+            );
+        }
+        let shape = match &d.shape {
+            DemandShape::Point(c) => Shape::Point(*c),
+            DemandShape::Area(b) => Shape::Area(Cow::Borrowed(b)),
+        };
+        features.push(Feature {
+            id: Some(&d.id),
+            properties: props,
+            shape,
+        });
+    }
+    let geometry = match analysis.inputs.demand.as_ref().map(|d| d.kind) {
+        Some(DemandKind::Polygons) => GeometryKind::Polygon,
+        _ => GeometryKind::Point,
+    };
+    OutputLayer {
+        name: "demand".into(),
+        kind: LayerKind::Demand,
+        geometry,
+        features,
+    }
+}
+
+fn metres(d: Option<f64>) -> Value {
+    d.map(|d| number((d * 10.0).round() / 10.0))
+        .unwrap_or(Value::Null)
+}
+
+fn people(p: Option<f64>) -> Value {
+    p.map(|p| number((p * 10.0).round() / 10.0))
+        .unwrap_or(Value::Null)
+}
+
+/// `gaps_<category>`: the uncovered places of the `c`-th category, largest first: parts of
+/// communities, or (without communities) parts of demand polygons or uncovered demand points.
+pub fn gaps(analysis: &Analysis, c: usize) -> OutputLayer<'_> {
+    let cat = &analysis.categories[c];
+    let mut features = Vec::with_capacity(cat.gaps.len());
+    for (rank, gap) in cat.gaps.iter().enumerate() {
+        let mut props = Map::new();
+        props.insert("rank".into(), Value::from(rank + 1));
+        match gap.owner {
+            Owner::Community(k) => {
+                let community = &analysis.communities[k];
+                props.insert("community_id".into(), Value::from(community.id.clone()));
+                props.insert(
+                    "community_name".into(),
+                    community
+                        .name
+                        .clone()
+                        .map(Value::from)
+                        .unwrap_or(Value::Null),
+                );
+            }
+            Owner::Demand(i) => {
+                props.insert(
+                    "demand_id".into(),
+                    Value::from(analysis.demand[i].id.clone()),
+                );
+            }
+        }
+        props.insert("category".into(), Value::from(cat.summary.name.clone()));
+        props.insert(
+            "area_m2".into(),
+            gap.area_m2
+                .map(|a| number((a * 100.0).round() / 100.0))
+                .unwrap_or(Value::Null),
+        );
+        props.insert("population".into(), people(gap.population));
+        let shape = match &gap.shape {
+            GapShape::Area(p) => Shape::Area(Cow::Owned(MultiPolygon(vec![p.clone()]))),
+            GapShape::Point(c) => Shape::Point(*c),
+        };
+        features.push(Feature {
+            id: None,
+            properties: props,
+            shape,
+        });
+    }
+    let geometry = match cat.gaps.first().map(|g| &g.shape) {
+        Some(GapShape::Point(_)) => GeometryKind::Point,
+        Some(GapShape::Area(_)) => GeometryKind::Polygon,
+        None if analysis.communities.is_empty()
+            && analysis.inputs.demand.as_ref().map(|d| d.kind) == Some(DemandKind::Points) =>
+        {
+            GeometryKind::Point
+        }
+        None => GeometryKind::Polygon,
+    };
+    OutputLayer {
+        name: format!("gaps_{}", cat.summary.name),
+        kind: LayerKind::Gaps(c),
+        geometry,
+        features,
+    }
+}
+
+/// `circles_<category>`: the dissolved service areas of the `c`-th category.
+pub fn circles(analysis: &Analysis, c: usize) -> OutputLayer<'_> {
+    let cat = &analysis.categories[c];
+    let mut features = Vec::with_capacity(cat.service_areas.len());
+    for area in &cat.service_areas {
+        let mut props = Map::new();
+        props.insert("category".into(), Value::from(cat.summary.name.clone()));
+        props.insert("radius_m".into(), number(cat.summary.radius_m));
+        props.insert("facilities".into(), Value::from(area.facilities));
+        props.insert(
+            "area_m2".into(),
+            number((area.area_m2 * 100.0).round() / 100.0),
+        );
+        features.push(Feature {
+            id: None,
+            properties: props,
+            shape: Shape::Area(Cow::Borrowed(&area.shape)),
+        });
+    }
+    OutputLayer {
+        name: format!("circles_{}", cat.summary.name),
+        kind: LayerKind::Circles(c),
+        geometry: GeometryKind::Polygon,
+        features,
+    }
+}
+
+/// A JSON number, or null for NaN and infinity.
+pub fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}

@@ -1,0 +1,1 @@
+//! Coverage maps per category, as SVG and PNG.
