@@ -88,6 +88,9 @@ pub struct CommunityInputs {
     pub crs_source: &'static str,
     /// Number of communities read.
     pub features: usize,
+    /// The field holding community names (map labels); the layer may not have it.
+    #[serde(skip)]
+    pub name_field: String,
     /// Communities whose boundary was repaired.
     pub repaired: Vec<BoundaryNote>,
     /// Communities left out as invalid (`--on-invalid skip`); not in any figure.
@@ -450,6 +453,11 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
                 crs: layer.crs.to_string(),
                 crs_source: layer.crs_source.as_str(),
                 features: read,
+                name_field: job
+                    .communities
+                    .as_ref()
+                    .map(|c| c.name_field.clone())
+                    .unwrap_or_default(),
                 repaired: checked.repaired,
                 skipped: checked.skipped,
                 population: all(|c| c.population),
