@@ -15,6 +15,7 @@ pub mod load;
 pub mod map;
 pub mod measure;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod style;
 pub mod summary;
@@ -25,12 +26,21 @@ pub mod write;
 pub use config::{Basis, Config, Job};
 pub use error::{AreaOfUseMiss, Error, FeatureProblem, Result};
 pub use measure::{DistanceModel, StraightLine};
-pub use pipeline::{analyse, analyse_with, Analysis};
+pub use pipeline::{analyse, analyse_observed, analyse_with, Analysis};
+pub use progress::{Progress, Silent};
 
 /// Runs a job and writes its outputs; returns the analysis and the files written.
 pub fn run(job: &Job) -> Result<(Analysis, Vec<std::path::PathBuf>)> {
+    run_observed(job, &Silent)
+}
+
+/// [`run`], telling `progress` what it is doing.
+pub fn run_observed(
+    job: &Job,
+    progress: &dyn Progress,
+) -> Result<(Analysis, Vec<std::path::PathBuf>)> {
     write::check_output_dir(job)?;
-    let analysis = analyse(job)?;
-    let files = write::write_outputs(&analysis, &job.out_dir)?;
+    let analysis = analyse_observed(job, &StraightLine::default(), progress)?;
+    let files = write::write_outputs(&analysis, &job.products, &job.out_dir, progress)?;
     Ok((analysis, files))
 }

@@ -3,12 +3,17 @@
 //! Exit codes: 0 success, 1 error, 2 usage error, 3 a target missed with `--fail-on-target`,
 //! 130 interrupted (SIGINT or SIGTERM).
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use lifecircle::config::Lang;
 use lifecircle::config::{
     AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, CurveConfig,
     DemandConfig, FacilitiesConfig, OutputConfig,
@@ -36,9 +41,80 @@ struct Cli {
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
 
-    /// Print nothing but errors and warnings.
-    #[arg(short, long, global = true)]
+    /// Print nothing but errors and warnings (no table, no progress bars).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+
+    /// Also say how long each step took.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+
+    #[command(flatten)]
+    products: ProductArgs,
+}
+
+/// Settings of the finished products, overriding `[output]`.
+#[derive(Args, Debug, Default)]
+struct ProductArgs {
+    /// Language of the report and the maps (default: `[output] lang`, else en).
+    #[arg(long, global = true, value_enum, value_name = "LANG")]
+    lang: Option<LangArg>,
+
+    /// Title of the report and the maps.
+    #[arg(long, global = true, value_name = "TEXT")]
+    title: Option<String>,
+
+    /// Resolution of the PNG maps in dots per inch at A4 width (300 for print; default 150).
+    #[arg(long, global = true, value_name = "DPI")]
+    map_dpi: Option<f64>,
+
+    /// Do not write results.gpkg.
+    #[arg(long, global = true)]
+    no_gpkg: bool,
+
+    /// Do not draw maps/<category>.svg and .png.
+    #[arg(long, global = true)]
+    no_maps: bool,
+
+    /// Do not write report.html and report.md.
+    #[arg(long, global = true)]
+    no_report: bool,
+}
+
+impl ProductArgs {
+    /// Puts the flags given into the configuration's `[output]`.
+    fn apply(&self, output: &mut OutputConfig) {
+        if let Some(lang) = self.lang {
+            output.lang = Some(match lang {
+                LangArg::En => Lang::En,
+                LangArg::Zh => Lang::Zh,
+            });
+        }
+        if let Some(title) = &self.title {
+            output.title = Some(title.clone());
+        }
+        if let Some(dpi) = self.map_dpi {
+            output.map_dpi = Some(dpi);
+        }
+        if self.no_gpkg {
+            output.geopackage = Some(false);
+        }
+        if self.no_maps {
+            output.maps = Some(false);
+        }
+        if self.no_report {
+            output.report = Some(false);
+        }
+    }
+}
+
+/// Report languages.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum LangArg {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
 }
 
 #[derive(Subcommand, Debug)]
@@ -269,20 +345,30 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             .context("cannot set up the worker threads")?;
     }
     let (job, fail_on_target) = match cli.command {
-        Command::Run(args) => (job_from_file(&args)?, args.fail_on_target),
+        Command::Run(args) => (job_from_file(&args, &cli.products)?, args.fail_on_target),
         Command::Cover(args) => {
             let fail = args.fail_on_target;
-            (job_from_flags(*args)?, fail)
+            (job_from_flags(*args, &cli.products)?, fail)
         }
     };
     on_interrupt_abandon(&job.out_dir)?;
-    let (analysis, files) = lifecircle::run(&job)?;
+    let bars = Bars::new(!cli.quiet && std::io::stderr().is_terminal(), cli.verbose);
+    let (analysis, files) = lifecircle::run_observed(&job, &bars)?;
     for w in &analysis.warnings {
         eprintln!("lifecircle: warning: {w}");
     }
     if !cli.quiet {
         print!("{}", lifecircle::write::summary_table(&analysis));
         println!("Wrote {} files to {}", files.len(), job.out_dir.display());
+        for (name, what) in [
+            ("results.gpkg", "every layer, styled, for QGIS"),
+            ("report.html", "the report, maps inlined"),
+        ] {
+            let path = job.out_dir.join(name);
+            if files.contains(&path) {
+                println!("  {}: {what}", path.display());
+            }
+        }
     }
     let missed = analysis
         .categories
@@ -311,8 +397,9 @@ fn on_interrupt_abandon(out_dir: &Path) -> anyhow::Result<()> {
     .context("cannot install the interrupt handler")
 }
 
-fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {
+fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> {
     let mut config = Config::from_file(&args.config)?;
+    products.apply(&mut config.output);
     if let Some(crs) = &args.work_crs {
         config.analysis.work_crs = Some(crs.clone());
     }
@@ -332,7 +419,7 @@ fn job_from_file(args: &RunArgs) -> anyhow::Result<Job> {
     Ok(job)
 }
 
-fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
+fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
     let curve = match (&a.curve, a.no_curve) {
         (_, true) => CurveConfig {
             enabled: Some(false),
@@ -400,6 +487,8 @@ fn job_from_flags(a: CoverArgs) -> anyhow::Result<Job> {
         },
         ..Config::default()
     };
+    let mut config = config;
+    products.apply(&mut config.output);
     Ok(Job::from_config(&config, Path::new(""))?)
 }
 
@@ -450,5 +539,92 @@ mod tests {
         assert!((job.categories[0].radius_m - 800.0).abs() < 1e-9);
         assert_eq!(job.categories[0].target, Some(0.9));
         assert_eq!(job.out_dir, PathBuf::from("out"));
+    }
+}
+
+/// Progress bars on stderr when it is a terminal, and step times with `-v`.
+struct Bars {
+    draw: bool,
+    verbose: bool,
+    bar: RwLock<Option<indicatif::ProgressBar>>,
+    step: Mutex<Option<(String, Instant)>>,
+    done: AtomicU64,
+}
+
+impl Bars {
+    fn new(draw: bool, verbose: bool) -> Bars {
+        Bars {
+            draw,
+            verbose,
+            bar: RwLock::new(None),
+            step: Mutex::new(None),
+            done: AtomicU64::new(0),
+        }
+    }
+}
+
+impl lifecircle::Progress for Bars {
+    fn begin(&self, step: &str, total: u64) {
+        self.done.store(0, Ordering::Relaxed);
+        if let Ok(mut s) = self.step.lock() {
+            *s = Some((step.to_string(), Instant::now()));
+        }
+        if !self.draw {
+            return;
+        }
+        let bar = if total > 0 {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{prefix:>20} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        } else {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{prefix:>20} {spinner} {elapsed}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        };
+        bar.set_prefix(step.to_string());
+        if let Ok(mut b) = self.bar.write() {
+            *b = Some(bar);
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        self.done.fetch_add(n, Ordering::Relaxed);
+        if self.draw {
+            if let Ok(b) = self.bar.read() {
+                if let Some(bar) = b.as_ref() {
+                    bar.inc(n);
+                }
+            }
+        }
+    }
+
+    fn end(&self) {
+        if let Ok(mut b) = self.bar.write() {
+            if let Some(bar) = b.take() {
+                bar.finish_and_clear();
+            }
+        }
+        let step = self.step.lock().ok().and_then(|mut s| s.take());
+        if let (true, Some((name, started))) = (self.verbose, step) {
+            let done = self.done.load(Ordering::Relaxed);
+            let items = if done > 0 {
+                format!("{done} places in ")
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "lifecircle: {name}: {items}{:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
 }

@@ -31,6 +31,7 @@ use crate::measure::{
     dissolve_service_areas, measure_place, nearest_and_count, shares_at_radii, Coverage,
     DistanceModel, Place, StraightLine,
 };
+use crate::progress::{Progress, Silent};
 use crate::summary::{
     round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts, Totals,
 };
@@ -275,6 +276,7 @@ pub fn analyse(job: &Job) -> Result<Analysis> {
 /// The study's places in the working CRS, ready to measure.
 struct Study<'a> {
     model: &'a dyn DistanceModel,
+    progress: &'a dyn Progress,
     communities: Vec<Community>,
     community_path: &'a Path,
     /// One per kept community.
@@ -354,7 +356,17 @@ fn index_category(name: &str, facilities: &[Facility], sites: &[Vec<Coord<f64>>]
 
 /// Runs the analysis with a given distance model.
 pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
+    analyse_observed(job, model, &Silent)
+}
+
+/// Runs the analysis with a given distance model, telling `progress` what it is doing.
+pub fn analyse_observed(
+    job: &Job,
+    model: &dyn DistanceModel,
+    progress: &dyn Progress,
+) -> Result<Analysis> {
     // Load.
+    progress.begin("load, check, project", 0);
     let mut communities = job.communities.as_ref().map(load_communities).transpose()?;
     let mut facilities = load_facilities(&job.facilities)?;
     let mut demand = job.demand.as_ref().map(load_demand).transpose()?;
@@ -622,8 +634,10 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
         units_of_feature[unit.feature].push(u);
     }
 
+    progress.end();
     let study = Study {
         model,
+        progress,
         communities: community_features,
         community_path,
         places,
@@ -934,6 +948,11 @@ fn measure_category(
     let model = study.model;
     let index = &category.index;
     let radius = spec.radius_m;
+    let progress = study.progress;
+    progress.begin(
+        &format!("measure {}", spec.name),
+        (study.places.len() + study.placed.units.len()) as u64,
+    );
 
     // Every community, in parallel, each on its own.
     let coverages: Vec<Coverage> = study
@@ -946,7 +965,11 @@ fn measure_category(
                 community.index,
                 &community.id,
                 &spec.name,
-                || measure_place(place, index, model, radius),
+                || {
+                    let cov = measure_place(place, index, model, radius);
+                    progress.advance(1);
+                    cov
+                },
             )
         })
         .collect::<Result<_>>()?;
@@ -965,6 +988,7 @@ fn measure_category(
                 &spec.name,
                 || match &unit.at {
                     DemandAt::Point(c) => {
+                        progress.advance(1);
                         let (nearest_m, _) = nearest_and_count(*c, index, model, radius);
                         UnitCoverage {
                             share: if nearest_m.is_some_and(|n| n <= radius) {
@@ -979,6 +1003,7 @@ fn measure_category(
                     }
                     DemandAt::Area(place) => {
                         let cov = measure_place(place, index, model, radius);
+                        progress.advance(1);
                         UnitCoverage {
                             share: cov.share,
                             nearest_m: cov.nearest_m,
@@ -1063,7 +1088,14 @@ fn measure_category(
 
     let gaps = category_gaps(study, work, &coverages, &units)?;
     let service_areas = service_areas(study, work, spec, index)?;
+    progress.end();
+    if !study.curve_radii_m.is_empty() {
+        progress.begin(&format!("curve {}", spec.name), 0);
+    }
     let curve = curve(study, index, &units);
+    if !study.curve_radii_m.is_empty() {
+        progress.end();
+    }
 
     // Totals per slot: 0 overall, 1.. groups.
     let slots = study.slots();
@@ -1483,12 +1515,17 @@ fn measure_level(
     let model = study.model;
     let radius = spec.radius_m;
     let threshold = study.served_threshold;
+    study.progress.begin(
+        &format!("level {}", spec.name),
+        (study.places.len() + study.placed.units.len()) as u64,
+    );
     let communities: Vec<LevelAt> = study
         .places
         .par_iter()
         .zip(study.communities.par_iter())
         .map(|(place, c)| {
             guarded(study.community_path, c.index, &c.id, &spec.name, || {
+                study.progress.advance(1);
                 level_at_place(place, indexes, model, radius, threshold)
             })
         })
@@ -1505,12 +1542,19 @@ fn measure_level(
                 &d.id,
                 &spec.name,
                 || match &unit.at {
-                    DemandAt::Point(c) => level_at_point(*c, indexes, model, radius),
-                    DemandAt::Area(p) => level_at_place(p, indexes, model, radius, threshold),
+                    DemandAt::Point(c) => {
+                        study.progress.advance(1);
+                        level_at_point(*c, indexes, model, radius)
+                    }
+                    DemandAt::Area(p) => {
+                        study.progress.advance(1);
+                        level_at_place(p, indexes, model, radius, threshold)
+                    }
                 },
             )
         })
         .collect::<Result<_>>()?;
+    study.progress.end();
     // Per demand feature: a category is within reach if it is in any of its parts; the
     // complete share is over its parts' area.
     let demand: Vec<LevelAt> = (0..study.demand_at.len())

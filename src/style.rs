@@ -69,3 +69,11 @@ mod tests {
         assert_eq!(category_colour(9), category_colour(1));
     }
 }
+
+/// Stub until the styles land.
+pub fn qml(
+    _analysis: &crate::pipeline::Analysis,
+    _layer: &crate::layers::OutputLayer<'_>,
+) -> String {
+    String::new()
+}

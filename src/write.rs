@@ -17,9 +17,16 @@ use crate::config::DemandKind;
 use crate::config::Job;
 use crate::error::{Error, Result};
 use crate::indicator::IndicatorSummary;
+use rayon::prelude::*;
+
+use crate::config::Products;
 use crate::layers::{self, OutputLayer, Shape};
 use crate::level::LevelSummary;
+use crate::map;
 use crate::pipeline::Analysis;
+use crate::progress::Progress;
+use crate::report;
+use crate::style;
 use crate::summary::{round6, CategorySummary};
 use crate::text::{coverage_pct, pct, thousands};
 
@@ -111,27 +118,123 @@ pub fn check_output_dir(job: &Job) -> Result<()> {
     Ok(())
 }
 
-/// Writes every output of a run into `out_dir`; returns the files written.
-pub fn write_outputs(analysis: &Analysis, out_dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("summary.json".into(), summary_json(analysis).into_bytes()),
-        ("summary.csv".into(), summary_csv(analysis).into_bytes()),
-    ];
+/// Writes every output of a run into `out_dir`: the summaries, one GeoJSON layer with its
+/// QGIS style (`.qml`) per layer, and the products asked for (`results.gpkg`,
+/// `maps/<category>.svg|png`, `report.html`, `report.md`). Returns the files written.
+pub fn write_outputs(
+    analysis: &Analysis,
+    products: &Products,
+    out_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
+    commit(out_dir, |staging| {
+        stage_outputs(analysis, products, staging, progress)
+    })
+}
+
+/// Writes the outputs into `staging`; returns the entries made there (files, and the
+/// `maps` folder).
+fn stage_outputs(
+    analysis: &Analysis,
+    products: &Products,
+    staging: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<String>> {
+    let layer_kinds = layers::kinds(analysis);
+    let with_maps = products.maps && !analysis.categories.is_empty();
+    let total = 3
+        + 2 * layer_kinds.len()
+        + usize::from(products.geopackage)
+        + if with_maps {
+            2 * analysis.categories.len()
+        } else {
+            0
+        }
+        + 2 * usize::from(products.report);
+    progress.begin("write", total as u64);
+    let mut entries = Vec::new();
+    let mut put = |name: String, bytes: &[u8]| -> Result<()> {
+        let path = staging.join(&name);
+        std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })?;
+        entries.push(name);
+        progress.advance(1);
+        Ok(())
+    };
+    put("summary.json".into(), summary_json(analysis).as_bytes())?;
+    put("summary.csv".into(), summary_csv(analysis).as_bytes())?;
     if analysis
         .categories
         .iter()
         .any(|c| !c.summary.curve.is_empty())
     {
-        files.push(("curves.csv".into(), curves_csv(analysis).into_bytes()));
+        put("curves.csv".into(), curves_csv(analysis).as_bytes())?;
     }
-    for kind in layers::kinds(analysis) {
+    for kind in layer_kinds {
         let layer = layers::build(analysis, kind);
-        files.push((
+        put(
             format!("{}.geojson", layer.name),
-            geojson(&layer).into_bytes(),
-        ));
+            geojson(&layer).as_bytes(),
+        )?;
+        put(
+            format!("{}.qml", layer.name),
+            style::qml(analysis, &layer).as_bytes(),
+        )?;
     }
-    commit(out_dir, &files)
+    if products.geopackage {
+        crate::gpkg::write_gpkg(analysis, &staging.join("results.gpkg"))?;
+        put_done(&mut entries, "results.gpkg", progress);
+    }
+    let mut svgs: Vec<(usize, String)> = Vec::new();
+    let mut pngs: Vec<(usize, String)> = Vec::new();
+    if with_maps {
+        let dir = staging.join("maps");
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        // Maps are drawn in parallel, one category each.
+        let drawn: Vec<(String, Vec<u8>)> = (0..analysis.categories.len())
+            .into_par_iter()
+            .map(|c| {
+                let svg = map::map_svg(analysis, c, products)?;
+                let png = map::map_png(&svg, products.map_dpi)?;
+                progress.advance(2);
+                Ok((svg, png))
+            })
+            .collect::<Result<_>>()?;
+        for (c, (svg, png)) in drawn.into_iter().enumerate() {
+            let name = &analysis.categories[c].summary.name;
+            for (file, bytes) in [
+                (format!("{name}.svg"), svg.as_bytes()),
+                (format!("{name}.png"), &png[..]),
+            ] {
+                let path = dir.join(&file);
+                std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })?;
+            }
+            pngs.push((c, format!("maps/{name}.png")));
+            svgs.push((c, svg));
+        }
+        entries.push("maps".into());
+    }
+    if products.report {
+        let html = report::report_html(analysis, products, &svgs);
+        let md = report::report_md(analysis, products, &pngs);
+        let mut put = |name: &str, text: String| -> Result<()> {
+            let path = staging.join(name);
+            std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+            put_done(&mut entries, name, progress);
+            Ok(())
+        };
+        put("report.html", html)?;
+        put("report.md", md)?;
+    }
+    progress.end();
+    Ok(entries)
+}
+
+fn put_done(entries: &mut Vec<String>, name: &str, progress: &dyn Progress) {
+    entries.push(name.to_string());
+    progress.advance(1);
 }
 
 /// Set while finished outputs are being moved into place; a signal handler waits for it
@@ -149,10 +252,13 @@ pub fn staging_dir(out_dir: &Path) -> PathBuf {
     out_dir.join(format!(".lifecircle-partial-{}", std::process::id()))
 }
 
-/// Writes the files into a staging folder, then moves each into place. The outputs of an
-/// earlier run are set aside in the staging folder first and put back if any move fails,
-/// so the folder ends with either all the new files or all the old ones.
-fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
+/// Has `stage` write the outputs into a staging folder, then moves each into place. The
+/// outputs of an earlier run are set aside in the staging folder first and put back if any
+/// move fails, so the folder ends with either all the new files or all the old ones.
+fn commit(
+    out_dir: &Path,
+    stage: impl FnOnce(&Path) -> Result<Vec<String>>,
+) -> Result<Vec<PathBuf>> {
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Write { path, source }
@@ -163,13 +269,10 @@ fn commit(out_dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>> {
     let result = (|| {
         std::fs::create_dir_all(&new).map_err(write_err(&new))?;
         std::fs::create_dir_all(&old).map_err(write_err(&old))?;
-        for (name, bytes) in files {
-            let path = new.join(name);
-            std::fs::write(&path, bytes).map_err(write_err(&path))?;
-        }
+        let entries = stage(&new)?;
         pause_for_tests();
         SWAPPING.store(true, Ordering::SeqCst);
-        let swapped = swap_in(out_dir, &new, &old, files);
+        let swapped = swap_in(out_dir, &new, &old, &entries);
         SWAPPING.store(false, Ordering::SeqCst);
         swapped
     })();
@@ -190,21 +293,22 @@ fn pause_for_tests() {
 
 /// Moves the staged files into `out_dir`, setting aside what they replace; on failure
 /// undoes every move made.
-fn swap_in(
-    out_dir: &Path,
-    new: &Path,
-    old: &Path,
-    files: &[(String, Vec<u8>)],
-) -> Result<Vec<PathBuf>> {
+fn swap_in(out_dir: &Path, new: &Path, old: &Path, entries: &[String]) -> Result<Vec<PathBuf>> {
     let mut set_aside: Vec<&str> = Vec::new();
     let mut placed: Vec<&str> = Vec::new();
     let mut step = || -> Result<()> {
-        for (name, _) in files {
+        for name in entries {
             let target = out_dir.join(name);
-            if target.is_dir() {
+            let folder = new.join(name).is_dir();
+            if target.exists() && target.is_dir() != folder {
+                let what = if folder {
+                    "a file is in the way of this output folder"
+                } else {
+                    "a folder is in the way of this output file"
+                };
                 return Err(Error::Write {
                     path: target,
-                    source: std::io::Error::other("a folder is in the way of this output file"),
+                    source: std::io::Error::other(what),
                 });
             }
             if target.exists() {
@@ -223,10 +327,15 @@ fn swap_in(
         Ok(())
     };
     match step() {
-        Ok(()) => Ok(files.iter().map(|(name, _)| out_dir.join(name)).collect()),
+        Ok(()) => Ok(written(out_dir, entries)),
         Err(e) => {
             for name in placed {
-                let _ = std::fs::remove_file(out_dir.join(name));
+                let path = out_dir.join(name);
+                let _ = if path.is_dir() {
+                    std::fs::remove_dir_all(path)
+                } else {
+                    std::fs::remove_file(path)
+                };
             }
             for name in set_aside {
                 let _ = std::fs::rename(old.join(name), out_dir.join(name));
@@ -234,6 +343,24 @@ fn swap_in(
             Err(e)
         }
     }
+}
+
+/// The files now in place: each entry, and the files inside a folder entry, sorted.
+fn written(out_dir: &Path, entries: &[String]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for name in entries {
+        let path = out_dir.join(name);
+        match std::fs::read_dir(&path) {
+            Ok(dir) if path.is_dir() => {
+                let mut inner: Vec<PathBuf> =
+                    dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                inner.sort();
+                out.extend(inner);
+            }
+            _ => out.push(path),
+        }
+    }
+    out
 }
 
 /// A summary with numbers rounded for reading: fractions to 6 decimals, areas to 0.01 m2,
