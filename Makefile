@@ -1,22 +1,25 @@
 # lifecircle: the two commands a fresh machine needs are `make demo` and `make test`.
 #
 # The proj crate builds the PROJ C++ library from source (bundled_proj), which needs
-# cmake, a C++ compiler, sqlite3 and the SQLite headers. `make deps` installs whichever
-# are missing with apt-get (Debian/Ubuntu; as root or through sudo).
+# cmake, a C++ compiler, sqlite3 and the SQLite headers. Maps label communities in Chinese,
+# so they need a CJK font: Debian's fonts-noto-cjk (Noto Sans CJK SC). `make deps` installs
+# whichever are missing with apt-get (Debian/Ubuntu; as root or through sudo).
+# The tests also open results.gpkg with GDAL (gdal-bin: ogrinfo) and the report in headless
+# Chromium (chromium); `make test-deps` installs those.
 
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/lifecircle
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint deps build sample clean
+.PHONY: demo test lint deps test-deps install build sample clean
 
 ## demo: install what is missing, build, and run the Tianjin plan on the sample district
 demo: build
 	$(BIN) run examples/tianjin-plan.toml
 
 ## test: the whole test suite (unit, integration, CLI, doc tests)
-test: deps
+test: deps test-deps
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
 
@@ -40,16 +43,28 @@ deps:
 	command -v sqlite3 >/dev/null 2>&1 || missing="$$missing sqlite3"; \
 	[ -f /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
-	if [ -n "$$missing" ]; then \
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk fontconfig"; \
+	$(MAKE) --no-print-directory install PACKAGES="$$missing" WHY="to build PROJ and draw maps"
+	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make deps: cargo not found: install Rust from https://rustup.rs"; exit 1; }
+
+## test-deps: GDAL's ogrinfo and Chromium, which the tests use to check the GeoPackage and the report
+test-deps:
+	@missing=""; \
+	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	$(MAKE) --no-print-directory install PACKAGES="$$missing" WHY="for the tests"
+
+# install PACKAGES="..." WHY="...": apt-get install the packages named, if any.
+install:
+	@if [ -n "$(strip $(PACKAGES))" ]; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "make deps: installing$$missing (needed to build PROJ)"; \
+	    echo "make: installing $(strip $(PACKAGES)) ($(WHY))"; \
 	    $(SUDO) apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(PACKAGES) >/dev/null || exit 1; \
 	  else \
-	    echo "make deps: please install$$missing (needed to build the bundled PROJ)"; exit 1; \
+	    echo "make: please install $(strip $(PACKAGES)) ($(WHY))"; exit 1; \
 	  fi; \
 	fi
-	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make deps: cargo not found: install Rust from https://rustup.rs"; exit 1; }
 
 clean:
 	$(CARGO) clean

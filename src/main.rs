@@ -509,39 +509,6 @@ fn parse_curve(text: &str) -> anyhow::Result<CurveConfig> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cover_flags_become_a_job() {
-        let cli = Cli::try_parse_from([
-            "lifecircle",
-            "cover",
-            "--communities",
-            "c.geojson",
-            "--facilities",
-            "f.geojson",
-            "--category",
-            "market",
-            "--minutes",
-            "10",
-            "--speed",
-            "4.8",
-            "--target",
-            "0.9",
-        ])
-        .unwrap();
-        let Command::Cover(args) = cli.command else {
-            panic!("not cover")
-        };
-        let job = job_from_flags(*args).unwrap();
-        assert!((job.categories[0].radius_m - 800.0).abs() < 1e-9);
-        assert_eq!(job.categories[0].target, Some(0.9));
-        assert_eq!(job.out_dir, PathBuf::from("out"));
-    }
-}
-
 /// Progress bars on stderr when it is a terminal, and step times with `-v`.
 struct Bars {
     draw: bool,
@@ -626,5 +593,101 @@ impl lifecircle::Progress for Bars {
                 started.elapsed().as_secs_f64()
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cover_flags_become_a_job() {
+        let cli = Cli::try_parse_from([
+            "lifecircle",
+            "cover",
+            "--communities",
+            "c.geojson",
+            "--facilities",
+            "f.geojson",
+            "--category",
+            "market",
+            "--minutes",
+            "10",
+            "--speed",
+            "4.8",
+            "--target",
+            "0.9",
+        ])
+        .unwrap();
+        let Command::Cover(args) = cli.command else {
+            panic!("not cover")
+        };
+        let job = job_from_flags(*args, &cli.products).unwrap();
+        assert!((job.categories[0].radius_m - 800.0).abs() < 1e-9);
+        assert_eq!(job.categories[0].target, Some(0.9));
+        assert_eq!(job.out_dir, PathBuf::from("out"));
+    }
+
+    #[test]
+    fn product_flags_override_the_output_settings() {
+        let cli = Cli::try_parse_from([
+            "lifecircle",
+            "cover",
+            "--communities",
+            "c.geojson",
+            "--facilities",
+            "f.geojson",
+            "--category",
+            "market",
+            "--radius",
+            "500",
+            "--lang",
+            "zh",
+            "--map-dpi",
+            "300",
+            "--no-gpkg",
+            "--no-report",
+            "--title",
+            "泰达",
+        ])
+        .unwrap();
+        let Command::Cover(args) = cli.command else {
+            panic!("not cover")
+        };
+        let job = job_from_flags(*args, &cli.products).unwrap();
+        let p = &job.products;
+        assert_eq!(p.lang, Lang::Zh);
+        assert_eq!(p.map_dpi, 300.0);
+        assert_eq!(p.title, "泰达");
+        assert!(!p.geopackage && !p.report && p.maps);
+    }
+
+    #[test]
+    fn a_map_resolution_out_of_range_is_refused() {
+        let cli = Cli::try_parse_from([
+            "lifecircle",
+            "cover",
+            "--communities",
+            "c.geojson",
+            "--facilities",
+            "f.geojson",
+            "--category",
+            "market",
+            "--radius",
+            "500",
+            "--map-dpi",
+            "5000",
+        ])
+        .unwrap();
+        let Command::Cover(args) = cli.command else {
+            panic!("not cover")
+        };
+        let err = job_from_flags(*args, &cli.products)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("map_dpi: is 5000, expected a resolution from 30 to 1200"),
+            "{err}"
+        );
     }
 }

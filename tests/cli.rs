@@ -93,9 +93,10 @@ impl Dir {
             "facilities.geojson",
             "--category",
             "market",
-            "--out",
-            "out",
         ];
+        if !extra.contains(&"--out") {
+            args.extend_from_slice(&["--out", "out"]);
+        }
         args.extend_from_slice(extra);
         self.run(&args)
     }
@@ -250,20 +251,21 @@ fn teda(file: &str) -> PathBuf {
 }
 
 /// Every entry of `dir` by name, with its bytes (`<dir>` for a folder).
+/// Every file under `dir`, by its path relative to `dir` ("maps/market.png").
 fn files_in(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
-        .map(|entry| {
-            let entry = entry.expect("dir entry");
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let bytes = if entry.path().is_file() {
-                fs::read(entry.path()).expect("read output file")
-            } else {
-                b"<dir>".to_vec()
-            };
-            (name, bytes)
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("list {}: {e}", dir.display())) {
+        let entry = entry.expect("dir entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            for (inner, bytes) in files_in(&entry.path()) {
+                out.insert(format!("{name}/{inner}"), bytes);
+            }
+        } else {
+            out.insert(name, fs::read(entry.path()).expect("read output file"));
+        }
+    }
+    out
 }
 
 fn no_partial_left(dir: &Path) {
@@ -608,7 +610,7 @@ fn one_market_at_the_centre_covers_the_whole_community() {
     let out = dir.cover(&["--radius", "1000", "--target", "0.95"]);
     out.ok();
     assert_has(&out.stdout, "PASS");
-    assert_has(&out.stdout, "Wrote 7 files to out");
+    assert_has(&out.stdout, "Wrote 16 files to out");
 
     // A 200 m square lies well inside a 1000 m circle around its centre.
     let cat = summary_category(&dir);
@@ -798,10 +800,19 @@ fn results_do_not_depend_on_the_number_of_threads() {
         names,
         [
             "circles_market.geojson",
+            "circles_market.qml",
             "communities.geojson",
+            "communities.qml",
             "curves.csv",
             "facilities.geojson",
+            "facilities.qml",
             "gaps_market.geojson",
+            "gaps_market.qml",
+            "maps/market.png",
+            "maps/market.svg",
+            "report.html",
+            "report.md",
+            "results.gpkg",
             "summary.csv",
             "summary.json"
         ]
@@ -1035,4 +1046,128 @@ fn an_interrupted_run_leaves_the_earlier_outputs_and_nothing_partial() {
         files_in(&dir.join("out")) == before,
         "the output folder changed after an interrupted run"
     );
+}
+
+#[test]
+fn products_can_be_turned_off_one_by_one() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    dir.cover(&["--radius", "1000", "--no-gpkg", "--no-maps", "--no-report"])
+        .ok();
+    let names: Vec<String> = files_in(&dir.join("out")).into_keys().collect();
+    for gone in [
+        "results.gpkg",
+        "maps/market.svg",
+        "maps/market.png",
+        "report.html",
+        "report.md",
+    ] {
+        assert!(
+            !names.iter().any(|n| n == gone),
+            "{gone} written: {names:?}"
+        );
+    }
+    assert!(names.iter().any(|n| n == "communities.qml"), "{names:?}");
+
+    // Only the maps.
+    dir.cover(&[
+        "--radius",
+        "1000",
+        "--no-gpkg",
+        "--no-report",
+        "--out",
+        "maps_only",
+    ])
+    .ok();
+    let names: Vec<String> = files_in(&dir.join("maps_only")).into_keys().collect();
+    assert!(names.contains(&"maps/market.png".to_string()), "{names:?}");
+    assert!(!names.contains(&"report.html".to_string()), "{names:?}");
+}
+
+#[test]
+fn piped_runs_draw_no_progress_bars_and_verbose_gives_step_times() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    let out = dir.cover(&["--radius", "1000", "--no-maps", "--no-report", "--no-gpkg"]);
+    out.ok();
+    assert!(
+        out.stderr.is_empty(),
+        "stderr of a piped run: {}",
+        out.show()
+    );
+
+    let out = dir.cover(&[
+        "--radius",
+        "1000",
+        "-v",
+        "--no-maps",
+        "--no-report",
+        "--no-gpkg",
+    ]);
+    out.ok();
+    for step in [
+        "load, check, project: ",
+        "measure market: 1 places in ",
+        "curve market: ",
+        "write: ",
+    ] {
+        assert_has(&out.stderr, &format!("lifecircle: {step}"));
+    }
+    // No bar or spinner characters, no carriage returns.
+    assert!(
+        !out.stderr.contains('\r') && !out.stderr.contains("[="),
+        "{}",
+        out.show()
+    );
+
+    let out = dir.cover(&[
+        "--radius",
+        "1000",
+        "--quiet",
+        "--no-maps",
+        "--no-report",
+        "--no-gpkg",
+    ]);
+    out.ok();
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "{}",
+        out.show()
+    );
+}
+
+#[test]
+fn a_rerun_replaces_the_maps_folder_and_a_file_in_its_way_is_an_error() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    dir.cover(&["--radius", "1000", "--no-gpkg", "--no-report"])
+        .ok();
+    // A map of a category the next run does not have disappears with the old folder.
+    dir.write("out/maps/stale.svg", "<svg/>");
+    dir.cover(&["--radius", "1000", "--no-gpkg", "--no-report"])
+        .ok();
+    let names: Vec<String> = files_in(&dir.join("out")).into_keys().collect();
+    assert!(names.contains(&"maps/market.svg".to_string()), "{names:?}");
+    assert!(!names.contains(&"maps/stale.svg".to_string()), "{names:?}");
+
+    dir.write("blocked/maps", "not a folder");
+    let out = dir.cover(&[
+        "--radius",
+        "1000",
+        "--no-gpkg",
+        "--no-report",
+        "--out",
+        "blocked",
+    ]);
+    out.expect_code(1);
+    assert_has(
+        &out.stderr,
+        "maps: cannot write: a file is in the way of this output folder",
+    );
+    // Nothing of the failed run is left, and the file in the way is untouched.
+    assert_eq!(dir.read("blocked/maps"), "not a folder");
+    assert!(!dir.join("blocked/summary.json").exists(), "{}", out.show());
 }
