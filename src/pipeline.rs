@@ -366,11 +366,13 @@ pub fn analyse_observed(
     progress: &dyn Progress,
 ) -> Result<Analysis> {
     // Load.
-    progress.begin("load, check, project", 0);
+    progress.begin("load", 0);
     let mut communities = job.communities.as_ref().map(load_communities).transpose()?;
     let mut facilities = load_facilities(&job.facilities)?;
     let mut demand = job.demand.as_ref().map(load_demand).transpose()?;
     let mut warnings = check_categories(job, &facilities)?;
+    progress.end();
+    progress.begin("check, project", 0);
 
     // Project: every layer to WGS 84 lon/lat, then to the metric working CRS.
     if let Some(c) = communities.as_mut() {
@@ -659,7 +661,8 @@ pub fn analyse_observed(
         curve_radii_m: job.curve_radii_m.clone(),
     };
 
-    // Measure.
+    // Index.
+    progress.begin("index", 0);
     let mut indexes: BTreeMap<&str, CategoryIndex> = BTreeMap::new();
     for name in job.categories.iter().map(|c| c.name.as_str()).chain(
         job.levels
@@ -670,6 +673,9 @@ pub fn analyse_observed(
             indexes.insert(name, index_category(name, &study.facilities, &study.sites));
         }
     }
+    progress.end();
+
+    // Measure.
     let mut categories = Vec::with_capacity(job.categories.len());
     let mut group_categories: Vec<Vec<CategorySummary>> = vec![Vec::new(); study.groups.len()];
     for spec in &job.categories {

@@ -1108,7 +1108,9 @@ fn piped_runs_draw_no_progress_bars_and_verbose_gives_step_times() {
     ]);
     out.ok();
     for step in [
-        "load, check, project: ",
+        "load: ",
+        "check, project: ",
+        "index: ",
         "measure market: 1 places in ",
         "curve market: ",
         "write: ",
