@@ -12,7 +12,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/lifecircle
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint deps test-deps install build sample clean
+.PHONY: demo test lint deps test-deps install build sample clean bench
 
 ## demo: install what is missing, build, and run the Tianjin plan on the sample district
 demo: build
@@ -30,6 +30,13 @@ lint: deps
 
 build: deps
 	$(CARGO) build --bins
+
+## bench: micro benchmarks, then the scale series raced against GeoPandas (slow: not in CI)
+# The peer (benches/peer/) is installed into a virtual environment outside the repository
+# by benches/scale.sh; see BENCHMARKS.md for what it measures and the figures.
+bench: deps
+	$(CARGO) bench --bench micro
+	benches/scale.sh
 
 ## sample: regenerate data/teda from examples/make_sample_district.rs
 sample:

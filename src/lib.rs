@@ -19,6 +19,7 @@ pub mod progress;
 pub mod report;
 pub mod style;
 pub mod summary;
+pub mod synth;
 pub mod text;
 pub mod validate;
 pub mod write;

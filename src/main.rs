@@ -132,6 +132,50 @@ Paths in the configuration are relative to the configuration file. See README.md
   # 15 minutes at 4 km/h (1,000 m), judged on area:\n  lifecircle cover --communities c.geojson --facilities f.geojson \\\n      --category fitness --minutes 15 --basis area"
     )]
     Cover(Box<CoverArgs>),
+
+    /// Write a synthetic city (communities, facilities, demand points, a plan) for benchmarks.
+    #[command(
+        after_help = "Example:\n  lifecircle synth --communities 100000 --facilities 10000 --out bench-city\n  lifecircle run bench-city/city.toml --no-gpkg --no-maps --no-report\n\n\
+The same arguments give the same bytes. Communities are about --spacing metres across; \
+at the default 400 m, 1,000,000 communities span 400 km and stay in one UTM zone."
+    )]
+    Synth(SynthArgs),
+}
+
+#[derive(Args, Debug)]
+struct SynthArgs {
+    /// Number of communities.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    communities: usize,
+
+    /// Facilities per category (default: a tenth of the communities).
+    #[arg(long, value_name = "N")]
+    facilities: Option<usize>,
+
+    /// A category and the radius the plan gives it, NAME:METRES; repeat for several
+    /// (default market:500, health:1000, fitness:1000, elderly_care:300).
+    #[arg(long = "category", value_name = "NAME:METRES")]
+    categories: Vec<String>,
+
+    /// Weighted demand points (residential buildings) to write as demand.geojson.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    demand_points: usize,
+
+    /// Seed of the random draws.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+
+    /// Size of a community, metres across.
+    #[arg(long, value_name = "METRES", default_value_t = 400.0)]
+    spacing: f64,
+
+    /// Centre of the city, LON,LAT (WGS 84).
+    #[arg(long, value_name = "LON,LAT", default_value = "117.2,39.1")]
+    centre: String,
+
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -345,6 +389,7 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             .context("cannot set up the worker threads")?;
     }
     let (job, fail_on_target) = match cli.command {
+        Command::Synth(args) => return synth(&args, cli.quiet),
         Command::Run(args) => (job_from_file(&args, &cli.products)?, args.fail_on_target),
         Command::Cover(args) => {
             let fail = args.fail_on_target;
@@ -490,6 +535,82 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
     let mut config = config;
     products.apply(&mut config.output);
     Ok(Job::from_config(&config, Path::new(""))?)
+}
+
+/// `lifecircle synth`: writes the city and says what it wrote.
+fn synth(args: &SynthArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let spec = synth_spec(args)?;
+    let city = lifecircle::synth::City::generate(&spec)?;
+    let written = city.write(&args.out)?;
+    if !quiet {
+        let [w, s, e, n] = written.extent;
+        println!(
+            "{} communities ({:.1} km x {:.1} km, {} residents), {} facilities in {} categories, \
+             {} demand points",
+            spec.communities,
+            written.size_km.0,
+            written.size_km.1,
+            written.population,
+            spec.facilities_per_category * spec.categories.len(),
+            spec.categories.len(),
+            spec.demand_points
+        );
+        println!("Extent: longitude {w:.4} to {e:.4}, latitude {s:.4} to {n:.4}");
+        let zone = |lon: f64| ((lon + 180.0) / 6.0).floor() as i64 + 1;
+        if zone(w) != zone(e) {
+            println!(
+                "Note: the area spans UTM zones {} to {}; lifecircle measures in the zone of \
+                 the centre, where scale errors grow towards the edges (use a smaller --spacing \
+                 to stay in one zone)",
+                zone(w),
+                zone(e)
+            );
+        }
+        for f in &written.files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn synth_spec(args: &SynthArgs) -> anyhow::Result<lifecircle::synth::CitySpec> {
+    let categories = if args.categories.is_empty() {
+        lifecircle::synth::default_categories()
+    } else {
+        args.categories
+            .iter()
+            .map(|text| {
+                let parsed = text
+                    .split_once(':')
+                    .and_then(|(n, r)| Some((n.trim().to_string(), r.trim().parse::<f64>().ok()?)));
+                match parsed {
+                    Some((name, radius)) if !name.is_empty() => Ok((name, radius)),
+                    _ => anyhow::bail!(
+                        "--category {text}: expected NAME:METRES, e.g. --category market:500"
+                    ),
+                }
+            })
+            .collect::<anyhow::Result<_>>()?
+    };
+    let centre = args
+        .centre
+        .split_once(',')
+        .and_then(|(x, y)| Some((x.trim().parse::<f64>().ok()?, y.trim().parse::<f64>().ok()?)));
+    let Some((x, y)) = centre else {
+        anyhow::bail!(
+            "--centre {}: expected LON,LAT in degrees, e.g. --centre 117.2,39.1",
+            args.centre
+        );
+    };
+    Ok(lifecircle::synth::CitySpec {
+        communities: args.communities,
+        facilities_per_category: args.facilities.unwrap_or(args.communities / 10),
+        categories,
+        demand_points: args.demand_points,
+        seed: args.seed,
+        spacing_m: args.spacing,
+        centre: geo::Coord { x, y },
+    })
 }
 
 /// `--curve 100:3000:100`.
