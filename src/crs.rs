@@ -265,6 +265,11 @@ impl LonLat {
     }
 }
 
+thread_local! {
+    /// Each thread's transforms of the working CRSs it has used.
+    static THREAD_WORK: std::cell::RefCell<Vec<WorkCrs>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The metric CRS where distances and areas are measured, with PROJ transforms both ways.
 pub struct WorkCrs {
     crs: Crs,
@@ -287,19 +292,44 @@ impl WorkCrs {
             }
             None => utm_zone(centre),
         };
+        let work = WorkCrs::of(&crs)?;
+        work.check_metres(centre)?;
+        Ok(work)
+    }
+
+    /// Runs `f` with this thread's transforms of the working CRS `crs`, built on the
+    /// thread's first use and kept for the next: PROJ's objects cannot be shared between
+    /// threads, and building one costs milliseconds.
+    pub fn on_this_thread<R>(crs: &Crs, f: impl FnOnce(&WorkCrs) -> R) -> Result<R> {
+        // Taken out while in use, so a nested call builds its own.
+        let cached = THREAD_WORK.with(|kept| {
+            let mut kept = kept.borrow_mut();
+            let at = kept.iter().position(|w| w.crs == *crs);
+            at.map(|i| kept.swap_remove(i))
+        });
+        let work = match cached {
+            Some(w) => w,
+            None => WorkCrs::of(crs)?,
+        };
+        let out = f(&work);
+        THREAD_WORK.with(|kept| kept.borrow_mut().push(work));
+        Ok(out)
+    }
+
+    /// The transforms of a working CRS already chosen (see [`WorkCrs::on_this_thread`] for
+    /// work done in parallel).
+    pub fn of(crs: &Crs) -> Result<WorkCrs> {
         let make = |from: &str, to: &str| {
             Proj::new_known_crs(from, to, None).map_err(|e| Error::Crs {
                 crs: crs.to_string(),
                 message: format!("PROJ cannot build the transform {from} -> {to}: {e}"),
             })
         };
-        let work = WorkCrs {
+        Ok(WorkCrs {
             forward: make("EPSG:4326", crs.name())?,
             inverse: make(crs.name(), "EPSG:4326")?,
-            crs,
-        };
-        work.check_metres(centre)?;
-        Ok(work)
+            crs: crs.clone(),
+        })
     }
 
     /// Refuses a working CRS that does not measure metres at the study area (degrees, feet,

@@ -14,9 +14,11 @@
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
+use geo::algorithm::bool_ops::FillRule;
+use geo::orient::Direction;
 use geo::{
     unary_union, Area, BooleanOps, BoundingRect, Centroid, Contains, Coord, Distance, Euclidean,
-    InteriorPoint, LineString, MultiPolygon, Point, Polygon, Rect, Translate,
+    InteriorPoint, LineString, MultiPolygon, OpType, Orient, Point, Polygon, Rect, Translate,
 };
 use rayon::prelude::*;
 
@@ -29,6 +31,19 @@ pub trait DistanceModel: Sync {
 
     /// The area reachable from `site` within `radius_m`, as a counter-clockwise polygon.
     fn service_area(&self, site: Coord<f64>, radius_m: f64) -> Polygon<f64>;
+
+    /// The part of the service area inside `window` (or more of it: the default is the whole
+    /// service area); the clipping of a place only needs the part over the place's bounding
+    /// box, and fewer vertices clip faster. Counter-clockwise; empty if nothing is inside.
+    fn service_area_within(
+        &self,
+        site: Coord<f64>,
+        radius_m: f64,
+        window: Rect<f64>,
+    ) -> Polygon<f64> {
+        let _ = window;
+        self.service_area(site, radius_m)
+    }
 
     /// How far the service area can extend from its site; candidates are taken from the
     /// R-tree within this straight-line distance.
@@ -54,6 +69,29 @@ pub struct StraightLine {
     segments: usize,
     /// Vertex radius over true radius, for the equal-area polygon.
     scale: f64,
+    /// Cosine and sine of each vertex's angle: every circle is this polygon scaled and
+    /// moved, so no circle computes them again.
+    unit: &'static [(f64, f64)],
+}
+
+/// The unit polygons made so far, one per number of sides (a handful per run).
+static UNIT_POLYGONS: std::sync::Mutex<BTreeMap<usize, &'static [(f64, f64)]>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+fn unit_polygon(n: usize) -> &'static [(f64, f64)] {
+    let make = || -> &'static [(f64, f64)] {
+        let angles: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let a = 2.0 * PI * i as f64 / n as f64;
+                (a.cos(), a.sin())
+            })
+            .collect();
+        Box::leak(angles.into_boxed_slice())
+    };
+    match UNIT_POLYGONS.lock() {
+        Ok(mut made) => *made.entry(n).or_insert_with(make),
+        Err(_) => make(),
+    }
 }
 
 impl StraightLine {
@@ -63,6 +101,7 @@ impl StraightLine {
         StraightLine {
             segments: segments.max(8),
             scale: (2.0 * PI / (n * (2.0 * PI / n).sin())).sqrt(),
+            unit: unit_polygon(segments.max(8)),
         }
     }
 
@@ -88,14 +127,64 @@ impl DistanceModel for StraightLine {
         let n = self.segments;
         let ring: Vec<Coord<f64>> = (0..=n)
             .map(|i| {
-                let a = 2.0 * PI * (i % n) as f64 / n as f64;
+                let (cos, sin) = self.unit[i % n];
                 Coord {
-                    x: site.x + r * a.cos(),
-                    y: site.y + r * a.sin(),
+                    x: site.x + r * cos,
+                    y: site.y + r * sin,
                 }
             })
             .collect();
         Polygon::new(LineString(ring), vec![])
+    }
+
+    /// The circle is convex, so clipping it to the window edge by edge (Sutherland-Hodgman)
+    /// gives exactly their intersection.
+    fn service_area_within(
+        &self,
+        site: Coord<f64>,
+        radius_m: f64,
+        window: Rect<f64>,
+    ) -> Polygon<f64> {
+        let circle = self.service_area(site, radius_m);
+        let ring = &circle.exterior().0;
+        let (lo, hi) = (window.min(), window.max());
+        if ring
+            .iter()
+            .all(|c| c.x >= lo.x && c.x <= hi.x && c.y >= lo.y && c.y <= hi.y)
+        {
+            return circle;
+        }
+        let mut points: Vec<Coord<f64>> = ring[..ring.len() - 1].to_vec();
+        // Keep the side of x >= lo.x, x <= hi.x, y >= lo.y, y <= hi.y in turn.
+        for side in 0..4 {
+            let value = |c: Coord<f64>| match side {
+                0 => c.x - lo.x,
+                1 => hi.x - c.x,
+                2 => c.y - lo.y,
+                _ => hi.y - c.y,
+            };
+            let mut kept = Vec::with_capacity(points.len() + 4);
+            for (i, &here) in points.iter().enumerate() {
+                let before = points[(i + points.len() - 1) % points.len()];
+                let (a, b) = (value(before), value(here));
+                if (a >= 0.0) != (b >= 0.0) {
+                    let t = a / (a - b);
+                    kept.push(Coord {
+                        x: before.x + t * (here.x - before.x),
+                        y: before.y + t * (here.y - before.y),
+                    });
+                }
+                if b >= 0.0 {
+                    kept.push(here);
+                }
+            }
+            points = kept;
+            if points.len() < 3 {
+                return Polygon::new(LineString(Vec::new()), vec![]);
+            }
+        }
+        points.push(points[0]);
+        Polygon::new(LineString(points), vec![])
     }
 
     fn reach_m(&self, radius_m: f64) -> f64 {
@@ -132,6 +221,9 @@ pub struct Place {
 impl Place {
     /// Prepares a boundary; `None` if it has no area.
     pub fn new(boundary: MultiPolygon<f64>) -> Option<Place> {
+        // Exteriors counter-clockwise, holes clockwise: clipping counts a point as covered
+        // or not by the winding of the rings around it.
+        let boundary = boundary.orient(Direction::Default);
         let area_m2 = boundary.unsigned_area();
         let bbox = boundary.bounding_rect()?;
         if area_m2 <= 0.0 {
@@ -195,13 +287,38 @@ pub enum Reach {
     Partly(MultiPolygon<f64>),
 }
 
-/// The service areas of `index` that reach `place`, within `radius_m`.
+/// The service areas of `index` that reach `place`, within `radius_m`: their union,
+/// clipped to (a little more than) the place's bounding box.
 pub fn reach_into(
     place: &Place,
     index: &FacilityIndex,
     model: &dyn DistanceModel,
     radius_m: f64,
 ) -> Reach {
+    match reaching_areas(place, index, model, radius_m) {
+        Reaching::Nowhere => Reach::Nowhere,
+        Reaching::Everywhere => Reach::Everywhere,
+        Reaching::Partly(areas) => Reach::Partly(unary_union(&areas)),
+    }
+}
+
+/// Where a category's service areas reach inside a place, before their union.
+enum Reaching {
+    Nowhere,
+    Everywhere,
+    /// The service areas that reach the place, clipped to its bounding box, in local
+    /// coordinates.
+    Partly(Vec<Polygon<f64>>),
+}
+
+/// The service areas that reach `place`, clipped to its bounding box grown by a metre (so
+/// the window's edges do not run along the place's), in the place's local coordinates.
+fn reaching_areas(
+    place: &Place,
+    index: &FacilityIndex,
+    model: &dyn DistanceModel,
+    radius_m: f64,
+) -> Reaching {
     let reach = model.reach_m(radius_m);
     let mut candidates: Vec<Coord<f64>> = index
         .reaching(place.bbox, reach)
@@ -209,7 +326,7 @@ pub fn reach_into(
         .filter(|c| Euclidean.distance(&Point::from(*c), &place.boundary) <= reach)
         .collect();
     if candidates.is_empty() {
-        return Reach::Nowhere;
+        return Reaching::Nowhere;
     }
     // The tree's order is an implementation detail; clip in a fixed order.
     candidates.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
@@ -222,15 +339,38 @@ pub fn reach_into(
             .all(|poly| model.holds_ring(*site, radius_m, poly.exterior()))
     };
     if candidates.iter().any(held) {
-        return Reach::Everywhere;
+        return Reaching::Everywhere;
     }
     // Clipped in coordinates relative to the place, away from large projected values.
     let origin = place.origin();
-    let circles: Vec<Polygon<f64>> = candidates
+    let size = place.bbox.max() - origin;
+    let window = Rect::new(
+        Coord { x: -1.0, y: -1.0 },
+        Coord {
+            x: size.x + 1.0,
+            y: size.y + 1.0,
+        },
+    );
+    let areas: Vec<Polygon<f64>> = candidates
         .iter()
-        .map(|&c| model.service_area(c - origin, radius_m))
+        .map(|&c| model.service_area_within(c - origin, radius_m, window))
+        .filter(|p| !p.exterior().0.is_empty())
         .collect();
-    Reach::Partly(unary_union(&circles))
+    if areas.is_empty() {
+        return Reaching::Nowhere;
+    }
+    Reaching::Partly(areas)
+}
+
+/// The parts of a place outside every one of `areas` (local coordinates): one overlay of
+/// the place against all of them, where a point is covered if any area winds around it, so
+/// the areas need no union first.
+fn outside_all(place: &Place, areas: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
+    place.local().boolean_op_with_fill_rule(
+        &MultiPolygon(areas),
+        OpType::Difference,
+        FillRule::NonZero,
+    )
 }
 
 /// Measures one category at one community.
@@ -241,33 +381,33 @@ pub fn measure_place(
     radius_m: f64,
 ) -> Coverage {
     let (nearest_m, count) = nearest_and_count(place.centre, index, model, radius_m);
-    match reach_into(place, index, model, radius_m) {
-        Reach::Nowhere => Coverage {
+    match reaching_areas(place, index, model, radius_m) {
+        Reaching::Nowhere => Coverage {
             covered_m2: 0.0,
             share: 0.0,
             nearest_m,
             count,
             gaps: place.boundary.0.clone(),
         },
-        Reach::Everywhere => Coverage {
+        Reaching::Everywhere => Coverage {
             covered_m2: place.area_m2,
             share: 1.0,
             nearest_m,
             count,
             gaps: Vec::new(),
         },
-        Reach::Partly(reach_union) => {
+        Reaching::Partly(areas) => {
             let origin = place.origin();
-            let local = place.local();
-            let covered_m2 = local.intersection(&reach_union).unsigned_area();
-            let gaps = local
-                .difference(&reach_union)
+            let outside = outside_all(place, areas);
+            // Covered is the rest of the place: one overlay gives both.
+            let covered_m2 = (place.area_m2 - outside.unsigned_area()).max(0.0);
+            let gaps = outside
                 .0
                 .into_iter()
                 .map(|p| p.translate(origin.x, origin.y))
                 .collect();
             Coverage {
-                covered_m2: covered_m2.min(place.area_m2),
+                covered_m2,
                 share: (covered_m2 / place.area_m2).clamp(0.0, 1.0),
                 nearest_m,
                 count,
@@ -288,21 +428,20 @@ pub fn shares_at_radii(
 ) -> Vec<f64> {
     let mut shares = Vec::with_capacity(radii_m.len());
     let mut whole = false;
-    let local = std::cell::OnceCell::new();
     for &r in radii_m {
         if whole {
             shares.push(1.0);
             continue;
         }
-        let share = match reach_into(place, index, model, r) {
-            Reach::Nowhere => 0.0,
-            Reach::Everywhere => {
+        let share = match reaching_areas(place, index, model, r) {
+            Reaching::Nowhere => 0.0,
+            Reaching::Everywhere => {
                 whole = true;
                 1.0
             }
-            Reach::Partly(u) => {
-                let local = local.get_or_init(|| place.local());
-                (local.intersection(&u).unsigned_area() / place.area_m2).clamp(0.0, 1.0)
+            Reaching::Partly(areas) => {
+                let outside = outside_all(place, areas).unsigned_area();
+                (1.0 - outside / place.area_m2).clamp(0.0, 1.0)
             }
         };
         shares.push(share);
@@ -374,9 +513,19 @@ pub struct ServiceArea {
     pub facilities: usize,
 }
 
+/// Groups of more circles than this are dissolved tile by tile (see
+/// [`dissolve_service_areas`]).
+pub const TILED_GROUP: usize = 2048;
+
 /// Dissolves the service areas of all sites, group by group: sites whose service areas can
 /// overlap (closer than twice the reach) are grouped, and each group is unioned on its own,
 /// in parallel. Groups come ordered by their first site.
+///
+/// A group of more than [`TILED_GROUP`] sites (a city whose circles all touch) would be one
+/// union of millions of vertices on one thread; it is cut along a grid of square tiles
+/// (the larger of 10 km and 8 reaches) and each tile's part is dissolved on its own, in
+/// parallel, in the tile's order (south to north, west to east). Its pieces meet along the
+/// tile edges; `facilities` counts the sites' facilities reaching each piece.
 pub fn dissolve_service_areas(
     index: &FacilityIndex,
     model: &dyn DistanceModel,
@@ -405,23 +554,77 @@ pub fn dissolve_service_areas(
         let r = root(&mut parent, i);
         groups.entry(r).or_default().push(i);
     }
-    let groups: Vec<Vec<usize>> = groups.into_values().collect();
-    groups
+    // One task per small group, one per tile of a large one.
+    let tile = (8.0 * reach).max(10_000.0);
+    let mut tasks: Vec<(Vec<usize>, Option<Rect<f64>>)> = Vec::new();
+    for members in groups.into_values() {
+        if members.len() <= TILED_GROUP {
+            tasks.push((members, None));
+            continue;
+        }
+        let mut tiles: BTreeMap<(i64, i64), Vec<usize>> = BTreeMap::new();
+        for &i in &members {
+            let c = sites[i];
+            let cell = |v: f64| (v / tile).floor() as i64;
+            for j in cell(c.y - reach)..=cell(c.y + reach) {
+                for k in cell(c.x - reach)..=cell(c.x + reach) {
+                    tiles.entry((j, k)).or_default().push(i);
+                }
+            }
+        }
+        for ((j, k), members) in tiles {
+            let min = Coord {
+                x: k as f64 * tile,
+                y: j as f64 * tile,
+            };
+            let rect = Rect::new(min, min + Coord { x: tile, y: tile });
+            tasks.push((members, Some(rect)));
+        }
+    }
+    tasks
         .par_iter()
-        .map(|members| {
-            let origin = sites[members[0]];
+        .filter_map(|(members, tile)| {
+            let origin = match tile {
+                Some(rect) => rect.min(),
+                None => sites[members[0]],
+            };
             let circles: Vec<Polygon<f64>> = members
                 .iter()
-                .map(|&i| model.service_area(sites[i] - origin, radius_m))
+                .map(|&i| match tile {
+                    Some(rect) => model.service_area_within(
+                        sites[i] - origin,
+                        radius_m,
+                        rect.translate(-origin.x, -origin.y),
+                    ),
+                    None => model.service_area(sites[i] - origin, radius_m),
+                })
+                .filter(|p| !p.exterior().0.is_empty())
                 .collect();
+            let mut shape = unary_union(&circles);
+            if let Some(rect) = tile {
+                // Models that do not clip to the window are cut here.
+                let local = rect.translate(-origin.x, -origin.y);
+                let inside = shape.bounding_rect().is_none_or(|b| {
+                    b.min().x >= local.min().x - 1e-6
+                        && b.min().y >= local.min().y - 1e-6
+                        && b.max().x <= local.max().x + 1e-6
+                        && b.max().y <= local.max().y + 1e-6
+                });
+                if !inside {
+                    shape = shape.intersection(&local.to_polygon());
+                }
+            }
+            if shape.0.is_empty() {
+                return None;
+            }
             let mut facilities: Vec<usize> =
                 members.iter().map(|&i| index.facility_of(i)).collect();
             facilities.sort_unstable();
             facilities.dedup();
-            ServiceArea {
-                shape: unary_union(&circles).translate(origin.x, origin.y),
+            Some(ServiceArea {
+                shape: shape.translate(origin.x, origin.y),
                 facilities: facilities.len(),
-            }
+            })
         })
         .collect()
 }
@@ -588,6 +791,43 @@ mod tests {
                 prop_assert!((gap + cov.covered_m2 - w * h).abs() < 1e-4 * w * h);
             }
         }
+    }
+
+    /// A group of more than `TILED_GROUP` touching circles is dissolved in tiles: the
+    /// pieces do not overlap and their area is the union's, as a coarse grid count says.
+    #[test]
+    fn a_large_group_is_dissolved_in_tiles_of_the_same_area() {
+        // 60 × 40 sites 300 m apart with overlapping 200 m circles: one group of 2,400.
+        let points: Vec<(f64, f64)> = (0..60 * 40)
+            .map(|i| {
+                (
+                    1000.0 + (i % 60) as f64 * 300.0,
+                    1000.0 + (i / 60) as f64 * 300.0,
+                )
+            })
+            .collect();
+        assert!(points.len() > TILED_GROUP);
+        let model = StraightLine::default();
+        let areas = dissolve_service_areas(&index(&points), &model, 200.0);
+        // 18 km × 12 km over 10 km tiles: 2 × 2 pieces.
+        assert_eq!(areas.len(), 4);
+        let total: f64 = areas.iter().map(|a| a.shape.unsigned_area()).sum();
+        let circles: Vec<Polygon<f64>> = points
+            .iter()
+            .map(|&(x, y)| model.service_area(Coord { x, y }, 200.0))
+            .collect();
+        let whole = unary_union(&circles).unsigned_area();
+        // Overlapping neighbours: less than 2,400 whole circles.
+        assert!(whole < 2400.0 * PI * 200.0 * 200.0 * 0.99);
+        assert_relative_eq!(total, whole, max_relative = 1e-6);
+        for (a, x) in areas.iter().enumerate() {
+            for y in &areas[a + 1..] {
+                assert!(x.shape.intersection(&y.shape).unsigned_area() < 1e-3);
+            }
+        }
+        // Circles cut by a tile edge count in both pieces.
+        let counted: usize = areas.iter().map(|a| a.facilities).sum();
+        assert!(counted > 2400 && counted < 2400 + 2 * 100, "{counted}");
     }
 
     #[test]

@@ -367,9 +367,19 @@ pub fn analyse_observed(
 ) -> Result<Analysis> {
     // Load.
     progress.begin("load", 0);
-    let mut communities = job.communities.as_ref().map(load_communities).transpose()?;
-    let mut facilities = load_facilities(&job.facilities)?;
-    let mut demand = job.demand.as_ref().map(load_demand).transpose()?;
+    // The layers are read side by side; errors are reported in this order.
+    let ((communities, facilities), demand) = rayon::join(
+        || {
+            rayon::join(
+                || job.communities.as_ref().map(load_communities).transpose(),
+                || load_facilities(&job.facilities),
+            )
+        },
+        || job.demand.as_ref().map(load_demand).transpose(),
+    );
+    let mut communities = communities?;
+    let mut facilities = facilities?;
+    let mut demand = demand?;
     let mut warnings = check_categories(job, &facilities)?;
     progress.end();
     progress.begin("check, project", 0);
@@ -1092,7 +1102,11 @@ fn measure_category(
         })
         .collect();
 
+    progress.end();
+    progress.begin(&format!("gaps {}", spec.name), 0);
     let gaps = category_gaps(study, work, &coverages, &units)?;
+    progress.end();
+    progress.begin(&format!("dissolve {}", spec.name), 0);
     let service_areas = service_areas(study, work, spec, index)?;
     progress.end();
     if !study.curve_radii_m.is_empty() {
@@ -1253,35 +1267,24 @@ fn category_gaps(
         }
     };
     if study.has_communities() {
-        for (k, (cov, community)) in coverages.iter().zip(&study.communities).enumerate() {
-            for g in &cov.gaps {
-                let area_m2 = g.unsigned_area();
-                if area_m2 < study.min_gap_area_m2 || area_m2 == 0.0 {
-                    drop(study.group_of[k]);
-                    continue;
-                }
-                let population = if study.has_demand() {
-                    Some(demand_in_gap(study, k, g, units))
-                } else {
-                    community
-                        .population
-                        .map(|p| p * area_m2 / study.places[k].area_m2)
-                };
-                let mut shape = g.clone();
-                work.unproject(&mut shape).map_err(|problem| {
-                    feature_error(
-                        study.community_path,
-                        community.index,
-                        &community.id,
-                        problem,
-                    )
-                })?;
-                gaps.push(Gap {
-                    owner: Owner::Community(k),
-                    shape: GapShape::Area(shape),
-                    area_m2: Some(area_m2),
-                    population,
-                });
+        // In parallel, in chunks of communities; the chunks come back in order, so the
+        // first error is the first in the file.
+        let size = chunk_size(coverages.len());
+        let crs = work.crs();
+        let parts: Vec<Result<(Vec<Gap>, Vec<Option<usize>>)>> = coverages
+            .par_chunks(size)
+            .enumerate()
+            .map(|(c, chunk)| {
+                WorkCrs::on_this_thread(crs, |work| {
+                    gaps_of_chunk(study, work, c * size, chunk, units)
+                })?
+            })
+            .collect();
+        for part in parts {
+            let (found, slivers) = part?;
+            gaps.extend(found);
+            for g in slivers {
+                drop(g);
             }
         }
     } else {
@@ -1329,6 +1332,53 @@ fn category_gaps(
             .then(owner_key(a.owner).cmp(&owner_key(b.owner)))
     });
     Ok((gaps, dropped))
+}
+
+/// The gaps of the communities `first..` whose coverages are `chunk`, lon/lat, and the
+/// group of each sliver dropped.
+fn gaps_of_chunk(
+    study: &Study<'_>,
+    work: &WorkCrs,
+    first: usize,
+    chunk: &[Coverage],
+    units: &[UnitCoverage],
+) -> Result<(Vec<Gap>, Vec<Option<usize>>)> {
+    let mut gaps = Vec::new();
+    let mut slivers = Vec::new();
+    for (j, cov) in chunk.iter().enumerate() {
+        let k = first + j;
+        let community = &study.communities[k];
+        for g in &cov.gaps {
+            let area_m2 = g.unsigned_area();
+            if area_m2 < study.min_gap_area_m2 || area_m2 == 0.0 {
+                slivers.push(study.group_of[k]);
+                continue;
+            }
+            let population = if study.has_demand() {
+                Some(demand_in_gap(study, k, g, units))
+            } else {
+                community
+                    .population
+                    .map(|p| p * area_m2 / study.places[k].area_m2)
+            };
+            let mut shape = g.clone();
+            work.unproject(&mut shape).map_err(|problem| {
+                feature_error(
+                    study.community_path,
+                    community.index,
+                    &community.id,
+                    problem,
+                )
+            })?;
+            gaps.push(Gap {
+                owner: Owner::Community(k),
+                shape: GapShape::Area(shape),
+                area_m2: Some(area_m2),
+                population,
+            });
+        }
+    }
+    Ok((gaps, slivers))
 }
 
 fn owner_key(o: Owner) -> (u8, usize) {
@@ -1873,7 +1923,9 @@ struct Boundary<'a> {
 }
 
 /// Projects the boundaries and checks them; invalid ones are repaired, skipped or refused
-/// as the layer's policy says, since clipping would otherwise miscount them.
+/// as the layer's policy says, since clipping would otherwise miscount them. Projecting and
+/// checking run in parallel, in chunks each with its own PROJ transform; the policy is then
+/// applied in file order, so warnings and the first error do not depend on the threads.
 fn project_boundaries<'a>(
     path: &Path,
     boundaries: impl Iterator<Item = Boundary<'a>>,
@@ -1881,41 +1933,32 @@ fn project_boundaries<'a>(
     work: &WorkCrs,
     warnings: &mut Vec<String>,
 ) -> Result<Checked> {
+    let boundaries: Vec<Boundary<'a>> = boundaries.collect();
+    let crs = work.crs();
+    let size = chunk_size(boundaries.len());
+    let chunks: Vec<Result<Vec<Result<Prepared>>>> = boundaries
+        .par_chunks(size)
+        .map(|chunk| {
+            WorkCrs::on_this_thread(crs, |work| {
+                chunk
+                    .iter()
+                    .map(|c| prepare_boundary(path, c, work))
+                    .collect()
+            })
+        })
+        .collect();
     let mut checked = Checked {
-        places: Vec::new(),
+        places: Vec::with_capacity(boundaries.len()),
         repaired: Vec::new(),
         skipped: Vec::new(),
     };
-    for c in boundaries {
+    let mut prepared = Vec::with_capacity(boundaries.len());
+    for chunk in chunks {
+        prepared.extend(chunk?);
+    }
+    for (c, prepared) in boundaries.iter().zip(prepared) {
+        let Prepared { drawn, guarded } = prepared?;
         let fail = |problem| feature_error(path, c.index, c.id, problem);
-        let mut boundary = c.shape.clone();
-        work.project(&mut boundary).map_err(fail)?;
-        let drawn = boundary.unsigned_area();
-        // Checked and prepared near a local origin, away from large projected values, and
-        // with any panic in the geometry library turned into an error naming the feature.
-        let origin = boundary
-            .bounding_rect()
-            .map(|r| r.min())
-            .unwrap_or_default();
-        let local = boundary.translate(-origin.x, -origin.y);
-        let guarded = catch_unwind(AssertUnwindSafe(|| {
-            let check = check_boundary(&local, c.defects.to_vec());
-            let place = |b: &MultiPolygon<f64>| Place::new(b.translate(origin.x, origin.y));
-            match check {
-                Check::Valid => (Some(place(&local)), Vec::new(), true),
-                Check::Repaired { boundary, problems } => (Some(place(&boundary)), problems, true),
-                Check::Unusable { problems } => (None, problems, false),
-            }
-        }))
-        .map_err(|panic| Error::Geometry {
-            path: path.to_path_buf(),
-            index: c.index,
-            id: c.id.to_string(),
-            message: format!(
-                "checking the boundary failed inside the geometry library: {}",
-                panic_message(&panic)
-            ),
-        })?;
         let (place, problems, repairable) = guarded;
         let valid_as_drawn = problems.is_empty();
         let place = match (place, valid_as_drawn, repairable, policy) {
@@ -1972,17 +2015,77 @@ fn project_boundaries<'a>(
     Ok(checked)
 }
 
+/// A boundary projected and checked: its area as drawn, and the place (`None` if the
+/// boundary has no area left), the problems found and whether it could be repaired.
+struct Prepared {
+    drawn: f64,
+    guarded: (Option<Option<Place>>, Vec<String>, bool),
+}
+
+fn prepare_boundary(path: &Path, c: &Boundary<'_>, work: &WorkCrs) -> Result<Prepared> {
+    let mut boundary = c.shape.clone();
+    work.project(&mut boundary)
+        .map_err(|problem| feature_error(path, c.index, c.id, problem))?;
+    let drawn = boundary.unsigned_area();
+    // Checked and prepared near a local origin, away from large projected values, and
+    // with any panic in the geometry library turned into an error naming the feature.
+    let origin = boundary
+        .bounding_rect()
+        .map(|r| r.min())
+        .unwrap_or_default();
+    let local = boundary.translate(-origin.x, -origin.y);
+    let guarded = catch_unwind(AssertUnwindSafe(|| {
+        let check = check_boundary(&local, c.defects.to_vec());
+        let place = |b: &MultiPolygon<f64>| Place::new(b.translate(origin.x, origin.y));
+        match check {
+            Check::Valid => (Some(place(&local)), Vec::new(), true),
+            Check::Repaired { boundary, problems } => (Some(place(&boundary)), problems, true),
+            Check::Unusable { problems } => (None, problems, false),
+        }
+    }))
+    .map_err(|panic| Error::Geometry {
+        path: path.to_path_buf(),
+        index: c.index,
+        id: c.id.to_string(),
+        message: format!(
+            "checking the boundary failed inside the geometry library: {}",
+            panic_message(&panic)
+        ),
+    })?;
+    Ok(Prepared { drawn, guarded })
+}
+
+/// Items per parallel chunk of work that projects: several chunks per thread, so the threads
+/// stay busy to the end, and a bounded number of results in flight.
+fn chunk_size(items: usize) -> usize {
+    (items / (8 * rayon::current_num_threads()).max(1)).clamp(256, 16384)
+}
+
 fn project_facilities(layer: &Layer<Facility>, work: &WorkCrs) -> Result<Vec<Vec<Coord<f64>>>> {
-    layer
+    let crs = work.crs();
+    let chunks: Vec<Result<Vec<Vec<Coord<f64>>>>> = layer
         .features
-        .iter()
-        .map(|f| {
-            let mut sites = geo::MultiPoint::from(f.sites.clone());
-            work.project(&mut sites)
-                .map_err(|problem| feature_error(&layer.path, f.index, &f.id, problem))?;
-            Ok(sites.0.into_iter().map(|p| p.0).collect())
+        .par_chunks(chunk_size(layer.features.len()))
+        .map(|chunk| {
+            WorkCrs::on_this_thread(crs, |work| {
+                chunk
+                    .iter()
+                    .map(|f| {
+                        let mut sites = geo::MultiPoint::from(f.sites.clone());
+                        work.project(&mut sites).map_err(|problem| {
+                            feature_error(&layer.path, f.index, &f.id, problem)
+                        })?;
+                        Ok(sites.0.into_iter().map(|p| p.0).collect())
+                    })
+                    .collect()
+            })?
         })
-        .collect()
+        .collect();
+    let mut out = Vec::with_capacity(layer.features.len());
+    for chunk in chunks {
+        out.extend(chunk?);
+    }
+    Ok(out)
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -153,32 +153,35 @@ fn stage_outputs(
         + 2 * usize::from(products.report);
     progress.begin("write", total as u64);
     let mut entries = Vec::new();
-    let mut put = |name: String, bytes: &[u8]| -> Result<()> {
-        let path = staging.join(&name);
-        std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })?;
+    let mut put = |name: String, write: &dyn Fn(&Path) -> Result<()>| -> Result<()> {
+        write(&staging.join(&name))?;
         entries.push(name);
         progress.advance(1);
         Ok(())
     };
-    put("summary.json".into(), summary_json(analysis).as_bytes())?;
-    put("summary.csv".into(), summary_csv(analysis).as_bytes())?;
+    put("summary.json".into(), &|p| {
+        write_bytes(p, summary_json(analysis).as_bytes())
+    })?;
+    put("summary.csv".into(), &|p| {
+        write_bytes(p, summary_csv(analysis).as_bytes())
+    })?;
     if analysis
         .categories
         .iter()
         .any(|c| !c.summary.curve.is_empty())
     {
-        put("curves.csv".into(), curves_csv(analysis).as_bytes())?;
+        put("curves.csv".into(), &|p| {
+            write_bytes(p, curves_csv(analysis).as_bytes())
+        })?;
     }
     for kind in layer_kinds {
         let layer = layers::build(analysis, kind);
-        put(
-            format!("{}.geojson", layer.name),
-            geojson(&layer).as_bytes(),
-        )?;
-        put(
-            format!("{}.qml", layer.name),
-            style::qml(analysis, &layer).as_bytes(),
-        )?;
+        put(format!("{}.geojson", layer.name), &|p| {
+            write_geojson(&layer, p)
+        })?;
+        put(format!("{}.qml", layer.name), &|p| {
+            write_bytes(p, style::qml(analysis, &layer).as_bytes())
+        })?;
     }
     if products.geopackage {
         crate::gpkg::write_gpkg(analysis, &staging.join("results.gpkg"))?;
@@ -778,6 +781,50 @@ pub fn geojson(layer: &OutputLayer<'_>) -> String {
     collection_end(out)
 }
 
+/// Features formatted per parallel task, and per batch written before the next is formatted.
+const FEATURES_PER_TASK: usize = 512;
+const FEATURES_PER_BATCH: usize = 64 * FEATURES_PER_TASK;
+
+/// Writes [`geojson`]'s text to `path` as a stream: features are formatted in parallel, a
+/// batch at a time, and written in order, so a layer of millions of features never sits
+/// in memory as one text.
+pub fn write_geojson(layer: &OutputLayer<'_>, path: &Path) -> Result<()> {
+    use std::io::Write as _;
+    let fail = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(fail)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    out.write_all(collection_start().as_bytes()).map_err(fail)?;
+    for (b, batch) in layer.features.chunks(FEATURES_PER_BATCH).enumerate() {
+        let texts: Vec<String> = batch
+            .par_chunks(FEATURES_PER_TASK)
+            .enumerate()
+            .map(|(t, task)| {
+                let mut text = String::with_capacity(256 * task.len());
+                for (i, f) in task.iter().enumerate() {
+                    let first = b == 0 && t == 0 && i == 0;
+                    push_feature(&mut text, first, f.id, &f.properties, &f.shape);
+                }
+                text
+            })
+            .collect();
+        for text in texts {
+            out.write_all(text.as_bytes()).map_err(fail)?;
+        }
+    }
+    out.write_all(b"\n]}\n").map_err(fail)?;
+    out.flush().map_err(fail)
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 fn collection_start() -> String {
     String::from("{\"type\":\"FeatureCollection\",\"features\":[\n")
 }
@@ -809,12 +856,9 @@ fn push_feature(
     match shape {
         Shape::Area(mp) => push_multipolygon(out, mp),
         Shape::Point(c) => {
-            let _ = write!(
-                out,
-                "{{\"type\":\"Point\",\"coordinates\":[{},{}]}}",
-                coord7(c.x),
-                coord7(c.y)
-            );
+            out.push_str("{\"type\":\"Point\",\"coordinates\":");
+            push_position(out, *c);
+            out.push('}');
         }
         Shape::Points(cs) => {
             out.push_str("{\"type\":\"MultiPoint\",\"coordinates\":[");
@@ -822,7 +866,7 @@ fn push_feature(
                 if i > 0 {
                     out.push(',');
                 }
-                let _ = write!(out, "[{},{}]", coord7(c.x), coord7(c.y));
+                push_position(out, *c);
             }
             out.push_str("]}");
         }
@@ -869,20 +913,41 @@ fn push_ring(out: &mut String, ring: &LineString<f64>) {
         if i > 0 {
             out.push(',');
         }
-        let _ = write!(out, "[{},{}]", coord7(c.x), coord7(c.y));
+        push_position(out, *c);
     }
     out.push(']');
 }
 
-/// A coordinate with at most 7 decimals and no trailing zeros.
-fn coord7(v: f64) -> String {
-    let s = format!("{v:.7}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
+fn push_position(out: &mut String, c: geo::Coord<f64>) {
+    out.push('[');
+    push_coord7(out, c.x);
+    out.push(',');
+    push_coord7(out, c.y);
+    out.push(']');
+}
+
+/// A coordinate with at most 7 decimals and no trailing zeros, appended without a
+/// temporary string.
+fn push_coord7(out: &mut String, v: f64) {
+    let start = out.len();
+    let _ = write!(out, "{v:.7}");
+    let kept = out[start..]
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .len();
+    out.truncate(start + kept);
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
     }
+}
+
+/// [`push_coord7`] as a string.
+#[cfg(test)]
+fn coord7(v: f64) -> String {
+    let mut s = String::new();
+    push_coord7(&mut s, v);
+    s
 }
 
 #[cfg(test)]
@@ -895,6 +960,51 @@ mod tests {
         assert_eq!(coord7(39.5), "39.5");
         assert_eq!(coord7(-0.00000001), "0");
         assert_eq!(coord7(120.0), "120");
+    }
+
+    /// More features than one batch: the streamed file is byte for byte the text.
+    #[test]
+    fn a_streamed_layer_is_the_same_text() {
+        let ids: Vec<String> = (0..FEATURES_PER_BATCH + 700)
+            .map(|i| format!("f{i}"))
+            .collect();
+        let features = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut properties = Map::new();
+                properties.insert("n".into(), Value::from(i));
+                let x = 117.0 + i as f64 * 1e-5;
+                let shape = if i % 3 == 0 {
+                    layers::Shape::Area(std::borrow::Cow::Owned(MultiPolygon(vec![geo::wkt!(
+                        POLYGON((0. 0.,1. 0.,1. 1.,0. 0.))
+                    )])))
+                } else {
+                    layers::Shape::Point(geo::Coord { x, y: 39.1 })
+                };
+                layers::Feature {
+                    id: Some(id.as_str()),
+                    properties,
+                    shape,
+                }
+            })
+            .collect();
+        let layer = OutputLayer {
+            name: "t".into(),
+            kind: layers::LayerKind::Facilities,
+            geometry: layers::GeometryKind::Point,
+            features,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.geojson");
+        write_geojson(&layer, &path).unwrap();
+        let text = geojson(&layer);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["features"].as_array().unwrap().len(),
+            FEATURES_PER_BATCH + 700
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -47,6 +48,9 @@ struct Document {
     coordinates: Option<Box<RawValue>>,
     geometries: Option<Box<RawValue>>,
 }
+
+/// Features whose geometries are parsed together, in parallel.
+const FEATURES_PER_BATCH: usize = 1024;
 
 /// Receives each feature as soon as it is parsed.
 pub(crate) type Sink<'s> = dyn FnMut(Parsed) -> Result<()> + 's;
@@ -354,6 +358,29 @@ impl<'de> Visitor<'de> for DocumentSeed<'_, '_, '_> {
     }
 }
 
+/// Parses a batch of features in parallel and passes them to the sink in order; the first
+/// error is kept in the context.
+fn take_batch<E: de::Error>(
+    context: &mut Context<'_, '_>,
+    batch: &mut Vec<RawFeature>,
+) -> std::result::Result<(), E> {
+    let first = context.count;
+    let (path, id_field) = (context.path, context.id_field);
+    let parsed: Vec<Result<Parsed>> = std::mem::take(batch)
+        .into_par_iter()
+        .enumerate()
+        .map(|(i, raw)| parse_feature(path, id_field, first + i, raw))
+        .collect();
+    for p in parsed {
+        if let Err(e) = p.and_then(|parsed| (context.sink)(parsed)) {
+            context.failure = Some(e);
+            return Err(E::custom("feature rejected"));
+        }
+        context.count += 1;
+    }
+    Ok(())
+}
+
 struct FeaturesSeed<'c, 'a, 's>(&'c mut Context<'a, 's>);
 
 impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_, '_> {
@@ -374,21 +401,34 @@ impl<'de> Visitor<'de> for FeaturesSeed<'_, '_, '_> {
         f.write_str("an array of GeoJSON Features")
     }
 
+    /// Features are read from the text one by one; their geometries are parsed in
+    /// parallel, a batch at a time, and passed to the sink in file order, so the first
+    /// error is the first in the file.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let context = self.0;
+        let mut batch: Vec<RawFeature> = Vec::with_capacity(FEATURES_PER_BATCH);
         loop {
-            let index = context.count;
-            context.current = Some(index);
-            let Some(raw) = seq.next_element::<RawFeature>()? else {
-                break;
+            context.current = Some(context.count + batch.len());
+            let next = match seq.next_element::<RawFeature>() {
+                Ok(next) => next,
+                Err(e) => {
+                    // The features before the broken text come first.
+                    let current = context.current;
+                    take_batch(context, &mut batch)?;
+                    context.current = current;
+                    return Err(e);
+                }
             };
-            let taken = parse_feature(context.path, context.id_field, index, raw)
-                .and_then(|parsed| (context.sink)(parsed));
-            if let Err(e) = taken {
-                context.failure = Some(e);
-                return Err(de::Error::custom("feature rejected"));
+            let end = next.is_none();
+            if let Some(raw) = next {
+                batch.push(raw);
             }
-            context.count += 1;
+            if batch.len() == FEATURES_PER_BATCH || end {
+                take_batch(context, &mut batch)?;
+            }
+            if end {
+                break;
+            }
         }
         context.current = None;
         Ok(())
