@@ -575,7 +575,7 @@ pub fn analyse_observed(
     };
     let study_area = CommunityIndex::new(study_shapes.iter().copied());
     let outside: Vec<bool> = sites
-        .iter()
+        .par_iter()
         .map(|s| !study_shapes.is_empty() && !s.iter().any(|&c| study_area.covers(c)))
         .collect();
     let facility_community = assign_facilities(
@@ -884,9 +884,13 @@ fn assign_facilities(
         .map(|(k, c)| (c.id.as_str(), k))
         .collect();
     let index = CommunityIndex::new(places.iter().map(|p| &p.boundary));
+    let located: Vec<Option<usize>> = sites
+        .par_iter()
+        .map(|s| s.iter().find_map(|&c| index.locate(c)))
+        .collect();
     let mut unknown = 0;
     let mut out = Vec::with_capacity(facilities.features.len());
-    for (f, s) in facilities.features.iter().zip(sites) {
+    for (f, at) in facilities.features.iter().zip(located) {
         let by_field = match (&job.facilities.community_field, &f.community) {
             (Some(_), Some(id)) => match by_id.get(id.as_str()) {
                 Some(&k) => Some(k),
@@ -906,7 +910,7 @@ fn assign_facilities(
             },
             _ => None,
         };
-        out.push(by_field.or_else(|| s.iter().find_map(|&c| index.locate(c))));
+        out.push(by_field.or(at));
     }
     if unknown > 0 {
         warnings.push(format!(

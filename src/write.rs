@@ -927,8 +927,40 @@ fn push_position(out: &mut String, c: geo::Coord<f64>) {
 }
 
 /// A coordinate with at most 7 decimals and no trailing zeros, appended without a
-/// temporary string.
+/// temporary string: the text `format!("{v:.7}")` gives, trimmed.
+///
+/// `v × 10⁷` rounded is the answer whenever the product lies clearly away from a half (its
+/// rounding error is below 10⁻⁶ for any coordinate of this size); near a half, and for
+/// values too large for the shortcut, the standard formatter rounds the exact value.
 fn push_coord7(out: &mut String, v: f64) {
+    let scaled = v * 1e7;
+    let rounded = scaled.round();
+    if v.is_finite() && scaled.abs() < 1e15 && (scaled - rounded).abs() < 0.5 - 1e-6 {
+        let n = rounded as i64;
+        if n < 0 {
+            out.push('-');
+        }
+        let n = n.unsigned_abs();
+        let (whole, mut frac) = (n / 10_000_000, n % 10_000_000);
+        push_digits(out, whole);
+        if frac > 0 {
+            let mut digits = 7;
+            while frac % 10 == 0 {
+                frac /= 10;
+                digits -= 1;
+            }
+            out.push('.');
+            let mut text = [b'0'; 7];
+            for slot in text[..digits].iter_mut().rev() {
+                *slot = b'0' + (frac % 10) as u8;
+                frac /= 10;
+            }
+            for &b in &text[..digits] {
+                out.push(char::from(b));
+            }
+        }
+        return;
+    }
     let start = out.len();
     let _ = write!(out, "{v:.7}");
     let kept = out[start..]
@@ -939,6 +971,22 @@ fn push_coord7(out: &mut String, v: f64) {
     if &out[start..] == "-0" {
         out.truncate(start);
         out.push('0');
+    }
+}
+
+fn push_digits(out: &mut String, mut n: u64) {
+    let mut text = [0u8; 20];
+    let mut at = text.len();
+    loop {
+        at -= 1;
+        text[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &text[at..] {
+        out.push(char::from(b));
     }
 }
 
@@ -953,6 +1001,46 @@ fn coord7(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut gives the standard formatter's text, trimmed, for every kind of value:
+    /// random coordinates, halves at the eighth decimal, exact ties, negatives, zero.
+    #[test]
+    fn the_fast_coordinate_text_is_the_standard_one() {
+        let standard = |v: f64| {
+            let s = format!("{v:.7}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            if s == "-0" {
+                "0".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0 / 256.0,
+            -1.0 / 256.0,
+            0.5,
+            180.0,
+            -180.0,
+            1e-8,
+        ];
+        for _ in 0..200_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            values.push(u * 360.0 - 180.0);
+            // Just around a half at the eighth decimal.
+            let k = (u * 1e9).floor();
+            values.push((k + 0.5) / 1e7);
+            values.push(-(k + 0.5) / 1e7);
+        }
+        for v in values {
+            assert_eq!(coord7(v), standard(v), "{v:e}");
+        }
+    }
 
     #[test]
     fn coordinates_have_at_most_seven_decimals() {
