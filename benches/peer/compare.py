@@ -30,13 +30,14 @@ def time_v(path):
 
 
 def steps(path):
-    """lifecircle -v step times: {step: seconds}, measure steps summed as 'measure'."""
+    """lifecircle -v step times: {step: seconds}; the measure, gaps and dissolve steps of
+    every category summed as 'measure', 'gaps', 'dissolve'."""
     out = {}
     for line in open(path):
         m = re.match(r"lifecircle: (.+?): (?:\d+ places in )?([\d.]+) s$", line.strip())
         if m:
             name = m.group(1)
-            key = "measure" if name.startswith("measure ") else name
+            key = name.split(" ")[0] if name.split(" ")[0] in ("measure", "gaps", "dissolve") else name
             out[key] = out.get(key, 0.0) + float(m.group(2))
     return out
 
@@ -89,7 +90,8 @@ def main():
             f"{n:>8}  load {load:6.2f} s ({in_mb / load if load else 0:5.0f} MB/s)  "
             f"project {proj:6.2f} s ({per(feats, proj)})  index {st.get('index', 0.0):5.2f} s  "
             f"measure {meas:6.2f} s ({per(communities * len(summary['categories']), meas)} "
-            f"community-categories)  write {wr:6.2f} s ({out_mb / wr if wr else 0:4.0f} MB/s, {out_mb:.0f} MB)")
+            f"community-categories)  gaps {st.get('gaps', 0.0):5.2f} s  dissolve {st.get('dissolve', 0.0):6.2f} s  "
+            f"write {wr:6.2f} s ({out_mb / wr if wr else 0:4.0f} MB/s, {out_mb:.0f} MB)")
         if not peer:
             continue
         for c in summary["categories"]:
