@@ -89,7 +89,7 @@ fn unit_polygon(n: usize) -> &'static [(f64, f64)] {
         Box::leak(angles.into_boxed_slice())
     };
     match UNIT_POLYGONS.lock() {
-        Ok(mut made) => *made.entry(n).or_insert_with(make),
+        Ok(mut made) => made.entry(n).or_insert_with(make),
         Err(_) => make(),
     }
 }

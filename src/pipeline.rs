@@ -1275,7 +1275,7 @@ fn category_gaps(
         // first error is the first in the file.
         let size = chunk_size(coverages.len());
         let crs = work.crs();
-        let parts: Vec<Result<(Vec<Gap>, Vec<Option<usize>>)>> = coverages
+        let parts: Vec<Result<ChunkGaps>> = coverages
             .par_chunks(size)
             .enumerate()
             .map(|(c, chunk)| {
@@ -1338,6 +1338,9 @@ fn category_gaps(
     Ok((gaps, dropped))
 }
 
+/// The gaps found in a chunk of communities, and the group of each sliver dropped.
+type ChunkGaps = (Vec<Gap>, Vec<Option<usize>>);
+
 /// The gaps of the communities `first..` whose coverages are `chunk`, lon/lat, and the
 /// group of each sliver dropped.
 fn gaps_of_chunk(
@@ -1346,7 +1349,7 @@ fn gaps_of_chunk(
     first: usize,
     chunk: &[Coverage],
     units: &[UnitCoverage],
-) -> Result<(Vec<Gap>, Vec<Option<usize>>)> {
+) -> Result<ChunkGaps> {
     let mut gaps = Vec::new();
     let mut slivers = Vec::new();
     for (j, cov) in chunk.iter().enumerate() {
