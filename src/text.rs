@@ -413,7 +413,8 @@ pub fn communities_fact(c: &CommunityInputs, lang: Lang) -> String {
                 k => format!("; {k} more left out as invalid"),
             };
             format!(
-                "{n} communities{people}, {}{left_out}",
+                "{}{people}, {}{left_out}",
+                count(n, "community", "communities"),
                 area_km2(c.area_m2, lang)
             )
         }
@@ -491,9 +492,9 @@ pub fn facilities_fact(f: &FacilityInputs, lang: Lang) -> String {
     };
     match lang {
         Lang::En => format!(
-            "{} facilities, {} outside the study area (they still serve the places near \
-             them){without}",
-            f.features, f.outside_communities
+            "{}, {} outside the study area (they still serve the places near them){without}",
+            count(f.features, "facility", "facilities"),
+            f.outside_communities
         ),
         Lang::Zh => format!(
             "设施 {} 处，其中 {} 处在研究区外（仍服务其附近地区）{without}",
@@ -511,8 +512,9 @@ pub fn category_sub(s: &CategorySummary, lang: Lang) -> String {
     };
     match lang {
         Lang::En => format!(
-            "{name}{} facilities, {} outside the study area",
-            s.facilities, s.facilities_outside
+            "{name}{}, {} outside the study area",
+            count(s.facilities, "facility", "facilities"),
+            s.facilities_outside
         ),
         Lang::Zh => format!(
             "{name}设施 {} 处（研究区外 {} 处）",
@@ -884,21 +886,28 @@ pub fn warnings_as_written(lang: Lang) -> String {
     }
 }
 
-/// "2 community boundaries were repaired (communities.geojson):".
+/// "1 invalid boundary in communities.geojson was repaired ...".
 pub fn boundaries_note(n: usize, left_out: bool, path: &str, lang: Lang) -> String {
+    let (boundaries, was) = if n == 1 {
+        ("boundary", "was")
+    } else {
+        ("boundaries", "were")
+    };
     match (lang, left_out) {
         (Lang::En, false) => format!(
-            "{n} invalid boundaries in {path} were repaired and measured as repaired (listed \
-             below)."
+            "{n} invalid {boundaries} in {path} {was} repaired and measured as repaired \
+             (listed below)."
         ),
         (Lang::En, true) => format!(
-            "{n} invalid boundaries in {path} could not be repaired and were left out of every \
-             figure (listed below)."
+            "{n} invalid {boundaries} in {path} could not be repaired and {was} left out of \
+             every figure (listed below)."
         ),
         (Lang::Zh, false) => {
             format!("{path} 中 {n} 个无效边界已修复，并按修复后的形状计算（见下表）。")
         }
-        (Lang::Zh, true) => format!("{path} 中 {n} 个无效边界无法修复，未计入任何数字（见下表）。"),
+        (Lang::Zh, true) => {
+            format!("{path} 中 {n} 个无效边界无法修复，未计入任何数字（见下表）。")
+        }
     }
 }
 
@@ -914,8 +923,13 @@ pub fn left_out(lang: Lang) -> &'static str {
 pub fn demand_outside(n: usize, weight: f64, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "{n} demand features lie wholly outside every community; their weight of {} is \
-             left out of the figures.",
+            "{} wholly outside every community; their weight of {} is left out of the \
+             figures.",
+            if n == 1 {
+                "1 demand feature lies".to_string()
+            } else {
+                format!("{n} demand features lie")
+            },
             thousands(weight)
         ),
         Lang::Zh => format!(
@@ -929,8 +943,13 @@ pub fn demand_outside(n: usize, weight: f64, lang: Lang) -> String {
 pub fn without_category(n: usize, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "{n} facilities have no category (no rule matched and no category field): they are \
-             counted but serve no category."
+            "{} no category (no rule matched and no category field): counted, but serving no \
+             category.",
+            if n == 1 {
+                "1 facility has".to_string()
+            } else {
+                format!("{n} facilities have")
+            }
         ),
         Lang::Zh => {
             format!("{n} 处设施无类别（无规则匹配且无类别字段）：已计数，但不计入任何类别。")
@@ -942,9 +961,11 @@ pub fn without_category(n: usize, lang: Lang) -> String {
 pub fn slivers(s: &CategorySummary, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
-            "{}: {} gap slivers under the minimum gap area are left out of gaps_{}.geojson \
-             (their area is still in the gap area).",
-            s.name, s.slivers_dropped, s.name
+            "{}: {} under the minimum gap area left out of gaps_{}.geojson (their area is \
+             still in the gap area).",
+            s.name,
+            count(s.slivers_dropped, "gap sliver", "gap slivers"),
+            s.name
         ),
         Lang::Zh => format!(
             "{}：{} 处小于最小缺口面积的碎片未写入 gaps_{}.geojson（其面积仍计入缺口面积）。",

@@ -387,6 +387,7 @@ fn chromium_on(page: &Path, output: String) -> String {
             "--v=0",
             "--window-size=1240,1754",
             "--no-pdf-header-footer",
+            "--hide-scrollbars",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(output)
@@ -812,4 +813,142 @@ fn chromium_renders_the_report_without_errors() {
         "{:#?}",
         b.errors
     );
+}
+
+/// Runs `toml` (layer sections with paths filled in from `case`) into a report.
+fn run_toml(case: &Case, toml: &str) -> Written {
+    let config = Config::from_toml(toml, Path::new("t.toml")).unwrap();
+    run(
+        Job::from_config(&config, case.dir.path()).unwrap(),
+        Lang::En,
+    )
+}
+
+#[test]
+fn a_repaired_boundary_and_a_warning_are_in_the_data_notes() {
+    let case = Case::new();
+    // A bow-tie community (repaired: both lobes kept) beside a valid one, and a category
+    // no facility has (measured as 0, with a warning).
+    let bow_tie = common::ring(&[
+        (0.0, 0.0),
+        (200.0, 200.0),
+        (200.0, 0.0),
+        (0.0, 200.0),
+        (0.0, 0.0),
+    ]);
+    let communities = case.write(
+        "c.geojson",
+        &collection(vec![
+            common::community("bow", json!({"type": "Polygon", "coordinates": [bow_tie]})),
+            common::community(
+                "ok",
+                json!({"type": "Polygon", "coordinates": [square(1000.0, 0.0, 100.0, 100.0)]}),
+            ),
+        ]),
+    );
+    let facilities = case.write("f.geojson", &common::markets(&[(1050.0, 50.0)]));
+    let toml = format!(
+        "[communities]\npath = '{}'\ncrs = 'EPSG:32650'\n\
+         [facilities]\npath = '{}'\ncrs = 'EPSG:32650'\n[curve]\nenabled = false\n\
+         [[category]]\nname = 'market'\nradius_m = 500\n\
+         [[category]]\nname = 'library'\nradius_m = 500\n",
+        communities.display(),
+        facilities.display()
+    );
+    let w = run_toml(&case, &toml);
+    let repaired = rows(&w.html, "communities-repaired");
+    assert_eq!(repaired.len(), 1);
+    assert_eq!(repaired[0].0, "bow");
+    assert_eq!(repaired[0].1[0].sub.as_deref(), Some("#0"));
+    let note = &w.summary["inputs"]["communities"]["repaired"][0];
+    assert_eq!(
+        repaired[0].1[1].text,
+        note["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    assert!((number(&repaired[0].1[3].text) - note["area_m2_used"].as_f64().unwrap()).abs() <= 0.5);
+    assert!(w.html.contains("1 invalid boundary in"), "data note");
+    for warning in w.summary["warnings"].as_array().unwrap() {
+        let escaped = warning
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;");
+        assert!(w.html.contains(&format!("<li>{escaped}</li>")), "{warning}");
+    }
+    assert!(w.summary["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x.as_str().unwrap().contains("library")));
+    // The library category: nothing in reach, every place a gap; no target anywhere, so
+    // the least-served list ranks on every category.
+    check_summary_tables(&w, Lang::En);
+    assert!(w
+        .html
+        .contains("among all categories (market, library; none has a target)"));
+}
+
+#[test]
+fn demand_alone_lists_uncovered_demand_instead_of_communities() {
+    let case = Case::new();
+    let point = |id: &str, x: f64, population: f64| {
+        json!({"type": "Feature", "properties": {"id": id, "population": population},
+               "geometry": {"type": "Point",
+                            "coordinates": [common::X0 + x, common::Y0]}})
+    };
+    let demand = case.write(
+        "d.geojson",
+        &collection(vec![
+            point("near", 100.0, 50.0),
+            point("far", 3000.0, 200.0),
+            point("farther", 5000.0, 20.0),
+        ]),
+    );
+    let facilities = case.write("f.geojson", &common::markets(&[(0.0, 0.0)]));
+    let toml = format!(
+        "[demand]\npath = '{}'\ncrs = 'EPSG:32650'\n\
+         [facilities]\npath = '{}'\ncrs = 'EPSG:32650'\n[curve]\nenabled = false\n\
+         [[category]]\nname = 'market'\nradius_m = 500\ntarget = 0.5\n",
+        demand.display(),
+        facilities.display()
+    );
+    let w = run_toml(&case, &toml);
+    check_summary_tables(&w, Lang::En);
+    // 50 of 270 residents: 18.5%.
+    assert_eq!(
+        table(&w.html, "summary")["market"][5].text,
+        "18.5% of residents"
+    );
+    assert!(w.html.contains("There is no community layer"));
+    assert!(!w.html.contains("<table id=\"least-served\""));
+    // The uncovered points, most residents first.
+    let gaps = rows(&w.html, "gaps-market");
+    let listed: Vec<(&str, &str, &str)> = gaps
+        .iter()
+        .map(|(_, c)| (c[1].text.as_str(), c[2].text.as_str(), c[3].text.as_str()))
+        .collect();
+    assert_eq!(listed, vec![("far", "–", "200"), ("farther", "–", "20")]);
+    assert!(w.html.contains("<th>Demand feature</th>"));
+}
+
+#[test]
+fn without_maps_every_category_says_so() {
+    let (_case, mut job) = hand_made();
+    job.products.maps = false;
+    let w = run(job, Lang::En);
+    assert!(!w.out.join("maps").exists());
+    let said = "No map: maps were not drawn in this run";
+    assert_eq!(w.html.matches(said).count(), 2);
+    assert_eq!(w.md.matches(said).count(), 2);
+    assert!(!w.md.contains("]("), "no map linked");
+    assert!(!w.html.contains("<img"));
 }

@@ -56,7 +56,7 @@ dl.defs dd { margin: 0 0 2pt 0; }
 ul { margin: 4pt 0; padding-left: 14pt; }
 li { margin: 2pt 0; }
 figure { margin: 6pt 0 8pt; break-inside: avoid; }
-figure img { display: block; width: 100%; max-height: 175mm; object-fit: contain;
+figure img { display: block; width: 100%; max-height: 195mm; object-fit: contain;
   border: 0.5pt solid #c8d0d8; }
 figcaption { font-size: 9.5pt; font-weight: 600; margin-top: 3pt; }
 .missing-map { border: 0.5pt dashed #9aa5b1; padding: 10pt; color: #555; font-size: 9pt; }
