@@ -264,7 +264,7 @@ fn the_scale_bar_is_true_to_the_ground() {
     // in the west one. The map shows 2,000 m x 1,000 m padded by 3% of 2,000 m (60 m) each
     // side: 2,120 m x 1,120 m. The frame is 190 mm wide and 190 x 1,120 / 2,120 =
     // 100.38 mm tall (within 95..185), so 190 / 2,120 = 0.089623 mm per metre. The bar is
-    // the longest round length within 38 mm: 38 / 0.089623 = 424 m, so 200 m, drawn
+    // the longest round length within 32 mm: 32 / 0.089623 = 357 m, so 200 m, drawn
     // 200 x 0.089623 = 17.92 mm long in 4 segments.
     let case = Case::new();
     let communities = collection(vec![

@@ -2,6 +2,8 @@
 //! markers where there is room.
 
 use geo::{Contains, Coord, MultiPolygon, Point};
+use rstar::primitives::Rectangle;
+use rstar::{RTree, AABB};
 
 use super::frame::Rect;
 use super::words::text_width;
@@ -61,49 +63,97 @@ fn label_box(lines: &[Line], c: Coord<f64>) -> Rect {
 }
 
 /// Places labels in the order given (most important first): each at the best of a few
-/// positions around its anchor whose centre is inside its area, that stays in `bounds` and
-/// clear of the labels already placed, preferring positions wholly inside the area and off
-/// the `markers`. A label with no such position is left out.
+/// positions around its anchor that stays in `bounds`, clear of the labels already placed,
+/// and mostly inside its area (its centre and three of its corners), preferring positions
+/// wholly inside and off the `markers`. A label that does not fit is tried with its first
+/// line alone (the name without the figure), then left out.
 pub fn place(requests: &[Request], markers: &[Rect], bounds: Rect) -> Vec<Placed> {
+    let markers = RTree::bulk_load(markers.iter().map(|m| rectangle(*m)).collect());
+    // The boxes taken so far, grown by the gap kept between labels.
+    let mut taken: RTree<Rectangle<[f64; 2]>> = RTree::new();
     let mut placed: Vec<Placed> = Vec::new();
     for r in requests {
-        let home = label_box(&r.lines, r.anchor);
-        let mut best: Option<(f64, Rect)> = None;
-        for (dx, dy) in offsets() {
-            let c = Coord {
-                x: r.anchor.x + dx * home.w,
-                y: r.anchor.y + dy * home.h,
-            };
-            let rect = label_box(&r.lines, c);
-            if !bounds.holds(&rect)
-                || !r.area.contains(&Point::from(c))
-                || placed.iter().any(|p| p.rect.grown(GAP).overlaps(&rect))
-            {
-                continue;
+        let all = &r.lines[..];
+        let first = &r.lines[..r.lines.len().min(1)];
+        for lines in [all, first] {
+            if let Some(rect) = best_position(r, lines, &markers, bounds, &taken) {
+                taken.insert(rectangle(rect.grown(GAP)));
+                placed.push(Placed {
+                    lines: lines.to_vec(),
+                    rect,
+                });
+                break;
             }
-            let corners = [
-                (rect.x, rect.y),
-                (rect.right(), rect.y),
-                (rect.x, rect.bottom()),
-                (rect.right(), rect.bottom()),
-            ]
-            .into_iter()
-            .filter(|&(x, y)| r.area.contains(&Point::new(x, y)))
-            .count() as f64;
-            let hits = markers.iter().filter(|m| m.overlaps(&rect)).count() as f64;
-            let score = 10.0 * corners - 4.0 * hits - (dx.abs() + dy.abs());
-            if best.is_none_or(|(s, _)| score > s) {
-                best = Some((score, rect));
-            }
-        }
-        if let Some((_, rect)) = best {
-            placed.push(Placed {
-                lines: r.lines.clone(),
-                rect,
-            });
         }
     }
     placed
+}
+
+fn rectangle(r: Rect) -> Rectangle<[f64; 2]> {
+    Rectangle::from_corners([r.x, r.y], [r.right(), r.bottom()])
+}
+
+/// How many of `boxes` overlap `r` (touching edges do not).
+fn overlapping(boxes: &RTree<Rectangle<[f64; 2]>>, r: &Rect) -> usize {
+    let envelope = AABB::from_corners([r.x, r.y], [r.right(), r.bottom()]);
+    boxes
+        .locate_in_envelope_intersecting(&envelope)
+        .filter(|b| {
+            let (lo, hi) = (b.lower(), b.upper());
+            let other = Rect {
+                x: lo[0],
+                y: lo[1],
+                w: hi[0] - lo[0],
+                h: hi[1] - lo[1],
+            };
+            other.overlaps(r)
+        })
+        .count()
+}
+
+fn best_position(
+    r: &Request,
+    lines: &[Line],
+    markers: &RTree<Rectangle<[f64; 2]>>,
+    bounds: Rect,
+    taken: &RTree<Rectangle<[f64; 2]>>,
+) -> Option<Rect> {
+    if lines.is_empty() {
+        return None;
+    }
+    let home = label_box(lines, r.anchor);
+    let mut best: Option<(f64, Rect)> = None;
+    for (dx, dy) in offsets() {
+        let c = Coord {
+            x: r.anchor.x + dx * home.w,
+            y: r.anchor.y + dy * home.h,
+        };
+        let rect = label_box(lines, c);
+        if !bounds.holds(&rect)
+            || !r.area.contains(&Point::from(c))
+            || overlapping(taken, &rect) > 0
+        {
+            continue;
+        }
+        let corners = [
+            (rect.x, rect.y),
+            (rect.right(), rect.y),
+            (rect.x, rect.bottom()),
+            (rect.right(), rect.bottom()),
+        ]
+        .into_iter()
+        .filter(|&(x, y)| r.area.contains(&Point::new(x, y)))
+        .count();
+        if corners < 3 {
+            continue;
+        }
+        let hits = overlapping(markers, &rect) as f64;
+        let score = 10.0 * corners as f64 - 4.0 * hits - (dx.abs() + dy.abs());
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, rect));
+        }
+    }
+    best.map(|(_, rect)| rect)
 }
 
 /// Offsets from the anchor tried, in label widths and heights, nearest first.
@@ -183,6 +233,37 @@ mod tests {
             BOUNDS,
         );
         assert_eq!(placed.len(), 1);
+    }
+
+    #[test]
+    fn a_label_wider_than_its_area_drops_its_figure_then_itself() {
+        // 金滨社区 at 2.5 mm bold is 10.6 mm wide with its halo; the figure line 2.5 mm tall.
+        let two_lines = |area| Request {
+            lines: vec![
+                Line {
+                    text: "金滨社区".into(),
+                    size: 2.5,
+                    bold: true,
+                },
+                Line {
+                    text: "100%".into(),
+                    size: 2.1,
+                    bold: false,
+                },
+            ],
+            anchor: Coord { x: 50.0, y: 50.0 },
+            area,
+        };
+        // 12 mm wide, 4 mm tall: the name fits (3 mm tall), the name and figure (5.5 mm) not.
+        let strip = MultiPolygon(vec![polygon![
+            (x: 44.0, y: 48.0), (x: 56.0, y: 48.0), (x: 56.0, y: 52.0), (x: 44.0, y: 52.0)
+        ]]);
+        let placed = place(&[two_lines(strip)], &[], BOUNDS);
+        assert_eq!(placed.len(), 1);
+        assert_eq!(placed[0].lines.len(), 1);
+        // 8 mm square: nothing fits.
+        let placed = place(&[two_lines(square(46.0, 46.0, 8.0))], &[], BOUNDS);
+        assert!(placed.is_empty(), "{placed:?}");
     }
 
     #[test]

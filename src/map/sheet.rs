@@ -287,7 +287,7 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
         out,
         "<g id=\"gaps\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\">",
         style::GAP_COLOUR,
-        num(2.0 * GAP_BAND)
+        num(2.0 * gap_band(content, frame))
     );
     for (i, d) in gaps.iter().enumerate() {
         let _ = writeln!(out, "<path clip-path=\"url(#{id}-gap{i})\" d=\"{d}\"/>");
@@ -343,8 +343,21 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
     );
 }
 
-/// Width of the band inside a gap's edge, mm.
-const GAP_BAND: f64 = 0.6;
+/// Width of the band inside a gap's edge, mm: a twentieth of a typical area's side on the
+/// page, from 0.25 mm (a city of small blocks) to 0.6 mm (a district).
+fn gap_band(content: &Content, frame: &Frame) -> f64 {
+    let mut sides: Vec<f64> = content
+        .areas
+        .iter()
+        .map(|a| a.area_m2.sqrt() * frame.mm_per_m())
+        .filter(|s| s.is_finite())
+        .collect();
+    if sides.is_empty() {
+        return 0.6;
+    }
+    sides.sort_by(f64::total_cmp);
+    (sides[sides.len() / 2] / 20.0).clamp(0.25, 0.6)
+}
 
 /// Radius of a facility marker, mm.
 const MARKER_R: f64 = 1.25;
@@ -479,11 +492,14 @@ fn legend(
                     style::SHARE_BREAKS[i - 1]
                 };
                 let label = format!(
-                    "{}–{}%  {}",
+                    "{}–{}%{}{}",
                     (from * 100.0).round(),
                     (style::SHARE_BREAKS[i] * 100.0).round(),
-                    match (kind, lang, counts[i]) {
-                        (AreaKind::Communities, Lang::En, 1) => "(1 community)".to_string(),
+                    if lang == Lang::Zh { "" } else { " " },
+                    match (kind, lang, thousands(counts[i] as f64)) {
+                        (AreaKind::Communities, Lang::En, n) if n == "1" => {
+                            "(1 community)".to_string()
+                        }
                         (AreaKind::Communities, Lang::En, n) => format!("({n} communities)"),
                         (AreaKind::Communities, Lang::Zh, n) => format!("（{n} 个社区）"),
                         (AreaKind::Demand, Lang::En, n) => format!("({n})"),
@@ -536,12 +552,13 @@ fn legend(
         num(x2 + 3.5),
         num(y2 + 2.0)
     );
-    let mut facilities = w.facilities.replace("{n}", &s.facilities.to_string());
+    let mut facilities = w.facilities.replace("{n}", &thousands(s.facilities as f64));
     if s.facilities_outside > 0 {
         facilities = format!(
             "{facilities}{}{}",
             if lang == Lang::Zh { "，" } else { ", " },
-            w.outside.replace("{k}", &s.facilities_outside.to_string())
+            w.outside
+                .replace("{k}", &thousands(s.facilities_outside as f64))
         );
     }
     y2 += row(out, x2, y2, w2, &facilities);
@@ -564,14 +581,15 @@ fn legend(
     );
     let gap = style::GAP_COLOUR;
     if content.gap_points.is_empty() || !content.gap_areas.is_empty() {
+        let band = gap_band(content, frame);
         let _ = writeln!(
             out,
             "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" stroke=\"{gap}\" stroke-width=\"{}\"/>",
-            num(x2 + GAP_BAND / 2.0),
-            num(y2 + GAP_BAND / 2.0),
-            num(7.0 - GAP_BAND),
-            num(4.0 - GAP_BAND),
-            num(GAP_BAND)
+            num(x2 + band / 2.0),
+            num(y2 + band / 2.0),
+            num(7.0 - band),
+            num(4.0 - band),
+            num(band)
         );
     } else {
         let _ = writeln!(
@@ -617,7 +635,8 @@ fn scale_bar(out: &mut String, frame: &Frame, w: &Words, lang: Lang, x: f64, top
         &[w.scale.to_string()],
         style(HEADING, true, INK),
     ) + 0.8;
-    let bar = ScaleBar::fitting(frame.mm_per_m(), 38.0);
+    // At most 32 mm, so the end label stays clear of the north arrow.
+    let bar = ScaleBar::fitting(frame.mm_per_m(), 32.0);
     let km = bar.metres >= 1000.0;
     let value = |m: f64| {
         let v = if km { m / 1000.0 } else { m };

@@ -84,9 +84,10 @@ fn no_break_before(c: char) -> bool {
     )
 }
 
-/// Opening punctuation that must not end a line.
+/// Opening punctuation that must not end a line, and the full-width colon, which keeps a
+/// label with its value ("投影：EPSG:32650").
 fn no_break_after(c: char) -> bool {
-    matches!(c, '（' | '“' | '‘' | '《' | '(')
+    matches!(c, '（' | '“' | '‘' | '《' | '(' | '：')
 }
 
 /// Pieces a line may break between: words (with the space before them), single CJK
@@ -305,9 +306,14 @@ mod tests {
         );
         // A word too long for the line stays whole.
         assert_eq!(wrap("Supercalifragilistic", 3.0, false, 10.0).len(), 1);
+        // A full-width colon keeps its value: no line ends with it.
+        assert_eq!(
+            wrap("投影：EPSG:32650", 3.0, false, 20.0),
+            vec!["投", "影：EPSG:32650"]
+        );
         // Units stay with their numbers.
         assert_eq!(
-            wrap("Within 1,000 m of it", 3.0, false, 15.0),
+            wrap("Within 1,000 m of it", 3.0, false, 14.0),
             vec!["Within", "1,000 m", "of it"]
         );
         assert!(wrap("", 3.0, false, 10.0).is_empty());
