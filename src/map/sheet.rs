@@ -163,7 +163,7 @@ pub fn draw(analysis: &Analysis, c: usize, products: &Products, content: &Conten
         &mut body,
         MARGIN,
         y,
-        &wrap(&footer(analysis, s, products, w), FOOT, false, CONTENT_W),
+        &words::wrap_notes(&footer(analysis, s, products, w), w.sep, FOOT, CONTENT_W),
         style(FOOT, false, GREY),
     );
     let page_h = y + MARGIN - 2.0;
@@ -743,8 +743,8 @@ fn north_arrow(out: &mut String, rotation_deg: f64, cx: f64, top: f64) {
     );
 }
 
-/// The sources line: attribution, distance model, projection, this tool.
-fn footer(analysis: &Analysis, s: &CategorySummary, products: &Products, w: &Words) -> String {
+/// The sources notes: attribution, distance model, projection, this tool.
+fn footer(analysis: &Analysis, s: &CategorySummary, products: &Products, w: &Words) -> Vec<String> {
     let lang = products.lang;
     let radius = distance(s.radius_m, lang);
     let basis = words::radius_basis(&s.radius_basis, lang);
@@ -774,7 +774,7 @@ fn footer(analysis: &Analysis, s: &CategorySummary, products: &Products, w: &Wor
             .replace("{crs}", &analysis.work_crs.to_string()),
     );
     notes.push(w.credit.to_string());
-    notes.join(w.sep)
+    notes
 }
 
 #[cfg(test)]

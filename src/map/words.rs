@@ -149,6 +149,38 @@ pub fn wrap(text: &str, size: f64, bold: bool, max_w: f64) -> Vec<String> {
     lines
 }
 
+/// Notes joined by `sep` into lines no wider than `max_w` mm, breaking between notes; a
+/// note is broken inside only where it does not fit on a line of its own.
+pub fn wrap_notes(notes: &[String], sep: &str, size: f64, max_w: f64) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for note in notes {
+        let candidate = if line.is_empty() {
+            note.clone()
+        } else {
+            format!("{line}{sep}{note}")
+        };
+        if text_width(&candidate, size, false) * 1.03 <= max_w {
+            line = candidate;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if text_width(note, size, false) * 1.03 <= max_w {
+            line = note.clone();
+        } else {
+            let mut parts = wrap(note, size, false, max_w);
+            line = parts.pop().unwrap_or_default();
+            lines.extend(parts);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// A distance with the language's unit: `1,000 m` / `1,000 米`, `2 km` / `2 千米`.
 pub fn distance(m: f64, lang: Lang) -> String {
     let d = crate::text::distance(m);
@@ -317,6 +349,31 @@ mod tests {
             vec!["Within", "1,000 m", "of it"]
         );
         assert!(wrap("", 3.0, false, 10.0).is_empty());
+    }
+
+    #[test]
+    fn notes_wrap_between_notes() {
+        let notes: Vec<String> = [
+            "数据：示例",
+            "距离模型：直线距离圆，半径 300 米",
+            "投影：EPSG:32650",
+        ]
+        .map(String::from)
+        .to_vec();
+        // 3 mm ideographs: the first two notes fit in 80 mm with the separator, the third
+        // goes whole onto the next line.
+        assert_eq!(
+            wrap_notes(&notes, " · ", 3.0, 80.0),
+            vec![
+                "数据：示例 · 距离模型：直线距离圆，半径 300 米",
+                "投影：EPSG:32650"
+            ]
+        );
+        // A note longer than a line is broken inside, and the next note follows it.
+        let lines = wrap_notes(&notes, " · ", 3.0, 30.0);
+        assert_eq!(lines[0], "数据：示例");
+        assert!(lines.len() >= 4, "{lines:?}");
+        assert!(lines.last().unwrap().ends_with("EPSG:32650"), "{lines:?}");
     }
 
     #[test]
