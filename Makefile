@@ -2,7 +2,8 @@
 #
 # The proj crate builds the PROJ C++ library from source (bundled_proj), which needs
 # cmake, a C++ compiler, sqlite3 and the SQLite headers. Maps label communities in Chinese,
-# so they need a CJK font: Debian's fonts-noto-cjk (Noto Sans CJK SC). `make deps` installs
+# so they need a CJK font: Debian's fonts-noto-cjk (Noto Sans CJK SC); the tests also
+# use DejaVu Sans (fonts-dejavu-core) as a font without Chinese glyphs. `make deps` installs
 # whichever are missing with apt-get (Debian/Ubuntu; as root or through sudo).
 # The tests also open results.gpkg with GDAL (gdal-bin: ogrinfo) and the report in headless
 # Chromium (chromium); `make test-deps` installs those.
@@ -44,6 +45,7 @@ deps:
 	[ -f /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk fontconfig"; \
+	fc-list 2>/dev/null | grep -q "DejaVu Sans" || missing="$$missing fonts-dejavu-core"; \
 	$(MAKE) --no-print-directory install PACKAGES="$$missing" WHY="to build PROJ and draw maps"
 	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make deps: cargo not found: install Rust from https://rustup.rs"; exit 1; }
 
