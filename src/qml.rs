@@ -6,7 +6,7 @@
 //! 3.40.
 //!
 //! - communities: graduated on `<first category>_share` in the five share classes, a grey
-//!   fill where the share is missing, labelled with the community name;
+//!   fill where the share is missing, labelled with the community name over the share;
 //! - demand: the same classes on `<first category>_covered`;
 //! - facilities: categorized on `category`, one colour per configured category, grey for the
 //!   rest;
@@ -60,7 +60,8 @@ pub fn layer_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
 }
 
 /// The communities coloured by the covered share of the `c`-th category
-/// (`<category>_share`), labelled with their names when the layer has them.
+/// (`<category>_share`), labelled with their name (when the layer has the name field) over
+/// the share as a percentage, as on the maps.
 pub fn communities_qml(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> String {
     let field = analysis
         .categories
@@ -68,14 +69,24 @@ pub fn communities_qml(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -
         .map(|cat| format!("{}_share", cat.summary.name))
         .unwrap_or_default();
     let renderer = share_renderer(&field, GeometryKind::Polygon);
-    let labels = analysis
+    let share = quote_field(&field);
+    // Floored, as on the maps: 99.6% is not shown as full.
+    let percent = format!("format_number(floor({share} * 100), 0) || '%'");
+    let name = analysis
         .inputs
         .communities
         .as_ref()
         .map(|c| c.name_field.as_str())
-        .filter(|name| has_field(layer, name))
-        .map(|name| labeling(name, false, GeometryKind::Polygon, "50,50,50,255"));
-    document(renderer, labels, GeometryKind::Polygon)
+        .filter(|name| has_field(layer, name));
+    let text = match name {
+        Some(name) => format!(
+            "{} || if({share} IS NULL, '', '\\n' || {percent})",
+            quote_field(name)
+        ),
+        None => percent,
+    };
+    let labels = labeling(&text, true, GeometryKind::Polygon, "50,50,50,255");
+    document(renderer, Some(labels), GeometryKind::Polygon)
 }
 
 /// What a layer's default style shows, for the style list of QGIS.

@@ -104,9 +104,9 @@ def check_style(layer, name, cats, where):
         field = "share" if name == "communities" else "covered"
         check(f"{cats[0]}_{field}" in r.classAttribute(), f"{where} {name}: classed on {r.classAttribute()}")
         if name == "communities":
-            check(layer.labelsEnabled() and layer.labeling() is not None
-                  and layer.labeling().settings().fieldName == "name",
-                  f"{where} {name}: labelled with the community name")
+            text = layer.labeling().settings().fieldName if layer.labeling() else ""
+            check(layer.labelsEnabled() and text.startswith('"name" ||'),
+                  f"{where} {name}: labelled with the community name and share ({text})")
     elif name == "facilities":
         check(kind == "categorizedSymbol", f"{where} {name}: categorized renderer (got {kind})")
         if kind != "categorizedSymbol":
