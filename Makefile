@@ -13,7 +13,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/lifecircle
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint deps test-deps install build sample clean
+.PHONY: demo test lint deps test-deps install build sample clean qgis-check
 
 ## demo: install what is missing, build, and run the Tianjin plan on the sample district
 demo: build
@@ -31,6 +31,17 @@ lint: deps
 
 build: deps
 	$(CARGO) build --bins
+
+## qgis-check: open the demo's results.gpkg and GeoJSON layers in QGIS (Debian's python3-qgis,
+## installed if missing), check every layer opens styled as designed, and render PNGs to look at
+## (QGIS_PNG-gpkg.png, -geojson.png, -gpkg-<category>.png). Not part of `make test`.
+QGIS_OUT ?= out/qgis-check
+QGIS_PNG ?= $(QGIS_OUT)/qgis
+qgis-check: build
+	@/usr/bin/python3 -c "import qgis.core" 2>/dev/null || \
+	  $(MAKE) --no-print-directory install PACKAGES="python3-qgis qgis-providers" WHY="for make qgis-check"
+	$(BIN) run examples/tianjin-plan.toml --out $(QGIS_OUT) --no-maps --no-report --quiet
+	QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/check_gpkg.py $(QGIS_OUT) $(QGIS_PNG)
 
 ## sample: regenerate data/teda from examples/make_sample_district.rs
 sample:
