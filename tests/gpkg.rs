@@ -119,6 +119,23 @@ fn every_layer_opens_in_gdal_as_its_geojson_has_it() {
         .map(|rest| rest.split(" (").next().unwrap())
         .collect();
     let mut expected: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
+    // Drawing order, bottom first: service areas under the communities, gaps above them,
+    // facilities on top.
+    let at = |name: &str| expected.iter().position(|n| *n == name).unwrap();
+    assert_eq!(
+        &expected[..4],
+        [
+            "circles_market",
+            "circles_fitness",
+            "circles_health",
+            "circles_elderly_care"
+        ]
+    );
+    assert!(
+        at("communities") == 4 && at("gaps_market") > at("demand"),
+        "{expected:?}"
+    );
+    assert_eq!(expected.last(), Some(&"facilities"));
     expected.push("layer_styles");
     assert_eq!(listed, expected, "{listing}");
 
