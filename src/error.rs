@@ -151,6 +151,17 @@ pub enum Error {
         message: String,
     },
 
+    /// The maps need a font this machine does not have.
+    #[error(
+        "cannot draw the maps: {missing}; install a font with Chinese characters, such as \
+         fonts-noto-cjk (`make deps` installs it; or `apt-get install fonts-noto-cjk`), or \
+         leave the maps out with --no-maps"
+    )]
+    MissingFont {
+        /// What no installed font has.
+        missing: String,
+    },
+
     /// The output folder would overwrite an input.
     #[error("output folder {} holds the input file {}: choose another --out", dir.display(), input.display())]
     OutputHoldsInput {

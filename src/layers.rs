@@ -73,19 +73,21 @@ pub struct OutputLayer<'a> {
     pub features: Vec<Feature<'a>>,
 }
 
-/// The layers a run writes, in the order they are written and drawn (bottom first).
+/// The layers a run writes, in the order they are written and drawn (bottom first): the
+/// translucent service areas under the communities, so that they do not tint the
+/// covered-share colours, then the communities and the demand, the gaps outlined above them,
+/// and the facilities on top. QGIS stacks the layers of `results.gpkg` in this order when
+/// they are added together.
 pub fn kinds(analysis: &Analysis) -> Vec<LayerKind> {
-    let mut out = Vec::new();
+    let categories = 0..analysis.categories.len();
+    let mut out: Vec<LayerKind> = categories.clone().map(LayerKind::Circles).collect();
     if analysis.inputs.communities.is_some() {
         out.push(LayerKind::Communities);
     }
     if analysis.inputs.demand.is_some() {
         out.push(LayerKind::Demand);
     }
-    for c in 0..analysis.categories.len() {
-        out.push(LayerKind::Circles(c));
-        out.push(LayerKind::Gaps(c));
-    }
+    out.extend(categories.map(LayerKind::Gaps));
     out.push(LayerKind::Facilities);
     out
 }

@@ -16,6 +16,7 @@ pub mod map;
 pub mod measure;
 pub mod pipeline;
 pub mod progress;
+pub mod qml;
 pub mod report;
 pub mod style;
 pub mod summary;

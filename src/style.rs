@@ -51,6 +51,12 @@ pub fn share_colour(share: Option<f64>) -> &'static str {
     }
 }
 
+/// The QGIS style (`.qml`) of an output layer; the GeoPackage holds the same as the layer's
+/// default style.
+pub fn qml(analysis: &crate::pipeline::Analysis, layer: &crate::layers::OutputLayer<'_>) -> String {
+    crate::qml::layer_qml(analysis, layer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,12 +74,4 @@ mod tests {
         assert_eq!(share_colour(Some(1.0)), "#253494");
         assert_eq!(category_colour(9), category_colour(1));
     }
-}
-
-/// Stub until the styles land.
-pub fn qml(
-    _analysis: &crate::pipeline::Analysis,
-    _layer: &crate::layers::OutputLayer<'_>,
-) -> String {
-    String::new()
 }

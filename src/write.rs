@@ -32,59 +32,7 @@ use crate::text::{coverage_pct, pct, thousands};
 
 /// The assumptions every figure rests on, written into the summary.
 pub fn assumptions(analysis: &Analysis) -> Vec<String> {
-    let distance_model = analysis.distance_model.as_str();
-    let reach = if distance_model == "straight-line circle" {
-        "Reach is a straight-line circle around each facility (no street network): it \
-         overstates walking reach where streets are sparse or blocked."
-            .to_string()
-    } else {
-        format!("Reach is modelled as: {distance_model}.")
-    };
-    let people = match analysis.inputs.demand.as_ref().map(|d| d.kind) {
-        Some(DemandKind::Points) => "People live at the demand points: a point is covered when \
-             its nearest facility is within the radius, and counts with its weight."
-            .to_string(),
-        Some(DemandKind::Polygons) => "People are spread evenly inside each demand polygon \
-             (covered population = covered share of the polygon's area x its weight); with \
-             communities, each polygon is split over them by area."
-            .to_string(),
-        None => "People are spread evenly inside each community: covered population = covered \
-             share of the area x population."
-            .to_string(),
-    };
-    let mut out = vec![reach, people];
-    if analysis.inputs.demand.is_some() && analysis.inputs.communities.is_some() {
-        out.push(
-            "Demand outside every community is left out of the figures (counted under \
-             inputs.demand)."
-                .into(),
-        );
-    }
-    out.extend([
-        "A community is served when the covered share of its area is at or above the served \
-         threshold."
-            .to_string(),
-        "Distances and areas are measured in the working CRS (a UTM zone by default), after \
-         converting GCJ-02/BD-09 input to WGS 84."
-            .to_string(),
-    ]);
-    if !analysis.levels.is_empty() {
-        out.push(
-            "Life circles: a category is within reach of a community when it is served at the \
-             level's radius (of a demand point: its nearest facility is within the radius); \
-             people live in a complete circle where every required category reaches."
-                .into(),
-        );
-    }
-    if !analysis.indicators.is_empty() {
-        out.push(
-            "Indicators: a facility belongs to the community it lies in (or the one its \
-             community field names); a community with a zero denominator has no value and is \
-             not judged."
-                .into(),
-        );
-    }
-    out
+    crate::text::assumptions(analysis, crate::config::Lang::En)
 }
 
 /// Refuses an output folder that holds one of the input files.

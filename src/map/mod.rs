@@ -1,0 +1,243 @@
+//! Coverage maps per category, as SVG and PNG, for planning reports.
+//!
+//! Each map is an A4-wide sheet: the title and the category's result, the communities
+//! filled by the share of their area within reach (the covered-share ramp of
+//! [`crate::style`]), the category's service areas and facilities in its colour, the gaps
+//! outlined in vermilion, community labels, a legend, a scale bar, north and the sources.
+//! Geometry is projected with PROJ into the run's working CRS, so the scale bar is true.
+//! The SVG is written by hand, deterministically (same run, same bytes), and rendered to
+//! PNG with resvg and the system's fonts.
+
+mod frame;
+mod labels;
+mod render;
+mod sheet;
+mod svg;
+mod words;
+
+use std::path::PathBuf;
+
+use geo::{BoundingRect, Coord, InteriorPoint, MapCoordsInPlace, MultiPolygon, Rect};
+
+use crate::config::Products;
+use crate::crs::WorkCrs;
+use crate::error::{Error, FeatureProblem, Result};
+use crate::load::DemandShape;
+use crate::pipeline::{Analysis, GapShape};
+
+pub use render::png_width;
+
+/// The SVG map of the `category`-th category (its position in the analysis).
+pub fn map_svg(analysis: &Analysis, category: usize, products: &Products) -> Result<String> {
+    let Some(cat) = analysis.categories.get(category) else {
+        return Err(Error::Setting {
+            setting: "map".into(),
+            message: format!(
+                "there is no category {category}: the run has {}",
+                analysis.categories.len()
+            ),
+        });
+    };
+    let path = PathBuf::from(format!("maps/{}.svg", cat.summary.name));
+    let content = Content::project(analysis, category, &path)?;
+    Ok(sheet::draw(analysis, category, products, &content))
+}
+
+/// The map as PNG, `round(210 / 25.4 * dpi)` pixels wide (dpi at A4 width), drawn with the
+/// system's fonts; an error if the text has Chinese characters and no installed font has
+/// them.
+pub fn map_png(svg: &str, dpi: f64) -> Result<Vec<u8>> {
+    render::render_png(svg, dpi, render::system_fonts())
+}
+
+/// What an area on the map is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AreaKind {
+    /// Communities.
+    Communities,
+    /// Demand polygons (a run without communities).
+    Demand,
+}
+
+/// An area filled by its covered share.
+struct Area {
+    /// Working-CRS metres.
+    shape: MultiPolygon<f64>,
+    /// Covered share of its area, 0..1.
+    share: f64,
+    /// Its label (communities only).
+    name: Option<String>,
+    /// Where its label goes, metres.
+    anchor: Option<Coord<f64>>,
+    /// Its area, m2, to label the larger first.
+    area_m2: f64,
+}
+
+/// The map's layers in working-CRS metres.
+struct Content {
+    kind: Option<AreaKind>,
+    areas: Vec<Area>,
+    /// Demand points, with whether they are within reach (a run without communities).
+    points: Vec<(Coord<f64>, bool)>,
+    circles: Vec<MultiPolygon<f64>>,
+    gap_areas: Vec<MultiPolygon<f64>>,
+    gap_points: Vec<Coord<f64>>,
+    /// Sites of the category's facilities.
+    sites: Vec<Coord<f64>>,
+    /// What the map shows, metres, padded.
+    extent: frame::Extent,
+    /// True north from the page's up, degrees clockwise.
+    north_deg: f64,
+}
+
+impl Content {
+    fn project(analysis: &Analysis, c: usize, path: &std::path::Path) -> Result<Content> {
+        let cat = &analysis.categories[c];
+        let name = &cat.summary.name;
+        let sites_ll: Vec<Coord<f64>> = analysis
+            .facilities
+            .iter()
+            .filter(|f| f.category.as_deref() == Some(name.as_str()))
+            .flat_map(|f| f.sites.iter().copied())
+            .collect();
+        let all_sites: Vec<Coord<f64>> = analysis
+            .facilities
+            .iter()
+            .flat_map(|f| f.sites.iter().copied())
+            .collect();
+
+        // What the map is of: the communities, else the demand, else the facilities.
+        let study_ll = if !analysis.communities.is_empty() {
+            bounds(
+                analysis
+                    .communities
+                    .iter()
+                    .map(|k| k.boundary.bounding_rect()),
+            )
+        } else {
+            bounds(analysis.demand.iter().map(|d| match &d.shape {
+                DemandShape::Area(a) => a.bounding_rect(),
+                DemandShape::Point(p) => Some(Rect::new(*p, *p)),
+            }))
+        }
+        .or_else(|| bounds(all_sites.iter().map(|p| Some(Rect::new(*p, *p)))));
+        let centre = study_ll
+            .map(|r| r.center())
+            .unwrap_or(Coord { x: 0.0, y: 0.0 });
+        let work = WorkCrs::choose(Some(&analysis.work_crs), centre)?;
+        let problem = |what: &str, e: FeatureProblem| Error::Product {
+            path: path.to_path_buf(),
+            message: format!("cannot project {what} into {}: {e}", analysis.work_crs),
+        };
+        let shape = |what: &str, g: &MultiPolygon<f64>| -> Result<MultiPolygon<f64>> {
+            let mut g = g.clone();
+            work.project(&mut g).map_err(|e| problem(what, e))?;
+            Ok(g)
+        };
+        let point = |what: &str, p: Coord<f64>| -> Result<Coord<f64>> {
+            let mut p = geo::Point::from(p);
+            work.project(&mut p).map_err(|e| problem(what, e))?;
+            Ok(p.0)
+        };
+
+        let mut areas = Vec::new();
+        let mut points = Vec::new();
+        let kind;
+        if !analysis.communities.is_empty() {
+            kind = Some(AreaKind::Communities);
+            for (k, community) in analysis.communities.iter().enumerate() {
+                let what = format!("community \"{}\"", community.id);
+                let s = shape(&what, &community.boundary)?;
+                areas.push(Area {
+                    anchor: s.interior_point().map(|p| p.0),
+                    area_m2: geo::Area::unsigned_area(&s),
+                    shape: s,
+                    share: cat.communities.get(k).map(|v| v.share).unwrap_or(f64::NAN),
+                    name: Some(community.name.clone().unwrap_or(community.id.clone())),
+                });
+            }
+        } else {
+            let mut polygons = false;
+            for (i, d) in analysis.demand.iter().enumerate() {
+                let covered = cat.demand.get(i).map(|v| v.covered).unwrap_or(f64::NAN);
+                let what = format!("demand feature \"{}\"", d.id);
+                match &d.shape {
+                    DemandShape::Area(a) => {
+                        polygons = true;
+                        let s = shape(&what, a)?;
+                        areas.push(Area {
+                            anchor: None,
+                            area_m2: geo::Area::unsigned_area(&s),
+                            shape: s,
+                            share: covered,
+                            name: None,
+                        });
+                    }
+                    DemandShape::Point(p) => points.push((point(&what, *p)?, covered > 0.0)),
+                }
+            }
+            kind = polygons.then_some(AreaKind::Demand);
+        }
+        let circles = cat
+            .service_areas
+            .iter()
+            .map(|a| shape("a service area", &a.shape))
+            .collect::<Result<Vec<_>>>()?;
+        let mut gap_areas = Vec::new();
+        let mut gap_points = Vec::new();
+        for gap in &cat.gaps {
+            match &gap.shape {
+                GapShape::Area(p) => {
+                    gap_areas.push(shape("a gap", &MultiPolygon(vec![p.clone()]))?)
+                }
+                GapShape::Point(p) => gap_points.push(point("a gap", *p)?),
+            }
+        }
+        let sites = sites_ll
+            .iter()
+            .map(|&p| point("a facility", p))
+            .collect::<Result<Vec<_>>>()?;
+
+        let extent_m = bounds(areas.iter().map(|a| a.shape.bounding_rect()))
+            .or_else(|| bounds(points.iter().map(|(p, _)| Some(Rect::new(*p, *p)))))
+            .or_else(|| bounds(sites.iter().map(|p| Some(Rect::new(*p, *p)))))
+            .or_else(|| bounds(circles.iter().map(|c| c.bounding_rect())))
+            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+            .unwrap_or([-500.0, -500.0, 500.0, 500.0]);
+        let north_deg = frame::north_rotation_deg(&work, centre)?;
+        Ok(Content {
+            kind,
+            areas,
+            points,
+            circles,
+            gap_areas,
+            gap_points,
+            sites,
+            extent: frame::padded(extent_m, 0.03),
+            north_deg,
+        })
+    }
+}
+
+/// The bounding box of some boxes.
+fn bounds(rects: impl Iterator<Item = Option<Rect<f64>>>) -> Option<Rect<f64>> {
+    rects.flatten().reduce(|a, b| {
+        Rect::new(
+            Coord {
+                x: a.min().x.min(b.min().x),
+                y: a.min().y.min(b.min().y),
+            },
+            Coord {
+                x: a.max().x.max(b.max().x),
+                y: a.max().y.max(b.max().y),
+            },
+        )
+    })
+}
+
+/// A shape in working-CRS metres moved onto the page.
+fn on_page(shape: &MultiPolygon<f64>, f: &frame::Frame) -> MultiPolygon<f64> {
+    let mut s = shape.clone();
+    s.map_coords_in_place(|c| f.place(c));
+    s
+}

@@ -1,0 +1,738 @@
+//! QGIS styles (QML) for the output layers, in the colours and classes of [`crate::style`].
+//!
+//! The documents are in the form QGIS 3.22 writes: symbol layer properties both as an
+//! `<Option type="Map">` (what QGIS 3.22 and later read) and as the older `<prop k v>`
+//! elements (what QGIS before 3.22 read), so one file opens the same in QGIS 3.x up to
+//! 3.40.
+//!
+//! - communities: graduated on `<first category>_share` in the five share classes, a grey
+//!   fill where the share is missing, labelled with the community name over the share;
+//! - demand: the same classes on `<first category>_covered`;
+//! - facilities: categorized on `category`, one colour per configured category, grey for the
+//!   rest;
+//! - circles: a translucent fill and a thin outline in the category's colour;
+//! - gaps: a strong vermilion outline (points: vermilion markers), labelled with the people
+//!   living there when known.
+//!
+//! Share classes are listed highest first: QGIS puts a value on a class boundary into the
+//! first class that holds it, so 0.2 falls in 20-40% as it does on the maps.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use crate::layers::{GeometryKind, LayerKind, OutputLayer, Shape};
+use crate::pipeline::Analysis;
+use crate::style::{
+    category_colour, CIRCLE_FILL_OPACITY, COMMUNITY_OUTLINE, GAP_COLOUR, NO_DATA_COLOUR,
+    SHARE_BREAKS, SHARE_COLOURS,
+};
+
+/// The QGIS version whose format the documents follow.
+pub const QGIS_VERSION: &str = "3.22.16-Białowieża";
+
+/// The value standing for a missing share in the graduated renderers.
+pub const NO_DATA_VALUE: f64 = -1.0;
+
+/// Label fonts, first found wins: CJK fonts of Linux, Windows and macOS, so Chinese
+/// community names render wherever the planner opens the layers.
+pub const LABEL_FONTS: [&str; 6] = [
+    "Noto Sans CJK SC",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+];
+
+/// Fill of facilities whose category is not one analysed.
+pub const OTHER_FACILITY_COLOUR: &str = "#969696";
+
+/// The style of one output layer.
+pub fn layer_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
+    match layer.kind {
+        LayerKind::Communities => communities_qml(analysis, layer, 0),
+        LayerKind::Demand => demand_qml(analysis, layer),
+        LayerKind::Facilities => facilities_qml(analysis),
+        LayerKind::Circles(c) => circles_qml(c),
+        LayerKind::Gaps(_) => gaps_qml(layer),
+    }
+}
+
+/// The communities coloured by the covered share of the `c`-th category
+/// (`<category>_share`), labelled with their name (when the layer has the name field) over
+/// the share as a percentage, as on the maps.
+pub fn communities_qml(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> String {
+    let field = analysis
+        .categories
+        .get(c)
+        .map(|cat| format!("{}_share", cat.summary.name))
+        .unwrap_or_default();
+    let renderer = share_renderer(&field, GeometryKind::Polygon);
+    let share = quote_field(&field);
+    // Floored, as on the maps: 99.6% is not shown as full.
+    let percent = format!("format_number(floor({share} * 100), 0) || '%'");
+    let name = analysis
+        .inputs
+        .communities
+        .as_ref()
+        .map(|c| c.name_field.as_str())
+        .filter(|name| has_field(layer, name));
+    let text = match name {
+        Some(name) => format!(
+            "{} || if({share} IS NULL, '', '\\n' || {percent})",
+            quote_field(name)
+        ),
+        None => percent,
+    };
+    let labels = labeling(&text, true, GeometryKind::Polygon, "50,50,50,255");
+    document(renderer, Some(labels), GeometryKind::Polygon)
+}
+
+/// What a layer's default style shows, for the style list of QGIS.
+pub fn description(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
+    let name = |c: usize| {
+        analysis
+            .categories
+            .get(c)
+            .map(|cat| cat.summary.name.as_str())
+            .unwrap_or("")
+    };
+    match layer.kind {
+        LayerKind::Communities => share_description(analysis, 0),
+        LayerKind::Demand => format!(
+            "Demand coloured by the covered share of {} (no data in grey)",
+            name(0)
+        ),
+        LayerKind::Facilities => "Facilities by category (others in grey)".into(),
+        LayerKind::Circles(c) => format!("Service areas of {}", name(c)),
+        LayerKind::Gaps(c) => format!("Gaps in {} coverage, vermilion outline", name(c)),
+    }
+}
+
+/// What the communities style of the `c`-th category shows.
+pub fn share_description(analysis: &Analysis, c: usize) -> String {
+    let name = analysis
+        .categories
+        .get(c)
+        .map(|cat| cat.summary.name.as_str())
+        .unwrap_or("");
+    format!("Communities coloured by the covered share of {name} (no data in grey)")
+}
+
+fn demand_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
+    let field = analysis
+        .categories
+        .first()
+        .map(|cat| format!("{}_covered", cat.summary.name))
+        .unwrap_or_default();
+    let geometry = drawn_geometry(layer);
+    document(share_renderer(&field, geometry), None, geometry)
+}
+
+fn facilities_qml(analysis: &Analysis) -> String {
+    let mut categories = Vec::new();
+    for (i, cat) in analysis.categories.iter().enumerate() {
+        let name = &cat.summary.name;
+        categories.push((
+            name.clone(),
+            name.clone(),
+            marker(&i.to_string(), category_colour(i), 3.0, "#ffffff", 0.4),
+        ));
+    }
+    let other = analysis.categories.len();
+    categories.push((
+        String::new(),
+        "other".into(),
+        marker(
+            &other.to_string(),
+            OTHER_FACILITY_COLOUR,
+            2.0,
+            "#ffffff",
+            0.3,
+        ),
+    ));
+    let source = marker("0", OTHER_FACILITY_COLOUR, 2.0, "#ffffff", 0.3);
+    document(
+        categorized("category", categories, source),
+        None,
+        GeometryKind::Point,
+    )
+}
+
+fn circles_qml(c: usize) -> String {
+    let colour = category_colour(c);
+    let symbol = fill("0", Some((colour, CIRCLE_FILL_OPACITY)), colour, 1.0, 0.3);
+    document(single(symbol), None, GeometryKind::Polygon)
+}
+
+fn gaps_qml(layer: &OutputLayer<'_>) -> String {
+    let geometry = drawn_geometry(layer);
+    let symbol = match geometry {
+        GeometryKind::Polygon => fill("0", Some((GAP_COLOUR, 0.1)), GAP_COLOUR, 1.0, 0.8),
+        GeometryKind::Point => marker("0", GAP_COLOUR, 2.4, "#ffffff", 0.3),
+    };
+    let with_population = layer
+        .features
+        .iter()
+        .any(|f| f.properties.get("population").is_some_and(Value::is_number));
+    let labels = with_population.then(|| {
+        labeling_at(
+            "if(\"population\" > 0, format_number(\"population\", 0), '')",
+            true,
+            geometry,
+            "140,50,0,255",
+            Spot::Inside,
+        )
+    });
+    document(single(symbol), labels, geometry)
+}
+
+/// The geometry the layer's features have (a point layer of facility entrances is points
+/// too).
+fn drawn_geometry(layer: &OutputLayer<'_>) -> GeometryKind {
+    match layer.features.first().map(|f| &f.shape) {
+        Some(Shape::Area(_)) => GeometryKind::Polygon,
+        Some(Shape::Point(_) | Shape::Points(_)) => GeometryKind::Point,
+        None => layer.geometry,
+    }
+}
+
+fn has_field(layer: &OutputLayer<'_>, name: &str) -> bool {
+    !name.is_empty()
+        && layer
+            .features
+            .iter()
+            .any(|f| f.properties.contains_key(name))
+}
+
+/// A field name in a QGIS expression.
+fn quote_field(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The share classes, highest first, each `(lower, upper, label, colour)`.
+pub fn share_classes() -> Vec<(f64, f64, String, &'static str)> {
+    let mut out: Vec<(f64, f64, String, &'static str)> = SHARE_BREAKS
+        .iter()
+        .enumerate()
+        .map(|(i, &upper)| {
+            let lower = if i == 0 { 0.0 } else { SHARE_BREAKS[i - 1] };
+            let label = format!("{:.0}-{:.0}%", lower * 100.0, upper * 100.0);
+            (lower, upper, label, SHARE_COLOURS[i])
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+/// A graduated renderer on `field` in the share classes, with a grey class for features
+/// without a value.
+fn share_renderer(field: &str, geometry: GeometryKind) -> Element {
+    let symbol = |name: &str, colour: &str| match geometry {
+        GeometryKind::Polygon => fill(name, Some((colour, 1.0)), COMMUNITY_OUTLINE, 1.0, 0.26),
+        GeometryKind::Point => marker(name, colour, 1.8, COMMUNITY_OUTLINE, 0.15),
+    };
+    let mut ranges = Vec::new();
+    for (i, (lower, upper, label, colour)) in share_classes().into_iter().enumerate() {
+        ranges.push((lower, upper, label, symbol(&i.to_string(), colour)));
+    }
+    let n = ranges.len();
+    ranges.push((
+        NO_DATA_VALUE,
+        NO_DATA_VALUE,
+        "no data".into(),
+        symbol(&n.to_string(), NO_DATA_COLOUR),
+    ));
+    let expression = format!("coalesce({}, {})", quote_field(field), NO_DATA_VALUE);
+    graduated(&expression, ranges, symbol("0", SHARE_COLOURS[0]))
+}
+
+// ---------------------------------------------------------------------------------------
+// The QML document.
+// ---------------------------------------------------------------------------------------
+
+fn document(renderer: Element, labels: Option<Element>, geometry: GeometryKind) -> String {
+    let labelled = labels.is_some();
+    let mut root = Element::new("qgis")
+        .attr("version", QGIS_VERSION)
+        .attr("styleCategories", "Symbology|Labeling")
+        .attr("labelsEnabled", if labelled { "1" } else { "0" })
+        .child(renderer);
+    if let Some(labels) = labels {
+        root = root.child(labels);
+    }
+    let geometry_type = match geometry {
+        GeometryKind::Point => "0",
+        GeometryKind::Polygon => "2",
+    };
+    root = root
+        .child(Element::new("blendMode").text("0"))
+        .child(Element::new("featureBlendMode").text("0"))
+        .child(Element::new("layerOpacity").text("1"))
+        .child(Element::new("layerGeometryType").text(geometry_type));
+    let mut out = String::from("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
+    root.write(&mut out, 0);
+    out
+}
+
+fn graduated(
+    expression: &str,
+    ranges: Vec<(f64, f64, String, Element)>,
+    source: Element,
+) -> Element {
+    let mut range_list = Element::new("ranges");
+    let mut symbols = Element::new("symbols");
+    for (i, (lower, upper, label, symbol)) in ranges.into_iter().enumerate() {
+        range_list = range_list.child(
+            Element::new("range")
+                .attr("lower", &format!("{lower:.15}"))
+                .attr("upper", &format!("{upper:.15}"))
+                .attr("symbol", &i.to_string())
+                .attr("label", &label)
+                .attr("render", "true"),
+        );
+        symbols = symbols.child(symbol);
+    }
+    renderer("graduatedSymbol")
+        .attr("attr", expression)
+        .attr("graduatedMethod", "GraduatedColor")
+        .child(range_list)
+        .child(symbols)
+        .child(Element::new("source-symbol").child(source))
+        .child(share_ramp())
+        .child(
+            Element::new("classificationMethod")
+                .attr("id", "Custom")
+                .child(
+                    Element::new("symmetricMode")
+                        .attr("enabled", "0")
+                        .attr("symmetrypoint", "0")
+                        .attr("astride", "0"),
+                )
+                .child(
+                    Element::new("labelFormat")
+                        .attr("format", "%1 - %2")
+                        .attr("labelprecision", "2")
+                        .attr("trimtrailingzeroes", "1"),
+                )
+                .child(Element::new("parameters").child(Element::new("Option")))
+                .child(Element::new("extraInformation")),
+        )
+        .child(Element::new("rotation"))
+        .child(Element::new("sizescale"))
+}
+
+/// The share colours as a colour ramp, so reclassifying in QGIS keeps them.
+fn share_ramp() -> Element {
+    let n = SHARE_COLOURS.len();
+    let stops: Vec<String> = SHARE_COLOURS[1..n - 1]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{};{}", (i + 1) as f64 / (n - 1) as f64, rgba(c, 1.0)))
+        .collect();
+    let props = vec![
+        ("color1", rgba(SHARE_COLOURS[0], 1.0)),
+        ("color2", rgba(SHARE_COLOURS[n - 1], 1.0)),
+        ("discrete", "0".into()),
+        ("rampType", "gradient".into()),
+        ("stops", stops.join(":")),
+    ];
+    with_props(
+        Element::new("colorramp")
+            .attr("type", "gradient")
+            .attr("name", "[source]"),
+        &props,
+    )
+}
+
+fn categorized(
+    field: &str,
+    categories: Vec<(String, String, Element)>,
+    source: Element,
+) -> Element {
+    let mut list = Element::new("categories");
+    let mut symbols = Element::new("symbols");
+    for (i, (value, label, symbol)) in categories.into_iter().enumerate() {
+        list = list.child(
+            Element::new("category")
+                .attr("value", &value)
+                .attr("symbol", &i.to_string())
+                .attr("label", &label)
+                .attr("render", "true")
+                .attr("type", "string"),
+        );
+        symbols = symbols.child(symbol);
+    }
+    renderer("categorizedSymbol")
+        .attr("attr", field)
+        .child(list)
+        .child(symbols)
+        .child(Element::new("source-symbol").child(source))
+        .child(Element::new("rotation"))
+        .child(Element::new("sizescale"))
+}
+
+fn single(symbol: Element) -> Element {
+    renderer("singleSymbol")
+        .child(Element::new("symbols").child(symbol))
+        .child(Element::new("rotation"))
+        .child(Element::new("sizescale"))
+}
+
+fn renderer(kind: &str) -> Element {
+    Element::new("renderer-v2")
+        .attr("type", kind)
+        .attr("forceraster", "0")
+        .attr("symbollevels", "0")
+        .attr("enableorderby", "0")
+        .attr("referencescale", "-1")
+}
+
+/// A `#rrggbb` colour as QGIS writes it, `r,g,b,a`, with `opacity` in 0..1.
+pub fn rgba(hex: &str, opacity: f64) -> String {
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(0)
+    };
+    let alpha = (opacity.clamp(0.0, 1.0) * 255.0).round() as u8;
+    format!("{},{},{},{alpha}", channel(1), channel(3), channel(5))
+}
+
+fn symbol(kind: &str, name: &str, layer: Element) -> Element {
+    Element::new("symbol")
+        .attr("type", kind)
+        .attr("name", name)
+        .attr("alpha", "1")
+        .attr("clip_to_extent", "1")
+        .attr("force_rhr", "0")
+        .child(data_defined())
+        .child(layer)
+}
+
+/// A fill symbol: `fill` colour and opacity (none for no fill), outline colour, opacity and
+/// width in mm.
+fn fill(
+    name: &str,
+    fill: Option<(&str, f64)>,
+    outline: &str,
+    outline_opacity: f64,
+    width_mm: f64,
+) -> Element {
+    let (colour, style) = match fill {
+        Some((c, opacity)) => (rgba(c, opacity), "solid"),
+        None => (rgba("#ffffff", 0.0), "no"),
+    };
+    let props = vec![
+        ("border_width_map_unit_scale", "3x:0,0,0,0,0,0".to_string()),
+        ("color", colour),
+        ("joinstyle", "round".into()),
+        ("offset", "0,0".into()),
+        ("offset_map_unit_scale", "3x:0,0,0,0,0,0".into()),
+        ("offset_unit", "MM".into()),
+        ("outline_color", rgba(outline, outline_opacity)),
+        ("outline_style", "solid".into()),
+        ("outline_width", num(width_mm)),
+        ("outline_width_unit", "MM".into()),
+        ("style", style.into()),
+    ];
+    symbol("fill", name, symbol_layer("SimpleFill", &props))
+}
+
+/// A circle marker of `size_mm` in `colour` with an outline.
+fn marker(name: &str, colour: &str, size_mm: f64, outline: &str, outline_mm: f64) -> Element {
+    let props = vec![
+        ("angle", "0".to_string()),
+        ("cap_style", "square".into()),
+        ("color", rgba(colour, 1.0)),
+        ("horizontal_anchor_point", "1".into()),
+        ("joinstyle", "bevel".into()),
+        ("name", "circle".into()),
+        ("offset", "0,0".into()),
+        ("offset_map_unit_scale", "3x:0,0,0,0,0,0".into()),
+        ("offset_unit", "MM".into()),
+        ("outline_color", rgba(outline, 1.0)),
+        ("outline_style", "solid".into()),
+        ("outline_width", num(outline_mm)),
+        ("outline_width_map_unit_scale", "3x:0,0,0,0,0,0".into()),
+        ("outline_width_unit", "MM".into()),
+        ("scale_method", "diameter".into()),
+        ("size", num(size_mm)),
+        ("size_map_unit_scale", "3x:0,0,0,0,0,0".into()),
+        ("size_unit", "MM".into()),
+        ("vertical_anchor_point", "1".into()),
+    ];
+    symbol("marker", name, symbol_layer("SimpleMarker", &props))
+}
+
+fn symbol_layer(class: &str, props: &[(&'static str, String)]) -> Element {
+    let layer = Element::new("layer")
+        .attr("class", class)
+        .attr("enabled", "1")
+        .attr("locked", "0")
+        .attr("pass", "0");
+    with_props(layer, props).child(data_defined())
+}
+
+/// Properties as QGIS 3.22 writes them: an `<Option type="Map">` and the same as `<prop>`s.
+fn with_props(mut el: Element, props: &[(&'static str, String)]) -> Element {
+    let mut map = Element::new("Option").attr("type", "Map");
+    for (k, v) in props {
+        map = map.child(
+            Element::new("Option")
+                .attr("type", "QString")
+                .attr("name", k)
+                .attr("value", v),
+        );
+    }
+    el = el.child(map);
+    for (k, v) in props {
+        el = el.child(Element::new("prop").attr("k", k).attr("v", v));
+    }
+    el
+}
+
+fn data_defined() -> Element {
+    Element::new("data_defined_properties").child(
+        Element::new("Option")
+            .attr("type", "Map")
+            .child(
+                Element::new("Option")
+                    .attr("type", "QString")
+                    .attr("name", "name")
+                    .attr("value", ""),
+            )
+            .child(Element::new("Option").attr("name", "properties"))
+            .child(
+                Element::new("Option")
+                    .attr("type", "QString")
+                    .attr("name", "type")
+                    .attr("value", "collection"),
+            ),
+    )
+}
+
+/// Simple labels from `text` (a field name, or an expression) in a CJK-capable font
+/// with a white halo; polygons labelled inside, points beside.
+fn labeling(text: &str, is_expression: bool, geometry: GeometryKind, colour: &str) -> Element {
+    labeling_at(text, is_expression, geometry, colour, Spot::Centre)
+}
+
+/// Where a polygon's label goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spot {
+    /// On a point inside it, near its centre; placed first (community names).
+    Centre,
+    /// Anywhere inside it that is free, after the centred labels (a gap's figure, which
+    /// must not push its community's name off the map).
+    Inside,
+}
+
+fn labeling_at(
+    text: &str,
+    is_expression: bool,
+    geometry: GeometryKind,
+    colour: &str,
+    spot: Spot,
+) -> Element {
+    // QGIS placements: 1 = over a point (inside the polygon), 4 = horizontal, anywhere
+    // inside; a higher priority is placed first.
+    let (placement, inside_only, priority) = match spot {
+        Spot::Centre => ("1", "0", "7"),
+        Spot::Inside => ("4", "1", "4"),
+    };
+    let mut families = Element::new("families");
+    for f in LABEL_FONTS {
+        families = families.child(Element::new("family").attr("name", f));
+    }
+    let style = Element::new("text-style")
+        .attr("fieldName", text)
+        .attr("isExpression", if is_expression { "1" } else { "0" })
+        .attr("fontFamily", LABEL_FONTS[0])
+        .attr("namedStyle", "Regular")
+        .attr("fontSize", "8")
+        .attr("fontSizeUnit", "Point")
+        .attr("fontWeight", "50")
+        .attr("fontItalic", "0")
+        .attr("textColor", colour)
+        .attr("textOpacity", "1")
+        .attr("multilineHeight", "1")
+        .attr("allowHtml", "0")
+        .attr("textOrientation", "horizontal")
+        .attr("capitalization", "0")
+        .attr("blendMode", "0")
+        .attr("previewBkgrdColor", "255,255,255,255")
+        .child(families)
+        .child(
+            Element::new("text-buffer")
+                .attr("bufferDraw", "1")
+                .attr("bufferSize", "0.8")
+                .attr("bufferSizeUnits", "MM")
+                .attr("bufferColor", "255,255,255,255")
+                .attr("bufferOpacity", "0.85")
+                .attr("bufferNoFill", "1")
+                .attr("bufferJoinStyle", "128")
+                .attr("bufferBlendMode", "0"),
+        );
+    let placement = match geometry {
+        GeometryKind::Polygon => Element::new("placement")
+            .attr("placement", placement)
+            .attr("centroidInside", "1")
+            .attr("centroidWhole", "0")
+            .attr("fitInPolygonOnly", inside_only)
+            .attr("quadOffset", "4")
+            .attr("priority", priority),
+        // AroundPoint, 1 mm off.
+        GeometryKind::Point => Element::new("placement")
+            .attr("placement", "0")
+            .attr("dist", "1")
+            .attr("distUnits", "MM")
+            .attr("priority", priority),
+    };
+    let settings = Element::new("settings")
+        .attr("calloutType", "simple")
+        .child(style)
+        .child(
+            Element::new("text-format")
+                .attr("wrapChar", "")
+                .attr("multilineAlign", "3")
+                .attr("formatNumbers", "0")
+                .attr("decimals", "3")
+                .attr("plussign", "0"),
+        )
+        .child(placement)
+        .child(
+            Element::new("rendering")
+                .attr("drawLabels", "1")
+                .attr("obstacle", "1")
+                .attr("obstacleType", "1")
+                .attr("displayAll", "0")
+                .attr("upsidedownLabels", "0")
+                .attr("scaleVisibility", "0")
+                .attr("fontLimitPixelSize", "0")
+                .attr("labelPerPart", "0")
+                .attr("zIndex", "0"),
+        );
+    Element::new("labeling")
+        .attr("type", "simple")
+        .child(settings)
+}
+
+/// A number in a style property: no trailing zeros.
+fn num(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// An XML element: enough of one to write QML.
+#[derive(Debug, Clone)]
+struct Element {
+    name: &'static str,
+    attrs: Vec<(&'static str, String)>,
+    children: Vec<Element>,
+    text: Option<String>,
+}
+
+impl Element {
+    fn new(name: &'static str) -> Element {
+        Element {
+            name,
+            attrs: Vec::new(),
+            children: Vec::new(),
+            text: None,
+        }
+    }
+
+    fn attr(mut self, key: &'static str, value: &str) -> Element {
+        self.attrs.push((key, value.to_string()));
+        self
+    }
+
+    fn child(mut self, child: Element) -> Element {
+        self.children.push(child);
+        self
+    }
+
+    fn text(mut self, text: &str) -> Element {
+        self.text = Some(text.to_string());
+        self
+    }
+
+    fn write(&self, out: &mut String, depth: usize) {
+        let indent = "  ".repeat(depth);
+        let _ = write!(out, "{indent}<{}", self.name);
+        for (k, v) in &self.attrs {
+            let _ = write!(out, " {k}=\"{}\"", escape(v));
+        }
+        match (&self.text, self.children.is_empty()) {
+            (Some(text), _) => {
+                let _ = writeln!(out, ">{}</{}>", escape(text), self.name);
+            }
+            (None, true) => out.push_str("/>\n"),
+            (None, false) => {
+                out.push_str(">\n");
+                for c in &self.children {
+                    c.write(out, depth + 1);
+                }
+                let _ = writeln!(out, "{indent}</{}>", self.name);
+            }
+        }
+    }
+}
+
+/// Text safe inside an XML attribute or element; characters XML 1.0 cannot hold are
+/// dropped.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_written_as_qgis_reads_them() {
+        assert_eq!(rgba("#d55e00", 1.0), "213,94,0,255");
+        assert_eq!(rgba("#ffffcc", CIRCLE_FILL_OPACITY), "255,255,204,46");
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(escape("A&B <\"x\">"), "A&amp;B &lt;&quot;x&quot;&gt;");
+        assert_eq!(escape("泰达 'a'\u{1}"), "泰达 &apos;a&apos;");
+    }
+
+    #[test]
+    fn share_classes_run_highest_first_from_one_to_zero() {
+        let classes = share_classes();
+        assert_eq!(classes.len(), 5);
+        assert_eq!(classes[0].0, 0.8);
+        assert_eq!(classes[0].1, 1.0);
+        assert_eq!(classes[0].2, "80-100%");
+        assert_eq!(classes[0].3, "#253494");
+        assert_eq!(classes[4].0, 0.0);
+        assert_eq!(classes[4].2, "0-20%");
+        assert_eq!(classes[4].3, "#ffffcc");
+        // The first class holding a boundary value is the one style::share_class names.
+        for v in [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 0.35] {
+            let first = classes.iter().position(|c| c.0 <= v && v <= c.1).unwrap();
+            assert_eq!(classes[first].3, crate::style::share_colour(Some(v)), "{v}");
+        }
+    }
+}
