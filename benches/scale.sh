@@ -31,6 +31,10 @@ time_v=/usr/bin/time
 cargo build --release --bins
 if [ -n "$scales" ]; then
     if [ ! -x "$venv/bin/python" ]; then
+        python3 -c "import venv, ensurepip" 2>/dev/null || {
+            echo "bench: python3 with venv is needed for the GeoPandas peer (Debian: apt-get install python3-venv)"
+            exit 1
+        }
         python3 -m venv "$venv"
         "$venv/bin/pip" install -q --upgrade pip
     fi
