@@ -171,6 +171,19 @@ pub struct LevelSummary {
     pub source: Option<String>,
 }
 
+impl LevelSummary {
+    /// The category most often missing, with the number of places lacking it
+    /// ("elderly_care (16)"); `None` when every place has every category. Of categories
+    /// missing equally often, the last by name.
+    pub fn most_missing(&self) -> Option<String> {
+        self.places_missing
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .max_by_key(|(_, &n)| n)
+            .map(|(c, n)| format!("{c} ({n})"))
+    }
+}
+
 /// Sums up one level. `None` when neither population nor area is known (demand points
 /// without weights cannot occur: weights are required).
 pub fn summarise_level(

@@ -1069,6 +1069,29 @@ pub fn assumptions(analysis: &Analysis, lang: Lang) -> Vec<String> {
     out
 }
 
+/// Text safe inside XML and HTML, as element content or a quoted attribute value (the
+/// maps' SVG, the QGIS styles, the report): markup characters become references, line
+/// breaks and tabs character references (kept in attribute values), and the characters
+/// XML 1.0 cannot hold are dropped.
+pub fn escape_xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

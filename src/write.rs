@@ -619,13 +619,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
         .to_vec()];
         for l in &analysis.levels {
             let s = &l.summary;
-            let most = s
-                .places_missing
-                .iter()
-                .filter(|(_, &n)| n > 0)
-                .max_by_key(|(_, &n)| n)
-                .map(|(c, n)| format!("{c} ({n})"))
-                .unwrap_or_else(|| "-".into());
+            let most = s.most_missing().unwrap_or_else(|| "-".into());
             rows.push(vec![
                 s.name.clone(),
                 format!("{} m", s.radius_m.round()),

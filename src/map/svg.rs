@@ -29,22 +29,7 @@ pub fn num(v: f64) -> String {
 }
 
 /// Text escaped for XML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::escape_xml as escape;
 
 /// Path data of a polygon set (working-CRS metres) on the page: one closed subpath per ring,
 /// for `fill-rule="evenodd"`. Points that round to the same 0.01 mm are written once; rings
@@ -138,9 +123,9 @@ mod tests {
     fn text_is_escaped() {
         assert_eq!(
             escape("A & B <\"c\"> 'd' 金滨社区"),
-            "A &amp; B &lt;&quot;c&quot;&gt; &apos;d&apos; 金滨社区"
+            "A &amp; B &lt;&quot;c&quot;&gt; &#39;d&#39; 金滨社区"
         );
-        assert_eq!(escape("a\u{1}b"), "a b");
+        assert_eq!(escape("a\u{1}b\nc"), "ab&#10;c");
     }
 
     #[test]

@@ -367,6 +367,14 @@ fn population_basis(analysis: &Analysis, s: &CategorySummary, lang: Lang) -> Opt
     })
 }
 
+/// A name cell: the label, with the name under it when there is a label, else the name.
+fn titled(label: Option<&str>, name: &str) -> Cell {
+    match label {
+        Some(label) => Cell::new(label).sub(name),
+        None => Cell::new(name),
+    }
+}
+
 /// Section 2: life-circle levels and ratio indicators.
 fn levels_and_indicators(analysis: &Analysis, lang: Lang) -> Section {
     let mut blocks = Vec::new();
@@ -378,22 +386,12 @@ fn levels_and_indicators(analysis: &Analysis, lang: Lang) -> Section {
             .map(|l| {
                 let s = &l.summary;
                 let most = s
-                    .places_missing
-                    .iter()
-                    .filter(|(_, &n)| n > 0)
-                    .max_by_key(|(_, &n)| n)
-                    .map(|(c, n)| format!("{c} ({n})"))
+                    .most_missing()
                     .unwrap_or_else(|| term(Term::Blank, lang).into());
                 Row {
                     key: s.name.clone(),
                     cells: vec![
-                        Cell::new(s.label.clone().unwrap_or_else(|| s.name.clone())).sub(
-                            if s.label.is_some() {
-                                s.name.as_str()
-                            } else {
-                                ""
-                            },
-                        ),
+                        titled(s.label.as_deref(), &s.name),
                         Cell::new(text::distance_in(s.radius_m, lang))
                             .sub(reach_basis(&s.radius_basis, lang)),
                         Cell::new(s.categories.join(", ")),
@@ -447,13 +445,7 @@ fn levels_and_indicators(analysis: &Analysis, lang: Lang) -> Section {
                 Row {
                     key: s.name.clone(),
                     cells: vec![
-                        Cell::new(s.label.clone().unwrap_or_else(|| s.name.clone())).sub(
-                            if s.label.is_some() {
-                                s.name.as_str()
-                            } else {
-                                ""
-                            },
-                        ),
+                        titled(s.label.as_deref(), &s.name),
                         Cell::new(s.bound.clone()).sub(s.formula.clone()),
                         Cell::new(
                             s.condition
