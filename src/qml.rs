@@ -621,8 +621,7 @@ fn labeling_at(
 
 /// A number in a style property: no trailing zeros.
 fn num(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    crate::text::trimmed(v, 3)
 }
 
 /// An XML element: enough of one to write QML.

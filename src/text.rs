@@ -84,7 +84,7 @@ pub fn verdict(meets: Option<bool>, lang: Lang) -> &'static str {
 pub fn headline(s: &CategorySummary, lang: Lang) -> String {
     let reached = coverage_pct(s);
     let noun = basis_noun(s.basis, lang);
-    let radius = distance(s.radius_m);
+    let radius = distance_in(s.radius_m, lang);
     let target = s
         .target
         .map(|t| format!("{}%", crate::config::fmt_num(t * 100.0)));
@@ -97,7 +97,6 @@ pub fn headline(s: &CategorySummary, lang: Lang) -> String {
             format!("{reached} {noun} within {radius}{judged}")
         }
         Lang::Zh => {
-            let radius = radius.replace(" km", " 千米").replace(" m", " 米");
             let judged = match &target {
                 Some(t) => format!("（目标 {t}：{}）", verdict(s.meets_target, lang)),
                 None => String::new(),
@@ -1067,6 +1066,24 @@ pub fn assumptions(analysis: &Analysis, lang: Lang) -> Vec<String> {
         ));
     }
     out
+}
+
+/// `v` with at most `decimals` decimals and no trailing zeros (`12.50` -> `12.5`, `-0` ->
+/// `0`): lengths in the maps' SVG and sizes in the QGIS styles.
+pub fn trimmed(v: f64, decimals: usize) -> String {
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    s
 }
 
 /// Text safe inside XML and HTML, as element content or a quoted attribute value (the

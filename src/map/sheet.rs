@@ -8,13 +8,13 @@ use geo::Coord;
 use super::frame::{frame_height, round_scale, Frame, Rect, ScaleBar};
 use super::labels::{self, Line, Request, PITCH};
 use super::svg::{escape, num, polygon_path, text, TextStyle, FONT_FAMILY};
-use super::words::{self, distance, wrap, Words};
+use super::words::{self, wrap, Words};
 use super::{on_page, AreaKind, Content};
 use crate::config::{Lang, Products};
 use crate::pipeline::Analysis;
 use crate::style;
 use crate::summary::CategorySummary;
-use crate::text::{category_title, headline, thousands};
+use crate::text::{category_title, distance_in as distance, headline, thousands};
 
 /// Sheet width (A4), mm.
 const PAGE_W: f64 = 210.0;

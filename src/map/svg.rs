@@ -13,19 +13,7 @@ pub const FONT_FAMILY: &str =
 
 /// A length on the page, mm to 0.01, without trailing zeros (`12.50` -> `12.5`, `-0` -> `0`).
 pub fn num(v: f64) -> String {
-    let mut s = format!("{:.2}", v);
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" {
-        s = "0".into();
-    }
-    s
+    crate::text::trimmed(v, 2)
 }
 
 /// Text escaped for XML content and attribute values.

@@ -181,15 +181,6 @@ pub fn wrap_notes(notes: &[String], sep: &str, size: f64, max_w: f64) -> Vec<Str
     lines
 }
 
-/// A distance with the language's unit: `1,000 m` / `1,000 米`, `2 km` / `2 千米`.
-pub fn distance(m: f64, lang: Lang) -> String {
-    let d = crate::text::distance(m);
-    match lang {
-        Lang::En => d,
-        Lang::Zh => d.replace(" km", " 千米").replace(" m", " 米"),
-    }
-}
-
 /// The distance model in the language (the English name when it has no translation).
 pub fn distance_model(name: &str, lang: Lang) -> String {
     match (lang, name) {
@@ -296,6 +287,7 @@ const ZH: Words = Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::distance_in as distance;
 
     #[test]
     fn cjk_is_recognised() {
