@@ -1443,21 +1443,26 @@ fn service_areas(
             panic_message(&panic)
         ),
     })?;
-    let mut out = Vec::with_capacity(dissolved.len());
-    for area in dissolved {
-        let area_m2 = area.shape.unsigned_area();
-        let mut shape = area.shape;
-        work.unproject(&mut shape).map_err(|problem| Error::Crs {
-            crs: work.crs().to_string(),
-            message: format!("service area of category \"{}\": {problem}", spec.name),
-        })?;
-        out.push(ServiceAreaOut {
-            shape,
-            area_m2,
-            facilities: area.facilities,
-        });
-    }
-    Ok(out)
+    // Back to lon/lat in parallel, area by area (a dissolved area can be large).
+    let crs = work.crs();
+    dissolved
+        .into_par_iter()
+        .map(|area| {
+            let area_m2 = area.shape.unsigned_area();
+            let mut shape = area.shape;
+            WorkCrs::on_this_thread(crs, |work| work.unproject(&mut shape))?.map_err(
+                |problem| Error::Crs {
+                    crs: crs.to_string(),
+                    message: format!("service area of category \"{}\": {problem}", spec.name),
+                },
+            )?;
+            Ok(ServiceAreaOut {
+                shape,
+                area_m2,
+                facilities: area.facilities,
+            })
+        })
+        .collect()
 }
 
 /// Coverage against radius per slot, on population when known, else area. A demand point
