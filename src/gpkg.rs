@@ -11,8 +11,7 @@
 
 use std::path::Path;
 
-use geo::orient::{Direction, Orient};
-use geo::{Coord, MultiPolygon};
+use geo::{Coord, Polygon, Winding};
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection, Transaction};
 use serde_json::Value;
@@ -560,7 +559,7 @@ impl Envelope {
 enum Geometry<'a> {
     Point(Coord<f64>),
     MultiPoint(Vec<Coord<f64>>),
-    MultiPolygon(&'a MultiPolygon<f64>),
+    MultiPolygon(&'a [Polygon<f64>]),
 }
 
 impl<'a> Geometry<'a> {
@@ -580,7 +579,7 @@ impl<'a> Geometry<'a> {
             Geometry::Point(c) => Envelope::of(std::iter::once(*c)),
             Geometry::MultiPoint(cs) => Envelope::of(cs.iter().copied()),
             Geometry::MultiPolygon(mp) => {
-                Envelope::of(mp.0.iter().flat_map(|p| p.exterior().0.iter().copied()))
+                Envelope::of(mp.iter().flat_map(|p| p.exterior().0.iter().copied()))
             }
         }
     }
@@ -652,17 +651,20 @@ pub fn wkb_multipoint(out: &mut Vec<u8>, cs: &[Coord<f64>]) {
 
 /// A little-endian WKB MultiPolygon, exterior rings counter-clockwise and holes clockwise
 /// (as the GeoJSON layers).
-pub fn wkb_multipolygon(out: &mut Vec<u8>, mp: &MultiPolygon<f64>) {
+pub fn wkb_multipolygon(out: &mut Vec<u8>, polys: &[Polygon<f64>]) {
     wkb_head(out, 6);
-    wkb_count(out, mp.0.len());
-    for p in &mp.0 {
-        let p = p.orient(Direction::Default);
+    wkb_count(out, polys.len());
+    for p in polys {
         wkb_head(out, 3);
         wkb_count(out, 1 + p.interiors().len());
-        for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+        wkb_count(out, p.exterior().0.len());
+        for c in p.exterior().points_ccw() {
+            wkb_xy(out, c.0);
+        }
+        for ring in p.interiors() {
             wkb_count(out, ring.0.len());
-            for c in &ring.0 {
-                wkb_xy(out, *c);
+            for c in ring.points_cw() {
+                wkb_xy(out, c.0);
             }
         }
     }
@@ -711,9 +713,9 @@ mod tests {
     #[test]
     fn a_square_is_one_counter_clockwise_polygon() {
         // Given clockwise: written counter-clockwise, (0 0, 1 0, 1 1, 0 1, 0 0).
-        let mp = MultiPolygon(vec![geo::wkt!(POLYGON((0. 0.,0. 1.,1. 1.,1. 0.,0. 0.)))]);
+        let mp = geo::MultiPolygon(vec![geo::wkt!(POLYGON((0. 0.,0. 1.,1. 1.,1. 0.,0. 0.)))]);
         let mut out = Vec::new();
-        wkb_multipolygon(&mut out, &mp);
+        wkb_multipolygon(&mut out, &mp.0);
         let zero = "0000000000000000";
         let one = "000000000000F03F";
         let expected = format!(
@@ -755,8 +757,7 @@ mod tests {
 
     #[test]
     fn an_empty_area_has_no_envelope() {
-        let mp = MultiPolygon::<f64>(vec![]);
-        let (blob, envelope) = Geometry::MultiPolygon(&mp).blob(4326);
+        let (blob, envelope) = Geometry::MultiPolygon(&[]).blob(4326);
         assert_eq!(envelope, None);
         assert_eq!(blob, bytes("47 50 00 11 E6100000 01 06000000 00000000"));
     }

@@ -3,9 +3,8 @@
 //! (numbers rounded for reading: shares to 6 decimals, metres and people to 0.1, areas to
 //! 0.01 m2).
 
-use std::borrow::Cow;
-
-use geo::{Coord, MultiPolygon};
+use geo::{Coord, Polygon};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::config::DemandKind;
@@ -40,8 +39,8 @@ pub enum GeometryKind {
 /// A feature's geometry, WGS 84 lon/lat.
 #[derive(Debug, Clone)]
 pub enum Shape<'a> {
-    /// An area.
-    Area(Cow<'a, MultiPolygon<f64>>),
+    /// An area: the polygons of a (multi)polygon.
+    Area(&'a [Polygon<f64>]),
     /// One point.
     Point(Coord<f64>),
     /// Several points of one feature (a facility's entrances).
@@ -139,63 +138,67 @@ pub fn facilities(analysis: &Analysis) -> OutputLayer<'_> {
 /// per-indicator columns.
 pub fn communities(analysis: &Analysis) -> OutputLayer<'_> {
     let with_demand = analysis.inputs.demand.is_some();
-    let mut features = Vec::with_capacity(analysis.communities.len());
-    for (k, community) in analysis.communities.iter().enumerate() {
-        let mut props = community.properties.clone();
-        for cat in &analysis.categories {
-            let name = &cat.summary.name;
-            let cov = &cat.communities[k];
-            props.insert(format!("{name}_share"), number(round6(cov.share)));
-            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
-            props.insert(format!("{name}_count"), Value::from(cov.count));
-            props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
+    let features = analysis
+        .communities
+        .par_iter()
+        .enumerate()
+        .map(|(k, community)| {
+            let mut props = community.properties.clone();
+            for cat in &analysis.categories {
+                let name = &cat.summary.name;
+                let cov = &cat.communities[k];
+                props.insert(format!("{name}_share"), number(round6(cov.share)));
+                props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
+                props.insert(format!("{name}_count"), Value::from(cov.count));
+                props.insert(format!("{name}_meets"), Value::Bool(cov.meets));
+                if with_demand {
+                    props.insert(
+                        format!("{name}_population_covered"),
+                        people(cov.population_covered),
+                    );
+                }
+            }
             if with_demand {
+                let population = analysis
+                    .categories
+                    .first()
+                    .and_then(|c| c.communities[k].population);
+                props.insert("demand_population".into(), people(population));
+            }
+            for level in &analysis.levels {
+                let name = &level.summary.name;
+                let at = &level.communities[k];
+                props.insert(format!("{name}_within"), Value::from(at.score()));
+                props.insert(format!("{name}_required"), Value::from(at.within.len()));
                 props.insert(
-                    format!("{name}_population_covered"),
-                    people(cov.population_covered),
+                    format!("{name}_missing"),
+                    Value::from(at.missing(&level.summary.categories).join(", ")),
+                );
+                props.insert(format!("{name}_complete"), Value::Bool(at.complete()));
+                props.insert(
+                    format!("{name}_complete_share"),
+                    number(round6(at.complete_share)),
                 );
             }
-        }
-        if with_demand {
-            let population = analysis
-                .categories
-                .first()
-                .and_then(|c| c.communities[k].population);
-            props.insert("demand_population".into(), people(population));
-        }
-        for level in &analysis.levels {
-            let name = &level.summary.name;
-            let at = &level.communities[k];
-            props.insert(format!("{name}_within"), Value::from(at.score()));
-            props.insert(format!("{name}_required"), Value::from(at.within.len()));
-            props.insert(
-                format!("{name}_missing"),
-                Value::from(at.missing(&level.summary.categories).join(", ")),
-            );
-            props.insert(format!("{name}_complete"), Value::Bool(at.complete()));
-            props.insert(
-                format!("{name}_complete_share"),
-                number(round6(at.complete_share)),
-            );
-        }
-        for ind in &analysis.indicators {
-            let name = &ind.summary.name;
-            let at = &ind.communities[k];
-            props.insert(
-                format!("{name}_value"),
-                at.value.map(|v| number(round6(v))).unwrap_or(Value::Null),
-            );
-            props.insert(
-                format!("{name}_meets"),
-                at.meets.map(Value::Bool).unwrap_or(Value::Null),
-            );
-        }
-        features.push(Feature {
-            id: Some(&community.id),
-            properties: props,
-            shape: Shape::Area(Cow::Borrowed(&community.boundary)),
-        });
-    }
+            for ind in &analysis.indicators {
+                let name = &ind.summary.name;
+                let at = &ind.communities[k];
+                props.insert(
+                    format!("{name}_value"),
+                    at.value.map(|v| number(round6(v))).unwrap_or(Value::Null),
+                );
+                props.insert(
+                    format!("{name}_meets"),
+                    at.meets.map(Value::Bool).unwrap_or(Value::Null),
+                );
+            }
+            Feature {
+                id: Some(&community.id),
+                properties: props,
+                shape: Shape::Area(&community.boundary.0),
+            }
+        })
+        .collect();
     OutputLayer {
         name: "communities".into(),
         kind: LayerKind::Communities,
@@ -207,49 +210,53 @@ pub fn communities(analysis: &Analysis) -> OutputLayer<'_> {
 /// The demand features with their id, weight and per-category nearest distance and covered
 /// share (and per-level completeness).
 pub fn demand(analysis: &Analysis) -> OutputLayer<'_> {
-    let mut features = Vec::with_capacity(analysis.demand.len());
     let weight_field = analysis
         .inputs
         .demand
         .as_ref()
         .map(|d| d.weight_field.clone())
         .unwrap_or_else(|| "weight".into());
-    for (i, d) in analysis.demand.iter().enumerate() {
-        let mut props = Map::new();
-        props.insert("id".into(), Value::from(d.id.clone()));
-        props.insert(weight_field.clone(), number(d.weight));
-        if let (Some(field), Some(group)) = (&analysis.group_field, &d.group) {
-            props.insert(field.clone(), Value::from(group.clone()));
-        }
-        for cat in &analysis.categories {
-            let name = &cat.summary.name;
-            let cov = &cat.demand[i];
-            props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
-            props.insert(format!("{name}_covered"), number(round6(cov.covered)));
-        }
-        for level in &analysis.levels {
-            let name = &level.summary.name;
-            let at = &level.demand[i];
-            props.insert(format!("{name}_within"), Value::from(at.score()));
-            props.insert(
-                format!("{name}_missing"),
-                Value::from(at.missing(&level.summary.categories).join(", ")),
-            );
-            props.insert(
-                format!("{name}_complete_share"),
-                number(round6(at.complete_share)),
-            );
-        }
-        let shape = match &d.shape {
-            DemandShape::Point(c) => Shape::Point(*c),
-            DemandShape::Area(b) => Shape::Area(Cow::Borrowed(b)),
-        };
-        features.push(Feature {
-            id: Some(&d.id),
-            properties: props,
-            shape,
-        });
-    }
+    let features = analysis
+        .demand
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut props = Map::new();
+            props.insert("id".into(), Value::from(d.id.clone()));
+            props.insert(weight_field.clone(), number(d.weight));
+            if let (Some(field), Some(group)) = (&analysis.group_field, &d.group) {
+                props.insert(field.clone(), Value::from(group.clone()));
+            }
+            for cat in &analysis.categories {
+                let name = &cat.summary.name;
+                let cov = &cat.demand[i];
+                props.insert(format!("{name}_nearest_m"), metres(cov.nearest_m));
+                props.insert(format!("{name}_covered"), number(round6(cov.covered)));
+            }
+            for level in &analysis.levels {
+                let name = &level.summary.name;
+                let at = &level.demand[i];
+                props.insert(format!("{name}_within"), Value::from(at.score()));
+                props.insert(
+                    format!("{name}_missing"),
+                    Value::from(at.missing(&level.summary.categories).join(", ")),
+                );
+                props.insert(
+                    format!("{name}_complete_share"),
+                    number(round6(at.complete_share)),
+                );
+            }
+            let shape = match &d.shape {
+                DemandShape::Point(c) => Shape::Point(*c),
+                DemandShape::Area(b) => Shape::Area(&b.0),
+            };
+            Feature {
+                id: Some(&d.id),
+                properties: props,
+                shape,
+            }
+        })
+        .collect();
     let geometry = match analysis.inputs.demand.as_ref().map(|d| d.kind) {
         Some(DemandKind::Polygons) => GeometryKind::Polygon,
         _ => GeometryKind::Point,
@@ -276,48 +283,52 @@ fn people(p: Option<f64>) -> Value {
 /// communities, or (without communities) parts of demand polygons or uncovered demand points.
 pub fn gaps(analysis: &Analysis, c: usize) -> OutputLayer<'_> {
     let cat = &analysis.categories[c];
-    let mut features = Vec::with_capacity(cat.gaps.len());
-    for (rank, gap) in cat.gaps.iter().enumerate() {
-        let mut props = Map::new();
-        props.insert("rank".into(), Value::from(rank + 1));
-        match gap.owner {
-            Owner::Community(k) => {
-                let community = &analysis.communities[k];
-                props.insert("community_id".into(), Value::from(community.id.clone()));
-                props.insert(
-                    "community_name".into(),
-                    community
-                        .name
-                        .clone()
-                        .map(Value::from)
-                        .unwrap_or(Value::Null),
-                );
+    let features = cat
+        .gaps
+        .par_iter()
+        .enumerate()
+        .map(|(rank, gap)| {
+            let mut props = Map::new();
+            props.insert("rank".into(), Value::from(rank + 1));
+            match gap.owner {
+                Owner::Community(k) => {
+                    let community = &analysis.communities[k];
+                    props.insert("community_id".into(), Value::from(community.id.clone()));
+                    props.insert(
+                        "community_name".into(),
+                        community
+                            .name
+                            .clone()
+                            .map(Value::from)
+                            .unwrap_or(Value::Null),
+                    );
+                }
+                Owner::Demand(i) => {
+                    props.insert(
+                        "demand_id".into(),
+                        Value::from(analysis.demand[i].id.clone()),
+                    );
+                }
             }
-            Owner::Demand(i) => {
-                props.insert(
-                    "demand_id".into(),
-                    Value::from(analysis.demand[i].id.clone()),
-                );
+            props.insert("category".into(), Value::from(cat.summary.name.clone()));
+            props.insert(
+                "area_m2".into(),
+                gap.area_m2
+                    .map(|a| number((a * 100.0).round() / 100.0))
+                    .unwrap_or(Value::Null),
+            );
+            props.insert("population".into(), people(gap.population));
+            let shape = match &gap.shape {
+                GapShape::Area(p) => Shape::Area(std::slice::from_ref(p)),
+                GapShape::Point(c) => Shape::Point(*c),
+            };
+            Feature {
+                id: None,
+                properties: props,
+                shape,
             }
-        }
-        props.insert("category".into(), Value::from(cat.summary.name.clone()));
-        props.insert(
-            "area_m2".into(),
-            gap.area_m2
-                .map(|a| number((a * 100.0).round() / 100.0))
-                .unwrap_or(Value::Null),
-        );
-        props.insert("population".into(), people(gap.population));
-        let shape = match &gap.shape {
-            GapShape::Area(p) => Shape::Area(Cow::Owned(MultiPolygon(vec![p.clone()]))),
-            GapShape::Point(c) => Shape::Point(*c),
-        };
-        features.push(Feature {
-            id: None,
-            properties: props,
-            shape,
-        });
-    }
+        })
+        .collect();
     let geometry = match cat.gaps.first().map(|g| &g.shape) {
         Some(GapShape::Point(_)) => GeometryKind::Point,
         Some(GapShape::Area(_)) => GeometryKind::Polygon,
@@ -352,7 +363,7 @@ pub fn circles(analysis: &Analysis, c: usize) -> OutputLayer<'_> {
         features.push(Feature {
             id: None,
             properties: props,
-            shape: Shape::Area(Cow::Borrowed(&area.shape)),
+            shape: Shape::Area(&area.shape.0),
         });
     }
     OutputLayer {

@@ -9,8 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use geo::orient::{Direction, Orient};
-use geo::{LineString, MultiPolygon, Polygon};
+use geo::{Polygon, Winding};
 use serde_json::{json, Map, Value};
 
 use crate::config::DemandKind;
@@ -728,8 +727,8 @@ const FEATURES_PER_TASK: usize = 512;
 const FEATURES_PER_BATCH: usize = 64 * FEATURES_PER_TASK;
 
 /// Writes [`geojson`]'s text to `path` as a stream: features are formatted in parallel, a
-/// batch at a time, and written in order, so a layer of millions of features never sits
-/// in memory as one text.
+/// batch at a time, and written in order by a thread of its own while the next batch is
+/// formatted, so a layer of millions of features never sits in memory as one text.
 pub fn write_geojson(layer: &OutputLayer<'_>, path: &Path) -> Result<()> {
     use std::io::Write as _;
     let fail = |source| Error::Write {
@@ -738,26 +737,43 @@ pub fn write_geojson(layer: &OutputLayer<'_>, path: &Path) -> Result<()> {
     };
     let file = std::fs::File::create(path).map_err(fail)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    out.write_all(collection_start().as_bytes()).map_err(fail)?;
-    for (b, batch) in layer.features.chunks(FEATURES_PER_BATCH).enumerate() {
-        let texts: Vec<String> = batch
-            .par_chunks(FEATURES_PER_TASK)
-            .enumerate()
-            .map(|(t, task)| {
-                let mut text = String::with_capacity(256 * task.len());
-                for (i, f) in task.iter().enumerate() {
-                    let first = b == 0 && t == 0 && i == 0;
-                    push_feature(&mut text, first, f.id, &f.properties, &f.shape);
+    // One batch waiting while one is written: at most three in memory.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            out.write_all(collection_start().as_bytes())?;
+            for texts in receive {
+                for text in texts {
+                    out.write_all(text.as_bytes())?;
                 }
-                text
-            })
-            .collect();
-        for text in texts {
-            out.write_all(text.as_bytes()).map_err(fail)?;
+            }
+            out.write_all(b"\n]}\n")?;
+            out.flush()
+        });
+        for (b, batch) in layer.features.chunks(FEATURES_PER_BATCH).enumerate() {
+            let texts: Vec<String> = batch
+                .par_chunks(FEATURES_PER_TASK)
+                .enumerate()
+                .map(|(t, task)| {
+                    let mut text = String::with_capacity(256 * task.len());
+                    for (i, f) in task.iter().enumerate() {
+                        let first = b == 0 && t == 0 && i == 0;
+                        push_feature(&mut text, first, f.id, &f.properties, &f.shape);
+                    }
+                    text
+                })
+                .collect();
+            if send.send(texts).is_err() {
+                // The writer stopped on an error, reported below.
+                break;
+            }
         }
-    }
-    out.write_all(b"\n]}\n").map_err(fail)?;
-    out.flush().map_err(fail)
+        drop(send);
+        match writer.join() {
+            Ok(written) => written.map_err(fail),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -817,12 +833,7 @@ fn push_feature(
 }
 
 /// A (Multi)Polygon with RFC 7946 winding: exteriors counter-clockwise, holes clockwise.
-fn push_multipolygon(out: &mut String, shape: &MultiPolygon<f64>) {
-    let polys: Vec<Polygon<f64>> = shape
-        .0
-        .iter()
-        .map(|p| p.orient(Direction::Default))
-        .collect();
+fn push_multipolygon(out: &mut String, polys: &[Polygon<f64>]) {
     if polys.len() == 1 {
         out.push_str("{\"type\":\"Polygon\",\"coordinates\":");
         push_polygon(out, &polys[0]);
@@ -841,21 +852,21 @@ fn push_multipolygon(out: &mut String, shape: &MultiPolygon<f64>) {
 
 fn push_polygon(out: &mut String, p: &Polygon<f64>) {
     out.push('[');
-    push_ring(out, p.exterior());
+    push_ring(out, p.exterior().points_ccw());
     for hole in p.interiors() {
         out.push(',');
-        push_ring(out, hole);
+        push_ring(out, hole.points_cw());
     }
     out.push(']');
 }
 
-fn push_ring(out: &mut String, ring: &LineString<f64>) {
+fn push_ring(out: &mut String, ring: impl Iterator<Item = geo::Point<f64>>) {
     out.push('[');
-    for (i, c) in ring.0.iter().enumerate() {
+    for (i, c) in ring.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        push_position(out, *c);
+        push_position(out, c.0);
     }
     out.push(']');
 }
@@ -998,6 +1009,7 @@ mod tests {
         let ids: Vec<String> = (0..FEATURES_PER_BATCH + 700)
             .map(|i| format!("f{i}"))
             .collect();
+        let triangle = [geo::wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 0.)))];
         let features = ids
             .iter()
             .enumerate()
@@ -1006,9 +1018,7 @@ mod tests {
                 properties.insert("n".into(), Value::from(i));
                 let x = 117.0 + i as f64 * 1e-5;
                 let shape = if i % 3 == 0 {
-                    layers::Shape::Area(std::borrow::Cow::Owned(MultiPolygon(vec![geo::wkt!(
-                        POLYGON((0. 0.,1. 0.,1. 1.,0. 0.))
-                    )])))
+                    layers::Shape::Area(&triangle)
                 } else {
                     layers::Shape::Point(geo::Coord { x, y: 39.1 })
                 };
@@ -1043,7 +1053,7 @@ mod tests {
         let p: Polygon<f64> =
             geo::wkt!(POLYGON((0. 0.,0. 10.,10. 10.,10. 0.,0. 0.),(2. 2.,8. 2.,8. 8.,2. 8.,2. 2.)));
         let mut out = String::new();
-        push_multipolygon(&mut out, &MultiPolygon(vec![p]));
+        push_multipolygon(&mut out, &[p]);
         let v: Value = serde_json::from_str(&out).unwrap();
         let signed = |ring: &Value| -> f64 {
             let pts: Vec<(f64, f64)> = ring
