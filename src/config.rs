@@ -309,6 +309,9 @@ pub struct OutputConfig {
     /// Where the data come from, printed on every map and in the report
     /// (e.g. "Boundaries: city planning bureau 2024; facilities: © OpenStreetMap contributors").
     pub attribution: Option<String>,
+    /// Write the GeoJSON layers (communities, facilities, demand, gaps_*, circles_*) and
+    /// their `.qml` styles (default true).
+    pub layers: Option<bool>,
     /// Write `results.gpkg` (default true).
     pub geopackage: Option<bool>,
     /// Write `maps/<category>.svg` and `.png` (default true).
@@ -362,6 +365,8 @@ pub const DEFAULT_TITLE: &str = "15-minute life circles";
 /// the report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Products {
+    /// Write the GeoJSON layers and their `.qml` styles.
+    pub layers: bool,
     /// Write `results.gpkg`.
     pub geopackage: bool,
     /// Write `maps/<category>.svg|png`.
@@ -378,9 +383,19 @@ pub struct Products {
     pub attribution: Option<String>,
 }
 
+impl Products {
+    /// Whether any product shows gaps and service areas (the dissolved circles): the
+    /// layers, the GeoPackage, the maps or the report. Without one, service areas are not
+    /// dissolved and gaps are only counted.
+    pub fn shows_areas(&self) -> bool {
+        self.layers || self.geopackage || self.maps || self.report
+    }
+}
+
 impl Default for Products {
     fn default() -> Products {
         Products {
+            layers: true,
             geopackage: true,
             maps: true,
             map_dpi: DEFAULT_MAP_DPI,
@@ -936,6 +951,7 @@ impl Job {
             ));
         }
         let products = Products {
+            layers: o.layers.unwrap_or(true),
             geopackage: o.geopackage.unwrap_or(true),
             maps: o.maps.unwrap_or(true),
             map_dpi,

@@ -68,6 +68,11 @@ struct ProductArgs {
     #[arg(long, global = true, value_name = "DPI")]
     map_dpi: Option<f64>,
 
+    /// Do not write the GeoJSON layers and their .qml styles. With --no-gpkg --no-maps
+    /// --no-report only the summaries are written, and service areas are not dissolved.
+    #[arg(long, global = true)]
+    no_layers: bool,
+
     /// Do not write results.gpkg.
     #[arg(long, global = true)]
     no_gpkg: bool,
@@ -95,6 +100,9 @@ impl ProductArgs {
         }
         if let Some(dpi) = self.map_dpi {
             output.map_dpi = Some(dpi);
+        }
+        if self.no_layers {
+            output.layers = Some(false);
         }
         if self.no_gpkg {
             output.geopackage = Some(false);

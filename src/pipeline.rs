@@ -306,6 +306,9 @@ struct Study<'a> {
     served_threshold: f64,
     min_gap_area_m2: f64,
     curve_radii_m: Vec<f64>,
+    /// Whether gaps and service areas are made in lon/lat (some product shows them);
+    /// otherwise service areas are not dissolved and gaps only counted.
+    geometry_out: bool,
 }
 
 impl Study<'_> {
@@ -669,6 +672,7 @@ pub fn analyse_observed(
         served_threshold: job.served_threshold,
         min_gap_area_m2: job.min_gap_area_m2,
         curve_radii_m: job.curve_radii_m.clone(),
+        geometry_out: job.products.shows_areas(),
     };
 
     // Index.
@@ -1110,9 +1114,14 @@ fn measure_category(
     progress.begin(&format!("gaps {}", spec.name), 0);
     let gaps = category_gaps(study, work, &coverages, &units)?;
     progress.end();
-    progress.begin(&format!("dissolve {}", spec.name), 0);
-    let service_areas = service_areas(study, work, spec, index)?;
-    progress.end();
+    let service_areas = if study.geometry_out {
+        progress.begin(&format!("dissolve {}", spec.name), 0);
+        let areas = service_areas(study, work, spec, index)?;
+        progress.end();
+        areas
+    } else {
+        Vec::new()
+    };
     if !study.curve_radii_m.is_empty() {
         progress.begin(&format!("curve {}", spec.name), 0);
     }
@@ -1183,23 +1192,7 @@ fn measure_category(
     for counts in facility_counts.iter_mut().skip(1) {
         counts.outside = category.members.len() - counts.total;
     }
-    let mut gap_counts = vec![GapCounts::default(); slots];
-    gap_counts[0] = GapCounts {
-        kept: gaps.0.len(),
-        dropped: gaps.1[0],
-    };
-    for gap in &gaps.0 {
-        let g = match gap.owner {
-            Owner::Community(k) => study.group_of[k],
-            Owner::Demand(i) => study.group_of.get(i).copied().flatten(),
-        };
-        if let Some(g) = g {
-            gap_counts[g + 1].kept += 1;
-        }
-    }
-    for (s, counts) in gap_counts.iter_mut().enumerate().skip(1) {
-        counts.dropped = gaps.1[s];
-    }
+    let gap_counts = &gaps.1;
 
     let summaries: Vec<CategorySummary> = (0..slots)
         .map(|s| {
@@ -1253,21 +1246,25 @@ fn guarded<T>(
     })
 }
 
-/// The gaps of a category, largest first, and the slivers dropped per slot: uncovered
-/// parts of communities (with the demand living in them when a demand layer is given);
-/// without communities, uncovered parts of demand polygons or uncovered demand points.
+/// The gaps of a category, largest first, and per slot the gaps kept and the slivers
+/// dropped: uncovered parts of communities (with the demand living in them when a demand
+/// layer is given); without communities, uncovered parts of demand polygons or uncovered
+/// demand points. When no product shows them, the gaps of communities are only counted.
 fn category_gaps(
     study: &Study<'_>,
     work: &WorkCrs,
     coverages: &[Coverage],
     units: &[UnitCoverage],
-) -> Result<(Vec<Gap>, Vec<usize>)> {
+) -> Result<(Vec<Gap>, Vec<GapCounts>)> {
     let mut gaps = Vec::new();
-    let mut dropped = vec![0; study.slots()];
-    let mut drop = |g: Option<usize>| {
-        dropped[0] += 1;
-        if let Some(g) = g {
-            dropped[g + 1] += 1;
+    let mut counts = vec![GapCounts::default(); study.slots()];
+    let mut tally = |g: Option<usize>, kept: bool| {
+        for s in std::iter::once(0).chain(g.map(|g| g + 1)) {
+            if kept {
+                counts[s].kept += 1;
+            } else {
+                counts[s].dropped += 1;
+            }
         }
     };
     if study.has_communities() {
@@ -1285,10 +1282,13 @@ fn category_gaps(
             })
             .collect();
         for part in parts {
-            let (found, slivers) = part?;
+            let (found, kept, slivers) = part?;
             gaps.extend(found);
+            for g in kept {
+                tally(g, true);
+            }
             for g in slivers {
-                drop(g);
+                tally(g, false);
             }
         }
     } else {
@@ -1301,6 +1301,7 @@ fn category_gaps(
                     if units[u].share < 1.0 {
                         let mut p = geo::Point::from(*c);
                         work.unproject(&mut p).map_err(fail)?;
+                        tally(group, true);
                         gaps.push(Gap {
                             owner: Owner::Demand(unit.feature),
                             shape: GapShape::Point(p.0),
@@ -1313,11 +1314,12 @@ fn category_gaps(
                     for g in &units[u].gaps {
                         let area_m2 = g.unsigned_area();
                         if area_m2 < study.min_gap_area_m2 || area_m2 == 0.0 {
-                            drop(group);
+                            tally(group, false);
                             continue;
                         }
                         let mut shape = g.clone();
                         work.unproject(&mut shape).map_err(fail)?;
+                        tally(group, true);
                         gaps.push(Gap {
                             owner: Owner::Demand(unit.feature),
                             shape: GapShape::Area(shape),
@@ -1335,11 +1337,12 @@ fn category_gaps(
             .total_cmp(&key(a))
             .then(owner_key(a.owner).cmp(&owner_key(b.owner)))
     });
-    Ok((gaps, dropped))
+    Ok((gaps, counts))
 }
 
-/// The gaps found in a chunk of communities, and the group of each sliver dropped.
-type ChunkGaps = (Vec<Gap>, Vec<Option<usize>>);
+/// The gaps found in a chunk of communities, the group of each gap kept, and of each
+/// sliver dropped.
+type ChunkGaps = (Vec<Gap>, Vec<Option<usize>>, Vec<Option<usize>>);
 
 /// The gaps of the communities `first..` whose coverages are `chunk`, lon/lat, and the
 /// group of each sliver dropped.
@@ -1351,6 +1354,7 @@ fn gaps_of_chunk(
     units: &[UnitCoverage],
 ) -> Result<ChunkGaps> {
     let mut gaps = Vec::new();
+    let mut kept = Vec::new();
     let mut slivers = Vec::new();
     for (j, cov) in chunk.iter().enumerate() {
         let k = first + j;
@@ -1359,6 +1363,10 @@ fn gaps_of_chunk(
             let area_m2 = g.unsigned_area();
             if area_m2 < study.min_gap_area_m2 || area_m2 == 0.0 {
                 slivers.push(study.group_of[k]);
+                continue;
+            }
+            kept.push(study.group_of[k]);
+            if !study.geometry_out {
                 continue;
             }
             let population = if study.has_demand() {
@@ -1385,7 +1393,7 @@ fn gaps_of_chunk(
             });
         }
     }
-    Ok((gaps, slivers))
+    Ok((gaps, kept, slivers))
 }
 
 fn owner_key(o: Owner) -> (u8, usize) {

@@ -89,6 +89,11 @@ fn stage_outputs(
 ) -> Result<Vec<String>> {
     let layer_kinds = layers::kinds(analysis);
     let with_maps = products.maps && !analysis.categories.is_empty();
+    let layer_kinds = if products.layers {
+        layer_kinds
+    } else {
+        Vec::new()
+    };
     let total = 3
         + 2 * layer_kinds.len()
         + usize::from(products.geopackage)

@@ -1085,6 +1085,52 @@ fn products_can_be_turned_off_one_by_one() {
     assert!(!names.contains(&"report.html".to_string()), "{names:?}");
 }
 
+/// `--no-layers` with the other products off writes the summaries (and the coverage curve)
+/// only, with the same figures, and skips the dissolve (no "dissolve" step in `-v`).
+#[test]
+fn a_summary_only_run_writes_the_same_summary_and_nothing_else() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &two_communities());
+    dir.write("facilities.geojson", &one_market());
+    let full = dir.cover(&[
+        "--radius",
+        "120",
+        "-v",
+        "--no-gpkg",
+        "--no-maps",
+        "--no-report",
+    ]);
+    full.ok();
+    assert_has(&full.stderr, "lifecircle: dissolve market: ");
+    let only = dir.cover(&[
+        "--radius",
+        "120",
+        "-v",
+        "--no-layers",
+        "--no-gpkg",
+        "--no-maps",
+        "--no-report",
+        "--out",
+        "summary_only",
+    ]);
+    only.ok();
+    assert!(!only.stderr.contains("dissolve"), "{}", only.show());
+    let names: Vec<String> = files_in(&dir.join("summary_only")).into_keys().collect();
+    assert_eq!(
+        names,
+        ["curves.csv", "summary.csv", "summary.json"],
+        "{names:?}"
+    );
+    let read = |p: PathBuf| std::fs::read_to_string(p).expect("summary");
+    let whole = read(dir.join("out/summary.json"));
+    assert_eq!(read(dir.join("summary_only/summary.json")), whole);
+    // The case is not trivial: the market covers one community in part.
+    let v: Value = serde_json::from_str(&whole).expect("json");
+    let coverage = v["categories"][0]["coverage"].as_f64().expect("coverage");
+    assert!(coverage > 0.05 && coverage < 0.95, "{coverage}");
+    assert!(v["categories"][0]["gaps"].as_u64().expect("gaps") > 0);
+}
+
 #[test]
 fn piped_runs_draw_no_progress_bars_and_verbose_gives_step_times() {
     let dir = Dir::new();
