@@ -10,9 +10,11 @@
 # Scales: BENCH_SCALES (raced against the peer), BENCH_BIG (lifecircle only; empty to
 # skip), BENCH_DEMAND (communities with 1M demand points, lifecircle only; empty to skip).
 # Each scale has a tenth as many facilities per category as communities, in 4 categories
-# (BENCH_BIG has a quarter: 1M communities, 1M facilities). The products that are not
-# part of the race (results.gpkg, maps, report) are left out: --no-gpkg --no-maps
-# --no-report. Data and outputs go to BENCH_DIR (default $CARGO_TARGET_DIR/bench).
+# (BENCH_BIG has a quarter: 1M communities, 1M facilities). lifecircle runs twice per
+# scale: summary only (--no-layers --no-gpkg --no-maps --no-report: the coverage and
+# summary.json, what the peer computes; this is the race), then with the GeoJSON layers
+# (--no-gpkg --no-maps --no-report: gaps, dissolved circles and every layer written).
+# Data and outputs go to BENCH_DIR (default $CARGO_TARGET_DIR/bench).
 # The peer runs in a virtual environment, PEER_VENV (default ~/.cache/lifecircle/peer-venv),
 # created and filled from benches/peer/requirements.txt on first use.
 set -euo pipefail
@@ -56,6 +58,11 @@ run() {
     local plan=$dir/city.toml
     [ "$d" -gt 0 ] && plan=$dir/city-demand.toml
     echo "== $n communities, $f facilities per category, $d demand points"
+    echo "-- summary only"
+    "$time_v" -v -o "$dir/lifecircle-summary.time" "$bin" -v run "$plan" --out "$dir/out-summary" \
+        --no-layers --no-gpkg --no-maps --no-report > "$dir/lifecircle-summary.txt" 2> "$dir/lifecircle-summary.log"
+    grep -E "^lifecircle: " "$dir/lifecircle-summary.log" | grep -v warning || true
+    echo "-- with the GeoJSON layers"
     "$time_v" -v -o "$dir/lifecircle.time" "$bin" -v run "$plan" --out "$dir/out" \
         --no-gpkg --no-maps --no-report > "$dir/lifecircle.txt" 2> "$dir/lifecircle.log"
     grep -E "^lifecircle: " "$dir/lifecircle.log" | grep -v warning || true

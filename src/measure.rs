@@ -200,16 +200,20 @@ impl DistanceModel for StraightLine {
     }
 
     fn distance_m(&self, from: Coord<f64>, to: Coord<f64>) -> f64 {
-        (from.x - to.x).hypot(from.y - to.y)
+        let (dx, dy) = (from.x - to.x, from.y - to.y);
+        (dx * dx + dy * dy).sqrt()
     }
 
     /// The drawn circle is convex and holds the inner circle: a ring whose vertices all lie
     /// in the inner circle lies inside.
     fn holds_ring(&self, site: Coord<f64>, radius_m: f64, ring: &LineString<f64>) -> bool {
-        let inner = self.inner_radius(radius_m);
-        ring.0
-            .iter()
-            .all(|v| (v.x - site.x).hypot(v.y - site.y) <= inner)
+        // Squared distances, with a margin for their rounding.
+        let inner = self.inner_radius(radius_m) * (1.0 - 1e-12);
+        let inner2 = inner * inner;
+        ring.0.iter().all(|v| {
+            let (dx, dy) = (v.x - site.x, v.y - site.y);
+            dx * dx + dy * dy <= inner2
+        })
     }
 }
 

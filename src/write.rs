@@ -106,7 +106,7 @@ fn stage_outputs(
     progress.begin("write", total as u64);
     let mut entries = Vec::new();
     let mut put = |name: String, write: &dyn Fn(&Path) -> Result<()>| -> Result<()> {
-        write(&staging.join(&name))?;
+        staged(|| write(&staging.join(&name)))?;
         entries.push(name);
         progress.advance(1);
         Ok(())
@@ -136,14 +136,14 @@ fn stage_outputs(
         })?;
     }
     if products.geopackage {
-        crate::gpkg::write_gpkg(analysis, &staging.join("results.gpkg"))?;
+        staged(|| crate::gpkg::write_gpkg(analysis, &staging.join("results.gpkg")))?;
         put_done(&mut entries, "results.gpkg", progress);
     }
     let mut svgs: Vec<(usize, String)> = Vec::new();
     let mut pngs: Vec<(usize, String)> = Vec::new();
     if with_maps {
         let dir = staging.join("maps");
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Write {
+        staged(|| std::fs::create_dir_all(&dir)).map_err(|source| Error::Write {
             path: dir.clone(),
             source,
         })?;
@@ -164,7 +164,8 @@ fn stage_outputs(
                 (format!("{name}.png"), &png[..]),
             ] {
                 let path = dir.join(&file);
-                std::fs::write(&path, bytes).map_err(|source| Error::Write { path, source })?;
+                staged(|| std::fs::write(&path, bytes))
+                    .map_err(|source| Error::Write { path, source })?;
             }
             pngs.push((c, format!("maps/{name}.png")));
             svgs.push((c, svg));
@@ -176,7 +177,8 @@ fn stage_outputs(
         let md = report::report_md(analysis, products, &pngs);
         let mut put = |name: &str, text: String| -> Result<()> {
             let path = staging.join(name);
-            std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+            staged(|| std::fs::write(&path, text))
+                .map_err(|source| Error::Write { path, source })?;
             put_done(&mut entries, name, progress);
             Ok(())
         };
@@ -190,6 +192,28 @@ fn stage_outputs(
 fn put_done(entries: &mut Vec<String>, name: &str, progress: &dyn Progress) {
     entries.push(name.to_string());
     progress.advance(1);
+}
+
+/// Held (shared) while a file is written into the staging folder; [`stop_staging`] takes it
+/// for good, so a signal handler removes the folder only when no file is being written.
+static STAGING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Runs `write`, one file's writing, unless staging was stopped (then it waits forever:
+/// the process is about to exit).
+fn staged<T>(write: impl FnOnce() -> T) -> T {
+    let _writing = STAGING
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    write()
+}
+
+/// Waits for the file being written to be finished, and lets no other be started. For a
+/// signal handler that removes the staging folder and exits.
+pub fn stop_staging() {
+    let stopped = STAGING
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::mem::forget(stopped);
 }
 
 /// Set while finished outputs are being moved into place; a signal handler waits for it
@@ -222,8 +246,8 @@ fn commit(
     let staging = staging_dir(out_dir);
     let (new, old) = (staging.join("new"), staging.join("old"));
     let result = (|| {
-        std::fs::create_dir_all(&new).map_err(write_err(&new))?;
-        std::fs::create_dir_all(&old).map_err(write_err(&old))?;
+        staged(|| std::fs::create_dir_all(&new)).map_err(write_err(&new))?;
+        staged(|| std::fs::create_dir_all(&old)).map_err(write_err(&old))?;
         let entries = stage(&new)?;
         pause_for_tests();
         SWAPPING.store(true, Ordering::SeqCst);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reads what benches/scale.sh left in each scale's folder and prints the series: wall
-time, peak memory and per-stage throughput of lifecircle, the GeoPandas peer's time, the
-ratio, and whether the figures agree. Exits 1 if any figure disagrees.
+time and peak memory of lifecircle summary only (the race) and with the GeoJSON layers,
+per-stage throughput, the GeoPandas peer's time, the ratios, and whether the figures
+agree (the peer's, and the two lifecircle runs' summary.json, which must be identical).
+Exits 1 if any figure disagrees.
 
     compare.py BENCH_DIR N [N ...]
 
@@ -60,8 +62,14 @@ def main():
     for n in scales:
         d = os.path.join(bench, f"n{n}")
         lc_wall, lc_rss = time_v(os.path.join(d, "lifecircle.time"))
+        sum_wall, sum_rss = time_v(os.path.join(d, "lifecircle-summary.time"))
         st = steps(os.path.join(d, "lifecircle.log"))
         summary = json.load(open(os.path.join(d, "out", "summary.json")))
+        same = open(os.path.join(d, "out", "summary.json")).read() == open(
+            os.path.join(d, "out-summary", "summary.json")).read()
+        if not same:
+            ok = False
+            agree_rows.append(f"{n:>8} the summary-only run's summary.json DIFFERS from the full run's")
         inputs = summary["inputs"]
         communities = inputs["communities"]["features"]
         facilities = inputs["facilities"]["features"]
@@ -74,12 +82,14 @@ def main():
         peer = json.load(open(peer_path)) if os.path.exists(peer_path) else None
         if peer:
             pw, prss = time_v(os.path.join(d, "peer.time"))
-            ratio = f"{pw / lc_wall:.1f}x"
+            ratio = f"{pw / sum_wall:.1f}x"
+            ratio_full = f"{pw / lc_wall:.1f}x"
             peer_cols = f"{pw:8.1f} s {prss:8.0f} MiB"
         else:
-            ratio, peer_cols = "-", f"{'-':>10} {'-':>12}"
+            ratio, ratio_full, peer_cols = "-", "-", f"{'-':>10} {'-':>12}"
         label = f"{communities:,} c / {facilities:,} f" + (f" / {demand:,} d" if demand else "")
-        rows.append(f"{label:<36} {lc_wall:7.1f} s {lc_rss:8.0f} MiB  {peer_cols}  {ratio:>7}")
+        rows.append(f"{label:<36} {sum_wall:7.1f} s {sum_rss:8.0f} MiB  {lc_wall:7.1f} s {lc_rss:8.0f} MiB"
+                    f"  {peer_cols}  {ratio:>7} {ratio_full:>7}")
         load = st.get("load", 0.0)
         proj = st.get("check, project", 0.0)
         meas = st.get("measure", 0.0)
@@ -106,10 +116,12 @@ def main():
                 f"{dpop:7.4f} {c['area_coverage'] * 100:8.3f}% {p['area_coverage'] * 100:8.3f}% {darea:7.4f}  "
                 f"{c['communities_served']:>8} {p['communities_served']:>8} {p['near_threshold']:>5}  "
                 f"{'ok' if good else 'DISAGREE'}")
-    print("\nScale series (wall time and peak memory; ratio = peer time / lifecircle time)")
-    print(f"{'input':<36} {'lifecircle':>9} {'peak':>12}  {'geopandas':>10} {'peak':>12}  {'ratio':>7}")
+    print("\nScale series (wall time and peak memory; ratio = peer time / lifecircle time,"
+          " summary only and with the layers)")
+    print(f"{'input':<36} {'summary':>9} {'peak':>12}  {'layers':>9} {'peak':>12}  {'geopandas':>10} {'peak':>12}"
+          f"  {'ratio':>7} {'layers':>7}")
     print("\n".join(rows))
-    print("\nlifecircle stages (-v step times)")
+    print("\nlifecircle stages with the layers (-v step times)")
     print("\n".join(stage_rows))
     if agree_rows:
         print("\nAgreement (population coverage, area coverage: lifecircle, peer, |difference| in pp;"
