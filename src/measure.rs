@@ -138,34 +138,48 @@ impl DistanceModel for StraightLine {
     }
 
     /// The circle is convex, so clipping it to the window edge by edge (Sutherland-Hodgman)
-    /// gives exactly their intersection.
+    /// gives exactly their intersection. Only the window's sides that cut the circle are
+    /// clipped against, in two buffers.
     fn service_area_within(
         &self,
         site: Coord<f64>,
         radius_m: f64,
         window: Rect<f64>,
     ) -> Polygon<f64> {
-        let circle = self.service_area(site, radius_m);
-        let ring = &circle.exterior().0;
+        let r = radius_m * self.scale;
         let (lo, hi) = (window.min(), window.max());
-        if ring
-            .iter()
-            .all(|c| c.x >= lo.x && c.x <= hi.x && c.y >= lo.y && c.y <= hi.y)
-        {
-            return circle;
+        let empty = || Polygon::new(LineString(Vec::new()), vec![]);
+        if site.x - r > hi.x || site.x + r < lo.x || site.y - r > hi.y || site.y + r < lo.y {
+            return empty();
         }
-        let mut points: Vec<Coord<f64>> = ring[..ring.len() - 1].to_vec();
+        // The sides whose line passes inside the circle's box.
+        let cuts = [
+            site.x - r < lo.x,
+            site.x + r > hi.x,
+            site.y - r < lo.y,
+            site.y + r > hi.y,
+        ];
+        if !cuts.iter().any(|&c| c) {
+            return self.service_area(site, radius_m);
+        }
+        let n = self.segments;
+        let mut points: Vec<Coord<f64>> = Vec::with_capacity(n + 8);
+        points.extend(self.unit.iter().map(|&(cos, sin)| Coord {
+            x: site.x + r * cos,
+            y: site.y + r * sin,
+        }));
+        let mut kept: Vec<Coord<f64>> = Vec::with_capacity(n + 8);
         // Keep the side of x >= lo.x, x <= hi.x, y >= lo.y, y <= hi.y in turn.
-        for side in 0..4 {
+        for side in (0..4).filter(|&side| cuts[side]) {
             let value = |c: Coord<f64>| match side {
                 0 => c.x - lo.x,
                 1 => hi.x - c.x,
                 2 => c.y - lo.y,
                 _ => hi.y - c.y,
             };
-            let mut kept = Vec::with_capacity(points.len() + 4);
-            for (i, &here) in points.iter().enumerate() {
-                let before = points[(i + points.len() - 1) % points.len()];
+            kept.clear();
+            let mut before = points[points.len() - 1];
+            for &here in &points {
                 let (a, b) = (value(before), value(here));
                 if (a >= 0.0) != (b >= 0.0) {
                     let t = a / (a - b);
@@ -185,10 +199,11 @@ impl DistanceModel for StraightLine {
                 if b >= 0.0 {
                     kept.push(here);
                 }
+                before = here;
             }
-            points = kept;
+            std::mem::swap(&mut points, &mut kept);
             if points.len() < 3 {
-                return Polygon::new(LineString(Vec::new()), vec![]);
+                return empty();
             }
         }
         points.push(points[0]);
