@@ -691,12 +691,14 @@ pub fn dissolve_service_areas(
         .collect()
 }
 
-/// The union of `polygons` (counter-clockwise exteriors): geo's `unary_union` without its
-/// OGC-conformant extraction, which on some inputs of many touching squares loops without
-/// end in i_overlay 4.5 (the pieces meet along shared edges; the union is the same set).
+/// The union of `polygons` (counter-clockwise exteriors), as geo's `unary_union` makes it
+/// but with i_overlay's list splitter: its tree splitter (which it picks above 4,000
+/// segments) loops without end, eating memory, on some mixes of squares and clipped
+/// circles in i_overlay 4.5.2. Output as OGC simple features, like `unary_union`.
 fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
     use i_overlay::core::fill_rule::FillRule as Fill;
     use i_overlay::core::overlay_rule::OverlayRule;
+    use i_overlay::core::solver::{Precision, Solver, Strategy};
     use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
     let paths: Vec<Vec<[f64; 2]>> = polygons
         .iter()
@@ -706,11 +708,8 @@ fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
             ring.0[..n].iter().map(|c| [c.x, c.y]).collect()
         })
         .collect();
-    use i_overlay::core::solver::{Precision, Solver, Strategy};
-    // The list splitter: the tree splitter (chosen above 4,000 segments) loops without end
-    // on some of these inputs in i_overlay 4.5.2.
     let solver = Solver::with_strategy_and_precision(Strategy::List, Precision::HIGH);
-    let shapes = FloatOverlay::with_subj_custom(&paths, OverlayOptions::default(), solver)
+    let shapes = FloatOverlay::with_subj_custom(&paths, OverlayOptions::ogc(), solver)
         .overlay(OverlayRule::Subject, Fill::NonZero);
     let ring = |path: &Vec<[f64; 2]>| {
         let mut coords: Vec<Coord<f64>> = path.iter().map(|&[x, y]| Coord { x, y }).collect();
