@@ -160,9 +160,11 @@ pub struct CategoryResult {
     pub communities: Vec<CommunityCoverage>,
     /// Per demand feature, in input order.
     pub demand: Vec<DemandCoverage>,
-    /// Uncovered places, largest first; slivers dropped.
+    /// Uncovered places, largest first; slivers dropped. Empty of the communities' gaps
+    /// when the job's products show none ([`crate::config::Products::shows_areas`]): they are counted in
+    /// the summary only.
     pub gaps: Vec<Gap>,
-    /// Dissolved service areas, WGS 84 lon/lat.
+    /// Dissolved service areas, WGS 84 lon/lat; empty when the job's products show none.
     pub service_areas: Vec<ServiceAreaOut>,
 }
 
