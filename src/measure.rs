@@ -730,8 +730,8 @@ fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
 }
 
 /// The quadtree behind [`dissolve_service_areas`]: a window held whole by one service area
-/// is a square, a window with few service areas (or a small one) is their union clipped to
-/// it, any other is cut in four. Where circles overlap many times over, most of the area is
+/// is a square, a window with few service areas (or a small one) gives them clipped to it,
+/// any other is cut in four; the pieces are then unioned at once. Where circles overlap many times over, most of the area is
 /// squares, and the circle edges deep inside the union are never intersected.
 struct Cells<'a> {
     model: &'a dyn DistanceModel,
@@ -742,7 +742,7 @@ struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    /// Windows with at most this many service areas are unioned directly.
+    /// Windows with at most this many service areas give them, clipped, as pieces.
     const FEW: usize = 8;
     /// How many times over the service areas must cover their window, on average, for
     /// the quadtree to be worth it.

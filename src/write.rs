@@ -87,10 +87,9 @@ fn stage_outputs(
     staging: &Path,
     progress: &dyn Progress,
 ) -> Result<Vec<String>> {
-    let layer_kinds = layers::kinds(analysis);
     let with_maps = products.maps && !analysis.categories.is_empty();
     let layer_kinds = if products.layers {
-        layer_kinds
+        layers::kinds(analysis)
     } else {
         Vec::new()
     };
@@ -776,7 +775,7 @@ pub fn write_geojson(layer: &OutputLayer<'_>, path: &Path) -> Result<()> {
                     out.write_all(text.as_bytes())?;
                 }
             }
-            out.write_all(b"\n]}\n")?;
+            out.write_all(COLLECTION_END.as_bytes())?;
             out.flush()
         });
         for (b, batch) in layer.features.chunks(FEATURES_PER_BATCH).enumerate() {
@@ -816,8 +815,11 @@ fn collection_start() -> String {
     String::from("{\"type\":\"FeatureCollection\",\"features\":[\n")
 }
 
+/// What closes a FeatureCollection's text.
+const COLLECTION_END: &str = "\n]}\n";
+
 fn collection_end(mut out: String) -> String {
-    out.push_str("\n]}\n");
+    out.push_str(COLLECTION_END);
     out
 }
 
