@@ -1,14 +1,13 @@
 //! Coverage of a population grid (a demand layer, no communities) checked against an
 //! independent computation.
 //!
-//! Helsinki: the HSY 250 m population grid, 92 cells and 71,724 people, read in place from
-//! `../shared/data/helsinki/` (its licence allows reading it in place, not copying it into
-//! the repository), and the 87 OSM facility points of `data/helsinki/` in four categories.
+//! Helsinki: the HSY 250 m population grid, 92 cells and 71,724 people, copied into
+//! `data/helsinki/` (HSY, CC BY 4.0; see data/README.md), and the 87 OSM facility points of `data/helsinki/` in four categories.
 //! The expected figures in `tests/reference/helsinki_demand_expected.json` come from
 //! `tests/reference/helsinki_demand_reference.py`, which uses shapely 2 and pyproj and
 //! nothing of lifecircle: buffers of 1,024 segments, one global union per radius,
-//! intersection per cell, all in EPSG:32635. The JSON holds no per-cell population (the
-//! licence again); where a test needs one it reads the grid.
+//! intersection per cell, all in EPSG:32635. The JSON holds no per-cell population; where
+//! a test needs one it reads the grid.
 //!
 //! Two modes are checked:
 //! - polygons: the cells themselves, people spread evenly in each;
@@ -51,24 +50,16 @@ const CELL_TOL: f64 = 5e-4;
 /// 2.1 mm for points, from the lon/lat corner average, see `write_centres`).
 const NEAREST_TOL_M: f64 = 0.05;
 
-fn shared(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
-    assert!(
-        p.exists(),
-        "{} is missing: the tests read the shared data set in place (../shared beside the checkout)",
-        p.display()
-    );
-    p
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(rel)
 }
 
 fn grid_path() -> PathBuf {
-    shared("helsinki/helsinki_population_grid_2020.geojson")
+    data("helsinki/helsinki_population_grid_2020.geojson")
 }
 
 fn facilities_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/helsinki/helsinki_osm_facilities.geojson")
+    data("helsinki/helsinki_osm_facilities.geojson")
 }
 
 fn read_json(path: &Path) -> Value {

