@@ -14,7 +14,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use geo::{Coord, MultiPolygon};
 use lifecircle::crs::WorkCrs;
 use lifecircle::index::FacilityIndex;
-use lifecircle::measure::{measure_place, nearest_and_count, Place, StraightLine};
+use lifecircle::measure::{measure_place, nearest_and_count, Circles, Place, StraightLine};
 use lifecircle::synth::{City, CitySpec};
 
 /// 10,000 communities and 1,000 facilities per category, in local metres.
@@ -82,16 +82,20 @@ fn clipping(c: &mut Criterion) {
     let places: Vec<Place> = (0..city.communities())
         .filter_map(|k| Place::new(MultiPolygon(vec![city.community(k)])))
         .collect();
+    let circles = Circles {
+        index,
+        model: &model,
+    };
     // A community partly covered by several circles: the case that costs.
     let partly = places
         .iter()
         .find(|p| {
-            let cov = measure_place(p, &index, &model, 1000.0);
+            let cov = measure_place(p, &circles, 1000.0);
             cov.share > 0.3 && cov.share < 0.7 && cov.count == 0
         })
         .or_else(|| {
             places.iter().find(|p| {
-                let s = measure_place(p, &index, &model, 1000.0).share;
+                let s = measure_place(p, &circles, 1000.0).share;
                 s > 0.0 && s < 1.0
             })
         })
@@ -99,7 +103,7 @@ fn clipping(c: &mut Criterion) {
     let mut g = c.benchmark_group("clip");
     g.bench_function("one community against its 1 km circles", |b| {
         b.iter(|| {
-            let cov = measure_place(black_box(partly), &index, &model, 1000.0);
+            let cov = measure_place(black_box(partly), &circles, 1000.0);
             assert!(cov.share > 0.0 && cov.share < 1.0);
             cov
         })
@@ -109,7 +113,7 @@ fn clipping(c: &mut Criterion) {
         b.iter(|| {
             let covered: f64 = places[..1000]
                 .iter()
-                .map(|p| measure_place(p, &index, &model, 1000.0).covered_m2)
+                .map(|p| measure_place(p, &circles, 1000.0).covered_m2)
                 .sum();
             assert!(covered > 0.0);
         })

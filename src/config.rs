@@ -30,6 +30,9 @@ pub struct Config {
     pub facilities: FacilitiesConfig,
     /// Where people live: weighted points or polygons of known population.
     pub demand: Option<DemandConfig>,
+    /// The street network walking distances are measured along (default: straight-line
+    /// circles).
+    pub network: Option<NetworkConfig>,
     /// Settings that apply to every category.
     #[serde(default)]
     pub analysis: AnalysisConfig,
@@ -238,6 +241,39 @@ pub struct FacilitiesConfig {
     pub community: Option<String>,
 }
 
+/// `[network]`: the walkable streets, a line layer or an OpenStreetMap `.osm.pbf` extract.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// GeoJSON of LineString / MultiLineString features, or an `.osm.pbf` file.
+    pub path: PathBuf,
+    /// Declared CRS of a line layer, overriding the file's (e.g. `GCJ-02`).
+    pub crs: Option<String>,
+    /// Components with fewer nodes are dropped (default 40).
+    pub min_component_nodes: Option<usize>,
+    /// Points farther than this from every street are unreachable, metres (default 100).
+    pub snap_max_m: Option<f64>,
+    /// Side of the grid cells areas are sampled on, metres (default 20).
+    pub cell_m: Option<f64>,
+    /// OSM `highway` values to leave out, besides the default ones.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// OSM `highway` values to keep although left out by default (e.g. `construction`).
+    #[serde(default)]
+    pub include: Vec<String>,
+}
+
+/// How a category's reach is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReachKind {
+    /// Along the street network when one is given, else straight-line circles.
+    #[default]
+    Network,
+    /// Straight-line circles, even when a network is given.
+    Circle,
+}
+
 /// `[[facilities.rule]]`: facilities whose properties all match get this category.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -292,6 +328,8 @@ pub struct CategoryConfig {
     pub served_threshold: Option<f64>,
     /// Where the radius and target come from (a plan, a standard); printed in the summary.
     pub source: Option<String>,
+    /// `circle` keeps straight-line circles for this category when a network is given.
+    pub reach: Option<ReachKind>,
 }
 
 /// `[output]`: where results go.
@@ -471,6 +509,8 @@ pub struct Job {
     pub facilities: FacilityLayer,
     /// The demand layer, if any.
     pub demand: Option<DemandLayer>,
+    /// The street network, if any.
+    pub network: Option<NetworkLayer>,
     /// The categories, in the order given.
     pub categories: Vec<CategorySpec>,
     /// The life-circle levels, in the order given.
@@ -650,6 +690,78 @@ pub struct FacilityLayer {
     pub value_fields: Vec<String>,
 }
 
+/// The street network and how it is read and used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkLayer {
+    /// The line layer or `.osm.pbf` file.
+    pub path: PathBuf,
+    /// Declared CRS of a line layer.
+    pub crs: Option<Crs>,
+    /// Components with fewer nodes are dropped.
+    pub min_component_nodes: usize,
+    /// Snapping distance, metres.
+    pub snap_max_m: f64,
+    /// Grid cell side for areas, metres.
+    pub cell_m: f64,
+    /// OSM `highway` values left out.
+    pub excluded_highways: Vec<String>,
+}
+
+/// OSM `highway` values a walking network leaves out by default: roads closed to people on
+/// foot (motorways), ways that do not exist yet or any more, and tracks for other vehicles.
+pub const DEFAULT_EXCLUDED_HIGHWAYS: [&str; 7] = [
+    "motorway",
+    "motorway_link",
+    "construction",
+    "proposed",
+    "abandoned",
+    "raceway",
+    "bus_guideway",
+];
+
+impl NetworkLayer {
+    /// Checks `[network]`; `path` is already resolved.
+    pub fn from_config(n: &NetworkConfig, path: PathBuf) -> Result<NetworkLayer> {
+        let min_component_nodes = n.min_component_nodes.unwrap_or(40);
+        let snap_max_m = n.snap_max_m.unwrap_or(100.0);
+        if !(snap_max_m.is_finite() && snap_max_m >= 0.0) {
+            return Err(setting(
+                "network snap_max_m",
+                &format!("is {snap_max_m}, expected a distance of 0 m or more"),
+            ));
+        }
+        let cell_m = n.cell_m.unwrap_or(20.0);
+        if !(cell_m.is_finite() && cell_m >= 1.0) {
+            return Err(setting(
+                "network cell_m",
+                &format!("is {cell_m}, expected a cell side of at least 1 m"),
+            ));
+        }
+        if let Some(v) = n.include.iter().find(|v| n.exclude.contains(v)) {
+            return Err(setting(
+                "network include",
+                &format!("highway \"{v}\" is both included and excluded"),
+            ));
+        }
+        let mut excluded_highways: Vec<String> = DEFAULT_EXCLUDED_HIGHWAYS
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|h| !n.include.contains(h))
+            .chain(n.exclude.iter().cloned())
+            .collect();
+        excluded_highways.sort();
+        excluded_highways.dedup();
+        Ok(NetworkLayer {
+            path,
+            crs: n.crs.as_deref().map(str::parse::<Crs>).transpose()?,
+            min_component_nodes,
+            snap_max_m,
+            cell_m,
+            excluded_highways,
+        })
+    }
+}
+
 /// One category to measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CategorySpec {
@@ -669,6 +781,8 @@ pub struct CategorySpec {
     pub served_threshold: f64,
     /// Where the numbers come from.
     pub source: Option<String>,
+    /// How reach is measured (along the network when the job has one).
+    pub reach: ReachKind,
 }
 
 impl Job {
@@ -792,6 +906,7 @@ impl Job {
                 basis: cat.basis,
                 served_threshold,
                 source: cat.source.clone(),
+                reach: cat.reach.unwrap_or_default(),
             });
         }
 
@@ -964,10 +1079,21 @@ impl Job {
                 .unwrap_or_else(|| DEFAULT_TITLE.to_string()),
             attribution: o.attribution.clone().filter(|a| !a.trim().is_empty()),
         };
+        let network = config
+            .network
+            .as_ref()
+            .map(|n| {
+                if n.path.as_os_str().is_empty() {
+                    return Err(setting("network path", "no street network file given"));
+                }
+                NetworkLayer::from_config(n, resolve(&n.path))
+            })
+            .transpose()?;
         Ok(Job {
             communities,
             facilities,
             demand,
+            network,
             categories,
             levels,
             indicators,

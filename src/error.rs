@@ -112,6 +112,15 @@ pub enum Error {
         message: String,
     },
 
+    /// The street network cannot be read or used.
+    #[error("{}: {message}", path.display())]
+    Network {
+        /// The network file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
     /// The two layers lie far apart: almost surely a CRS mistake.
     #[error(
         "{} (longitude {}, latitude {}) and {} (longitude {}, latitude {}) are {km:.0} km apart: \

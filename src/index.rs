@@ -10,6 +10,7 @@ pub type Site = GeomWithData<[f64; 2], usize>;
 /// The sites of one category's facilities, for nearest and within-distance queries.
 ///
 /// A facility has one site (a point) or several (the entrances of a MultiPoint).
+#[derive(Clone)]
 pub struct FacilityIndex {
     tree: RTree<Site>,
     sites: Vec<Coord<f64>>,

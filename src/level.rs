@@ -12,10 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::config::{Basis, LevelSpec};
-use crate::index::FacilityIndex;
-use crate::measure::{
-    common_reach, covered_share, nearest_and_count, reach_into, DistanceModel, Place,
-};
+use crate::measure::{common_reach, covered_share, reach_into, CategoryReach, Place};
 use crate::summary::round6;
 
 /// A level at one community or demand feature.
@@ -53,14 +50,13 @@ impl LevelAt {
 /// covered share per category and their intersection.
 pub fn level_at_place(
     place: &Place,
-    indexes: &[&FacilityIndex],
-    model: &dyn DistanceModel,
+    categories: &[&dyn CategoryReach],
     radius_m: f64,
     served_threshold: f64,
 ) -> LevelAt {
-    let reaches: Vec<_> = indexes
+    let reaches: Vec<_> = categories
         .iter()
-        .map(|index| reach_into(place, index, model, radius_m))
+        .map(|reach| reach_into(place, *reach, radius_m))
         .collect();
     let within = reaches
         .iter()
@@ -76,14 +72,14 @@ pub fn level_at_place(
 /// A level at a point: a category is within reach when its nearest facility is.
 pub fn level_at_point(
     point: geo::Coord<f64>,
-    indexes: &[&FacilityIndex],
-    model: &dyn DistanceModel,
+    categories: &[&dyn CategoryReach],
     radius_m: f64,
 ) -> LevelAt {
-    let within: Vec<bool> = indexes
+    let within: Vec<bool> = categories
         .iter()
-        .map(|index| {
-            nearest_and_count(point, index, model, radius_m)
+        .map(|reach| {
+            reach
+                .nearest_and_count(point, radius_m)
                 .0
                 .is_some_and(|d| d <= radius_m)
         })
@@ -241,16 +237,20 @@ pub fn summarise_level(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::measure::StraightLine;
+    use crate::index::FacilityIndex;
+    use crate::measure::{Circles, StraightLine};
     use geo::{wkt, Coord};
 
-    fn index(points: &[(f64, f64)]) -> FacilityIndex {
-        FacilityIndex::new(
-            points
-                .iter()
-                .enumerate()
-                .map(|(i, &(x, y))| (Coord { x, y }, i)),
-        )
+    fn index(points: &[(f64, f64)]) -> Circles<'static> {
+        Circles {
+            index: FacilityIndex::new(
+                points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(x, y))| (Coord { x, y }, i)),
+            ),
+            model: Box::leak(Box::new(StraightLine::default())),
+        }
     }
 
     /// A 1,000 m square; category A's circle (r = 1,000 m) from the left edge's midpoint
@@ -263,7 +263,7 @@ mod tests {
             Place::new(wkt!(MULTIPOLYGON(((0. 0.,1000. 0.,1000. 1000.,0. 1000.,0. 0.))))).unwrap();
         let a = index(&[(0.0, 500.0)]);
         let b = index(&[(1000.0, 500.0)]);
-        let at = level_at_place(&sq, &[&a, &b], &StraightLine::default(), 1000.0, 0.5);
+        let at = level_at_place(&sq, &[&a, &b], 1000.0, 0.5);
         // Each circle holds more than half the square: both within reach.
         assert_eq!(at.within, vec![true, true]);
         assert!(at.complete());
@@ -287,7 +287,7 @@ mod tests {
 
         // A third category nowhere near: nothing is complete, and it is the one missing.
         let c = index(&[(9000.0, 9000.0)]);
-        let at = level_at_place(&sq, &[&a, &b, &c], &StraightLine::default(), 1000.0, 0.5);
+        let at = level_at_place(&sq, &[&a, &b, &c], 1000.0, 0.5);
         assert_eq!(at.within, vec![true, true, false]);
         assert_eq!(at.score(), 2);
         assert_eq!(at.complete_share, 0.0);
@@ -297,19 +297,9 @@ mod tests {
     fn a_point_is_complete_when_every_nearest_is_within_the_radius() {
         let a = index(&[(300.0, 0.0)]);
         let b = index(&[(0.0, 499.0)]);
-        let at = level_at_point(
-            Coord { x: 0.0, y: 0.0 },
-            &[&a, &b],
-            &StraightLine::default(),
-            500.0,
-        );
+        let at = level_at_point(Coord { x: 0.0, y: 0.0 }, &[&a, &b], 500.0);
         assert!(at.complete());
-        let at = level_at_point(
-            Coord { x: 0.0, y: 0.0 },
-            &[&a, &b],
-            &StraightLine::default(),
-            400.0,
-        );
+        let at = level_at_point(Coord { x: 0.0, y: 0.0 }, &[&a, &b], 400.0);
         assert_eq!(at.within, vec![true, false]);
         assert_eq!(at.complete_share, 0.0);
     }

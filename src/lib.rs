@@ -14,6 +14,7 @@ pub mod level;
 pub mod load;
 pub mod map;
 pub mod measure;
+pub mod network;
 pub mod pipeline;
 pub mod progress;
 pub mod qml;

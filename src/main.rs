@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use lifecircle::config::Lang;
 use lifecircle::config::{
     AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, CurveConfig,
-    DemandConfig, FacilitiesConfig, OutputConfig,
+    DemandConfig, FacilitiesConfig, NetworkConfig, OutputConfig,
 };
 use lifecircle::validate::InvalidPolicy;
 use lifecircle::{Basis, Job};
@@ -206,6 +206,15 @@ struct RunArgs {
     /// What to do with an invalid community boundary, overriding `[communities] on_invalid`.
     #[arg(long, value_enum, value_name = "POLICY")]
     on_invalid: Option<OnInvalid>,
+
+    /// Street network (line GeoJSON or .osm.pbf), overriding `[network] path`: distances are
+    /// walked along it.
+    #[arg(long, value_name = "FILE")]
+    network: Option<PathBuf>,
+
+    /// CRS of a line-layer network, overriding `[network] crs`.
+    #[arg(long, value_name = "CRS")]
+    network_crs: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -298,6 +307,15 @@ struct CoverArgs {
     /// Metric working CRS (default: UTM zone of the study area's centre).
     #[arg(long, value_name = "CRS")]
     work_crs: Option<String>,
+
+    /// Street network to walk along: a GeoJSON of LineString / MultiLineString features or
+    /// an OpenStreetMap .osm.pbf extract (default: straight-line circles).
+    #[arg(long, value_name = "FILE")]
+    network: Option<PathBuf>,
+
+    /// CRS of a line-layer network, overriding the file (e.g. GCJ-02).
+    #[arg(long, value_name = "CRS", requires = "network")]
+    network_crs: Option<String>,
 
     /// Community id field.
     #[arg(long, value_name = "FIELD")]
@@ -468,6 +486,19 @@ fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> 
             d.on_invalid = Some(policy.into());
         }
     }
+    if let Some(path) = &args.network {
+        // A path given on the command line is taken from the current folder.
+        let path = std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.clone());
+        config.network.get_or_insert_with(Default::default).path = path;
+    }
+    if let Some(crs) = &args.network_crs {
+        let Some(n) = config.network.as_mut() else {
+            anyhow::bail!("--network-crs: no street network given ([network] or --network)");
+        };
+        n.crs = Some(crs.clone());
+    }
     let base = args.config.parent().unwrap_or(Path::new("."));
     let mut job = Job::from_config(&config, base)?;
     if let Some(out) = &args.out {
@@ -509,6 +540,11 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
             ..DemandConfig::default()
         }),
         curve,
+        network: a.network.map(|path| NetworkConfig {
+            path,
+            crs: a.network_crs,
+            ..NetworkConfig::default()
+        }),
         facilities: FacilitiesConfig {
             path: a.facilities,
             crs: a.facilities_crs,

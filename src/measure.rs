@@ -24,6 +24,51 @@ use rayon::prelude::*;
 
 use crate::index::FacilityIndex;
 
+/// What "within reach" means for one category, decided once per run: the analysis asks it
+/// for the nearest facility, the facilities within reach, the reached part of a place and
+/// the dissolved service areas, and never how it knows. Straight-line [`Circles`] are one
+/// kind; the street network (`crate::network::NetworkReach`) is the other.
+pub trait CategoryReach: Sync {
+    /// A short description for summaries, e.g. "straight-line circle".
+    fn distance_model(&self) -> &'static str;
+
+    /// Walking distance from `from` to the nearest facility (`None` if none can be
+    /// reached), and the number of facilities within `radius_m` of it.
+    fn nearest_and_count(&self, from: Coord<f64>, radius_m: f64) -> (Option<f64>, usize);
+
+    /// Where the category's facilities reach inside `place` within `radius_m`.
+    fn reaching(&self, place: &Place, radius_m: f64) -> Reaching;
+
+    /// The service areas at `radius_m`, dissolved (working CRS).
+    fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea>;
+}
+
+/// Straight-line reach of one category: its facilities' R-tree and a [`DistanceModel`].
+pub struct Circles<'a> {
+    /// The category's facility sites.
+    pub index: FacilityIndex,
+    /// How a facility's service area is drawn.
+    pub model: &'a dyn DistanceModel,
+}
+
+impl CategoryReach for Circles<'_> {
+    fn distance_model(&self) -> &'static str {
+        self.model.name()
+    }
+
+    fn nearest_and_count(&self, from: Coord<f64>, radius_m: f64) -> (Option<f64>, usize) {
+        nearest_and_count(from, &self.index, self.model, radius_m)
+    }
+
+    fn reaching(&self, place: &Place, radius_m: f64) -> Reaching {
+        reaching_areas(place, &self.index, self.model, radius_m)
+    }
+
+    fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea> {
+        dissolve_service_areas(&self.index, self.model, radius_m)
+    }
+}
+
 /// How walking distance and reach are modelled.
 pub trait DistanceModel: Sync {
     /// A short description for summaries, e.g. "straight-line circle".
@@ -316,13 +361,8 @@ pub enum Reach {
 
 /// The service areas of `index` that reach `place`, within `radius_m`: their union,
 /// clipped to (a little more than) the place's bounding box.
-pub fn reach_into(
-    place: &Place,
-    index: &FacilityIndex,
-    model: &dyn DistanceModel,
-    radius_m: f64,
-) -> Reach {
-    match reaching_areas(place, index, model, radius_m) {
+pub fn reach_into(place: &Place, reach: &dyn CategoryReach, radius_m: f64) -> Reach {
+    match reach.reaching(place, radius_m) {
         Reaching::Nowhere => Reach::Nowhere,
         Reaching::Everywhere => Reach::Everywhere,
         Reaching::Partly(areas) => Reach::Partly(unary_union(&areas)),
@@ -330,11 +370,15 @@ pub fn reach_into(
 }
 
 /// Where a category's service areas reach inside a place, before their union.
-enum Reaching {
+#[derive(Debug, Clone)]
+pub enum Reaching {
+    /// Nowhere.
     Nowhere,
+    /// Everywhere: the whole place is within reach.
     Everywhere,
-    /// The service areas that reach the place, clipped to its bounding box, in local
-    /// coordinates.
+    /// Partly: the reached pieces over (at least) the place's bounding box, in the place's
+    /// local coordinates (relative to [`Place::origin`]), counter-clockwise. They may
+    /// overlap: a point is reached when any piece holds it.
     Partly(Vec<Polygon<f64>>),
 }
 
@@ -401,14 +445,9 @@ fn outside_all(place: &Place, areas: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
 }
 
 /// Measures one category at one community.
-pub fn measure_place(
-    place: &Place,
-    index: &FacilityIndex,
-    model: &dyn DistanceModel,
-    radius_m: f64,
-) -> Coverage {
-    let (nearest_m, count) = nearest_and_count(place.centre, index, model, radius_m);
-    match reaching_areas(place, index, model, radius_m) {
+pub fn measure_place(place: &Place, reach: &dyn CategoryReach, radius_m: f64) -> Coverage {
+    let (nearest_m, count) = reach.nearest_and_count(place.centre, radius_m);
+    match reach.reaching(place, radius_m) {
         Reaching::Nowhere => Coverage {
             covered_m2: 0.0,
             share: 0.0,
@@ -447,12 +486,7 @@ pub fn measure_place(
 /// The covered share of a place at each radius of `radii_m` (ascending): one pass of
 /// service areas per radius, with no clipping where a place is reached nowhere or
 /// everywhere. A place held whole at one radius is held at every larger one.
-pub fn shares_at_radii(
-    place: &Place,
-    index: &FacilityIndex,
-    model: &dyn DistanceModel,
-    radii_m: &[f64],
-) -> Vec<f64> {
+pub fn shares_at_radii(place: &Place, reach: &dyn CategoryReach, radii_m: &[f64]) -> Vec<f64> {
     let mut shares = Vec::with_capacity(radii_m.len());
     let mut whole = false;
     for &r in radii_m {
@@ -460,7 +494,7 @@ pub fn shares_at_radii(
             shares.push(1.0);
             continue;
         }
-        let share = match reaching_areas(place, index, model, r) {
+        let share = match reach.reaching(place, r) {
             Reaching::Nowhere => 0.0,
             Reaching::Everywhere => {
                 whole = true;
@@ -695,7 +729,7 @@ pub fn dissolve_service_areas(
 /// but with i_overlay's list splitter: its tree splitter (which it picks above 4,000
 /// segments) loops without end, eating memory, on some mixes of squares and clipped
 /// circles in i_overlay 4.5.2. Output as OGC simple features, like `unary_union`.
-fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
+pub(crate) fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
     use i_overlay::core::fill_rule::FillRule as Fill;
     use i_overlay::core::overlay_rule::OverlayRule;
     use i_overlay::core::solver::{Precision, Solver, Strategy};
@@ -810,6 +844,13 @@ mod tests {
         Place::new(mp).unwrap()
     }
 
+    fn circles(index: &FacilityIndex) -> Circles<'static> {
+        Circles {
+            index: index.clone(),
+            model: Box::leak(Box::new(StraightLine::default())),
+        }
+    }
+
     fn index(points: &[(f64, f64)]) -> FacilityIndex {
         FacilityIndex::new(
             points
@@ -833,7 +874,7 @@ mod tests {
         let sq = place(wkt!(MULTIPOLYGON(((0. 0.,200. 0.,200. 200.,0. 200.,0. 0.)))));
         let r = 200.0 * (2.0 / PI).sqrt();
         let idx = index(&[(0.0, 0.0)]);
-        let cov = measure_place(&sq, &idx, &StraightLine::default(), r);
+        let cov = measure_place(&sq, &circles(&idx), r);
         // The polygon's quarter holds exactly a quarter of its (circle-equal) area; clipping
         // snaps to i_overlay's integer grid, a relative error of about 1e-6.
         assert_relative_eq!(cov.share, 0.5, max_relative = 1e-5);
@@ -846,7 +887,7 @@ mod tests {
     fn circle_inside_square() {
         let sq = place(wkt!(MULTIPOLYGON(((0. 0.,1000. 0.,1000. 1000.,0. 1000.,0. 0.)))));
         let idx = index(&[(500.0, 500.0)]);
-        let cov = measure_place(&sq, &idx, &StraightLine::default(), 500.0);
+        let cov = measure_place(&sq, &circles(&idx), 500.0);
         assert_relative_eq!(cov.covered_m2, PI * 250_000.0, max_relative = 1e-5);
         assert_relative_eq!(cov.share, PI / 4.0, max_relative = 1e-5);
         assert_eq!(cov.nearest_m, Some(0.0));
@@ -864,7 +905,7 @@ mod tests {
         // Centroid (500, 500) is in the hole: distances are measured from a point inside.
         assert!(ring.boundary.contains(&Point::from(ring.centre)));
         let idx = index(&[(500.0, 500.0)]);
-        let cov = measure_place(&ring, &idx, &StraightLine::default(), 400.0);
+        let cov = measure_place(&ring, &circles(&idx), 400.0);
         let expected = PI * 160_000.0 - 160_000.0;
         assert_relative_eq!(cov.covered_m2, expected, max_relative = 1e-5);
         assert_relative_eq!(cov.share, expected / 840_000.0, max_relative = 1e-5);
@@ -877,7 +918,7 @@ mod tests {
         let sq = place(wkt!(MULTIPOLYGON(((0. 0.,100. 0.,100. 100.,0. 100.,0. 0.)))));
         let d = 1001.0 / 2f64.sqrt();
         let far = index(&[(-d, -d)]);
-        let cov = measure_place(&sq, &far, &StraightLine::default(), 1000.0);
+        let cov = measure_place(&sq, &circles(&far), 1000.0);
         assert_eq!(cov.share, 0.0);
         assert_eq!(cov.count, 0);
         let nearest = cov.nearest_m.unwrap();
@@ -885,7 +926,7 @@ mod tests {
         assert_relative_eq!(nearest, expected, max_relative = 1e-12);
         let d = 999.0 / 2f64.sqrt();
         let near = index(&[(-d, -d)]);
-        let cov = measure_place(&sq, &near, &StraightLine::default(), 1000.0);
+        let cov = measure_place(&sq, &circles(&near), 1000.0);
         assert!(cov.share > 0.0 && cov.share < 0.01, "{}", cov.share);
     }
 
@@ -893,7 +934,7 @@ mod tests {
     fn whole_community_inside_one_circle_is_fully_covered() {
         let sq = place(wkt!(MULTIPOLYGON(((0. 0.,100. 0.,100. 100.,0. 100.,0. 0.)))));
         let idx = index(&[(50.0, 50.0), (5000.0, 5000.0)]);
-        let cov = measure_place(&sq, &idx, &StraightLine::default(), 1000.0);
+        let cov = measure_place(&sq, &circles(&idx), 1000.0);
         assert_eq!(cov.share, 1.0);
         assert!(cov.gaps.is_empty());
         assert_eq!(cov.count, 1);
@@ -904,7 +945,7 @@ mod tests {
         let sq = place(wkt!(MULTIPOLYGON(((0. 0.,4000. 0.,4000. 4000.,0. 4000.,0. 0.)))));
         // Two circles of 500 m, centres 600 m apart: lens area from the closed form.
         let idx = index(&[(1700.0, 2000.0), (2300.0, 2000.0)]);
-        let cov = measure_place(&sq, &idx, &StraightLine::default(), 500.0);
+        let cov = measure_place(&sq, &circles(&idx), 500.0);
         let (r, d): (f64, f64) = (500.0, 600.0);
         let lens = 2.0 * r * r * (d / (2.0 * r)).acos() - d / 2.0 * (4.0 * r * r - d * d).sqrt();
         let expected = 2.0 * PI * r * r - lens;
@@ -934,7 +975,7 @@ mod tests {
                     vec![],
                 );
                 let place = Place::new(MultiPolygon(vec![block])).unwrap();
-                let cov = measure_place(&place, &index(&sites), &StraightLine::default(), radius);
+                let cov = measure_place(&place, &circles(&index(&sites)), radius);
 
                 let n = 160;
                 let mut inside = 0usize;

@@ -7,13 +7,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Contains, Coord, CoordsIter, MapCoordsInPlace, MultiPolygon,
-    Polygon, Translate,
+    Area, BooleanOps, BoundingRect, Contains, Coord, CoordsIter, LineString, MapCoordsInPlace,
+    MultiPolygon, Polygon, Rect, Translate,
 };
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::{closest, Basis, CategorySpec, DemandKind, Job, Numerator};
+use crate::config::{closest, Basis, CategorySpec, DemandKind, Job, Numerator, ReachKind};
 use crate::crs::{Crs, LonLat, WorkCrs};
 use crate::demand::{place_demand, DemandAt, DemandUnit, Placed};
 use crate::error::{Error, FeatureProblem, Result};
@@ -28,8 +28,11 @@ use crate::load::{
     load_communities, load_demand, load_facilities, Community, Demand, DemandShape, Facility, Layer,
 };
 use crate::measure::{
-    dissolve_service_areas, measure_place, nearest_and_count, shares_at_radii, Coverage,
-    DistanceModel, Place, StraightLine,
+    measure_place, shares_at_radii, CategoryReach, Circles, Coverage, DistanceModel, Place,
+    StraightLine,
+};
+use crate::network::{
+    extent_of as network_extent, load_network, NetworkInputs, NetworkReach, Streets, STREET_NETWORK,
 };
 use crate::progress::{Progress, Silent};
 use crate::summary::{
@@ -65,6 +68,9 @@ pub struct Analysis {
     pub group_field: Option<String>,
     /// Things the user should know that did not stop the run.
     pub warnings: Vec<String>,
+    /// The street network's edges, WGS 84 lon/lat, for the maps; empty without a network
+    /// or when no product draws areas.
+    pub streets: Vec<LineString<f64>>,
 }
 
 /// What was read, for the summary.
@@ -76,6 +82,9 @@ pub struct Inputs {
     pub facilities: FacilityInputs,
     /// The demand layer, if any.
     pub demand: Option<DemandInputs>,
+    /// The street network, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkInputs>,
 }
 
 /// The community layer, summed up.
@@ -336,14 +345,32 @@ impl Study<'_> {
     }
 }
 
-/// A category's facilities, indexed.
-struct CategoryIndex {
-    index: FacilityIndex,
+/// A category's facilities and what is within their reach.
+struct CategoryIndex<'a> {
+    reach: Box<dyn CategoryReach + 'a>,
+    /// Straight-line circles of the same facilities when `reach` is the street network,
+    /// for the comparison.
+    circles: Option<Box<dyn CategoryReach + 'a>>,
     /// Positions (in the facility layer) of the category's facilities.
     members: Vec<usize>,
 }
 
-fn index_category(name: &str, facilities: &[Facility], sites: &[Vec<Coord<f64>>]) -> CategoryIndex {
+/// How a category reaches: along `streets` when given, else (or when the category asks for
+/// circles) straight-line circles of `model`. `count_bound_m` is the largest radius whose
+/// counts the run asks for.
+struct ReachChoice<'a> {
+    model: &'a dyn DistanceModel,
+    streets: Option<&'a Streets>,
+    count_bound_m: f64,
+}
+
+fn index_category<'a>(
+    name: &str,
+    facilities: &[Facility],
+    sites: &[Vec<Coord<f64>>],
+    choice: &ReachChoice<'a>,
+    kind: ReachKind,
+) -> CategoryIndex<'a> {
     let members: Vec<usize> = facilities
         .iter()
         .enumerate()
@@ -356,7 +383,23 @@ fn index_category(name: &str, facilities: &[Facility], sites: &[Vec<Coord<f64>>]
             .enumerate()
             .flat_map(|(k, &i)| sites[i].iter().map(move |&c| (c, k))),
     );
-    CategoryIndex { index, members }
+    let model = choice.model;
+    match (choice.streets, kind) {
+        (Some(streets), ReachKind::Network) => CategoryIndex {
+            reach: Box::new(NetworkReach::new(
+                streets,
+                index.clone(),
+                choice.count_bound_m,
+            )),
+            circles: Some(Box::new(Circles { index, model })),
+            members,
+        },
+        _ => CategoryIndex {
+            reach: Box::new(Circles { index, model }),
+            circles: None,
+            members,
+        },
+    }
 }
 
 /// Runs the analysis with a given distance model.
@@ -436,6 +479,10 @@ pub fn analyse_observed(
         )?;
     }
     let work = WorkCrs::choose(job.work_crs.as_ref(), study_area_centre(study_extent))?;
+    let network = match &job.network {
+        Some(layer) => Some(load_network(layer, &work)?),
+        None => None,
+    };
 
     // Validate and prepare the communities.
     let empty_path = Path::new("");
@@ -679,6 +726,21 @@ pub fn analyse_observed(
 
     // Index.
     progress.begin("index", 0);
+    let (streets, mut network_inputs) = match network {
+        Some((streets, inputs)) => (Some(streets), Some(inputs)),
+        None => (None, None),
+    };
+    if let (Some(streets), Some(inputs), Some(layer)) =
+        (&streets, network_inputs.as_mut(), &job.network)
+    {
+        check_network_overlap(&layer.path, streets, &study, longest)?;
+        note_unreachable(job, streets, &study, inputs, &mut warnings);
+    }
+    let choice = ReachChoice {
+        model,
+        streets: streets.as_ref(),
+        count_bound_m: longest,
+    };
     let mut indexes: BTreeMap<&str, CategoryIndex> = BTreeMap::new();
     for name in job.categories.iter().map(|c| c.name.as_str()).chain(
         job.levels
@@ -686,7 +748,15 @@ pub fn analyse_observed(
             .flat_map(|l| l.categories.iter().map(String::as_str)),
     ) {
         if !indexes.contains_key(name) {
-            indexes.insert(name, index_category(name, &study.facilities, &study.sites));
+            let kind = job
+                .categories
+                .iter()
+                .find(|c| c.name == name)
+                .map_or(ReachKind::Network, |c| c.reach);
+            indexes.insert(
+                name,
+                index_category(name, &study.facilities, &study.sites, &choice, kind),
+            );
         }
     }
     progress.end();
@@ -705,12 +775,12 @@ pub fn analyse_observed(
     let mut levels = Vec::with_capacity(job.levels.len());
     let mut group_levels: Vec<Vec<LevelSummary>> = vec![Vec::new(); study.groups.len()];
     for spec in &job.levels {
-        let level_indexes: Vec<&FacilityIndex> = spec
+        let level_reaches: Vec<&dyn CategoryReach> = spec
             .categories
             .iter()
-            .map(|c| &indexes[c.as_str()].index)
+            .map(|c| &*indexes[c.as_str()].reach)
             .collect();
-        let (result, by_group) = measure_level(&study, spec, &level_indexes)?;
+        let (result, by_group) = measure_level(&study, spec, &level_reaches)?;
         for (g, s) in by_group.into_iter().enumerate() {
             group_levels[g].push(s);
         }
@@ -788,10 +858,21 @@ pub fn analyse_observed(
             outside_communities: study.outside.iter().filter(|&&o| o).count(),
         },
         demand: demand_inputs,
+        network: network_inputs,
+    };
+    let walked = streets.is_some() && job.categories.iter().any(|c| c.reach == ReachKind::Network);
+    let streets = match (&streets, study.geometry_out) {
+        (Some(s), true) => streets_lonlat(s, &work)?,
+        _ => Vec::new(),
     };
     Ok(Analysis {
+        streets,
         work_crs: work.crs().clone(),
-        distance_model: model.name().to_string(),
+        distance_model: if walked {
+            STREET_NETWORK.to_string()
+        } else {
+            model.name().to_string()
+        },
         inputs,
         communities: study.communities,
         demand: study.demand,
@@ -803,6 +884,132 @@ pub fn analyse_observed(
         group_field,
         warnings,
     })
+}
+
+/// The street network's edges back in lon/lat, for the maps.
+fn streets_lonlat(streets: &Streets, work: &WorkCrs) -> Result<Vec<LineString<f64>>> {
+    let crs = work.crs();
+    streets
+        .graph()
+        .edges()
+        .par_iter()
+        .map(|e| {
+            let mut line = LineString(e.line.clone());
+            WorkCrs::on_this_thread(crs, |w| w.unproject(&mut line))?.map_err(|problem| {
+                Error::Crs {
+                    crs: crs.to_string(),
+                    message: format!("a street: {problem}"),
+                }
+            })?;
+            Ok(line)
+        })
+        .collect()
+}
+
+/// The street network must reach into the study area.
+fn check_network_overlap(
+    path: &Path,
+    streets: &Streets,
+    study: &Study<'_>,
+    longest: f64,
+) -> Result<()> {
+    let boxes = study
+        .places
+        .iter()
+        .map(|p| p.bbox())
+        .chain(study.demand_at.iter().map(|d| match d {
+            DemandAt::Point(c) => Rect::new(*c, *c),
+            DemandAt::Area(p) => p.bbox(),
+        }));
+    let streets_box = network_extent(streets);
+    let overlaps = streets_box.is_some_and(|n| {
+        boxes.into_iter().any(|b| {
+            b.min().x <= n.max().x + longest
+                && b.max().x >= n.min().x - longest
+                && b.min().y <= n.max().y + longest
+                && b.max().y >= n.min().y - longest
+        })
+    });
+    if overlaps {
+        Ok(())
+    } else {
+        Err(Error::Network {
+            path: path.to_path_buf(),
+            message: "the street network does not overlap the study area (is its CRS \
+                      declared right, [network] crs / --network-crs?)"
+                .into(),
+        })
+    }
+}
+
+/// Counts the facilities and points too far from every street, into the network summary
+/// and the warnings.
+fn note_unreachable(
+    job: &Job,
+    streets: &Streets,
+    study: &Study<'_>,
+    inputs: &mut NetworkInputs,
+    warnings: &mut Vec<String>,
+) {
+    let snap = inputs.snap_max_m;
+    for spec in job
+        .categories
+        .iter()
+        .filter(|c| c.reach == ReachKind::Network)
+    {
+        let (mut total, mut far) = (0, 0);
+        for (f, sites) in study.facilities.iter().zip(&study.sites) {
+            if f.category.as_deref() == Some(spec.name.as_str()) {
+                total += 1;
+                far += usize::from(sites.iter().all(|&c| streets.attach(c).is_none()));
+            }
+        }
+        if far > 0 {
+            warnings.push(if far == total {
+                format!(
+                    "category \"{}\": none of its {total} facilities is within {snap} m of a \
+                     street: nothing is within reach along the network (coverage 0)",
+                    spec.name
+                )
+            } else {
+                format!(
+                    "category \"{}\": {far} of {total} facilities are more than {snap} m from \
+                     every street and serve no one along the network",
+                    spec.name
+                )
+            });
+        }
+        inputs.facilities_unreachable.insert(spec.name.clone(), far);
+    }
+    let points: Vec<Coord<f64>> = if study.has_demand() {
+        study
+            .demand_at
+            .iter()
+            .filter_map(|d| match d {
+                DemandAt::Point(c) => Some(*c),
+                DemandAt::Area(_) => None,
+            })
+            .collect()
+    } else {
+        study.places.iter().map(|p| p.centre).collect()
+    };
+    let far = points
+        .par_iter()
+        .filter(|&&c| streets.attach(c).is_none())
+        .count();
+    if far > 0 {
+        warnings.push(format!(
+            "{far} of {} {} are more than {snap} m from every street: unreachable along the \
+             network, never covered",
+            points.len(),
+            if study.has_demand() {
+                "demand points"
+            } else {
+                "community centres"
+            }
+        ));
+    }
+    inputs.points_unreachable = far;
 }
 
 fn unreachable_layers<T>() -> Result<T> {
@@ -969,78 +1176,16 @@ fn measure_category(
     study: &Study<'_>,
     work: &WorkCrs,
     spec: &CategorySpec,
-    category: &CategoryIndex,
+    category: &CategoryIndex<'_>,
 ) -> Result<(CategoryResult, Vec<CategorySummary>)> {
-    let model = study.model;
-    let index = &category.index;
+    let reach = &*category.reach;
     let radius = spec.radius_m;
     let progress = study.progress;
     progress.begin(
         &format!("measure {}", spec.name),
         (study.places.len() + study.placed.units.len()) as u64,
     );
-
-    // Every community, in parallel, each on its own.
-    let coverages: Vec<Coverage> = study
-        .places
-        .par_iter()
-        .zip(study.communities.par_iter())
-        .map(|(place, community)| {
-            guarded(
-                study.community_path,
-                community.index,
-                &community.id,
-                &spec.name,
-                || {
-                    let cov = measure_place(place, index, model, radius);
-                    progress.advance(1);
-                    cov
-                },
-            )
-        })
-        .collect::<Result<_>>()?;
-
-    // Every demand unit.
-    let units: Vec<UnitCoverage> = study
-        .placed
-        .units
-        .par_iter()
-        .map(|unit| {
-            let d = &study.demand[unit.feature];
-            guarded(
-                study.demand_path,
-                d.index,
-                &d.id,
-                &spec.name,
-                || match &unit.at {
-                    DemandAt::Point(c) => {
-                        progress.advance(1);
-                        let (nearest_m, _) = nearest_and_count(*c, index, model, radius);
-                        UnitCoverage {
-                            share: if nearest_m.is_some_and(|n| n <= radius) {
-                                1.0
-                            } else {
-                                0.0
-                            },
-                            nearest_m,
-                            gaps: Vec::new(),
-                            covered_m2: 0.0,
-                        }
-                    }
-                    DemandAt::Area(place) => {
-                        let cov = measure_place(place, index, model, radius);
-                        progress.advance(1);
-                        UnitCoverage {
-                            share: cov.share,
-                            nearest_m: cov.nearest_m,
-                            gaps: cov.gaps,
-                            covered_m2: cov.covered_m2,
-                        }
-                    }
-                },
-            )
-        })
-        .collect::<Result<_>>()?;
+    let (coverages, units) = measure_units(study, spec, reach)?;
 
     // Per demand feature: nearest from its point or centre, covered share of its weight.
     let demand: Vec<DemandCoverage> = study
@@ -1053,7 +1198,7 @@ fn measure_category(
             // polygon's centre, a point outside every community) is measured here.
             let nearest_m = match (at, parts.first()) {
                 (DemandAt::Point(_), Some(&u)) => units[u].nearest_m,
-                _ => nearest_and_count(at.centre(), index, model, radius).0,
+                _ => reach.nearest_and_count(at.centre(), radius).0,
             };
             let covered = match at {
                 DemandAt::Point(_) => parts.first().map(|&u| units[u].share).unwrap_or(0.0),
@@ -1076,8 +1221,207 @@ fn measure_category(
         })
         .collect();
 
-    // Per community: served, and its population from the demand when given.
-    let per_community: Vec<CommunityCoverage> = coverages
+    let per_community = per_community(study, spec, &coverages, &units);
+    let totals = slot_totals(study, &per_community, &coverages, &units);
+
+    progress.end();
+    progress.begin(&format!("gaps {}", spec.name), 0);
+    let gaps = category_gaps(study, work, &coverages, &units)?;
+    progress.end();
+    let service_areas = if study.geometry_out {
+        progress.begin(&format!("dissolve {}", spec.name), 0);
+        let areas = service_areas(work, spec, reach)?;
+        progress.end();
+        areas
+    } else {
+        Vec::new()
+    };
+    if !study.curve_radii_m.is_empty() {
+        progress.begin(&format!("curve {}", spec.name), 0);
+    }
+    let curve = curve(study, reach, &units);
+    if !study.curve_radii_m.is_empty() {
+        progress.end();
+    }
+
+    // Facilities per slot: overall the category's; per group those in its communities.
+    let slots = study.slots();
+    let mut facility_counts = vec![FacilityCounts::default(); slots];
+    facility_counts[0] = FacilityCounts {
+        total: category.members.len(),
+        outside: category
+            .members
+            .iter()
+            .filter(|&&i| study.outside[i])
+            .count(),
+    };
+    for &i in &category.members {
+        let group = study.facility_community[i].and_then(|k| study.group_of[k]);
+        if let Some(g) = group {
+            facility_counts[g + 1].total += 1;
+        }
+    }
+    for counts in facility_counts.iter_mut().skip(1) {
+        counts.outside = category.members.len() - counts.total;
+    }
+    let gap_counts = &gaps.1;
+
+    let mut summaries: Vec<CategorySummary> = (0..slots)
+        .map(|s| {
+            summarise(
+                spec,
+                CategoryFigures {
+                    distance_model: reach.distance_model(),
+                    totals: &totals[s],
+                    population_basis: study.population_basis.as_deref(),
+                    gaps: gap_counts[s],
+                    facilities: facility_counts[s],
+                    curve: curve.0[s].clone(),
+                    curve_basis: curve.1,
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+    if let Some(circles) = &category.circles {
+        let figures = circle_coverage(study, spec, &**circles)?;
+        for (summary, figure) in summaries.iter_mut().zip(figures) {
+            summary.circle_coverage = Some(figure);
+        }
+    }
+    let mut summaries = summaries.into_iter();
+    let summary = summaries.next().ok_or_else(|| Error::Setting {
+        setting: format!("category \"{}\"", spec.name),
+        message: "nothing was measured".into(),
+    })?;
+    Ok((
+        CategoryResult {
+            summary,
+            communities: per_community,
+            demand,
+            gaps: gaps.0,
+            service_areas,
+        },
+        summaries.collect(),
+    ))
+}
+
+/// A category's coverage per slot with straight-line circles, on the same basis, for the
+/// comparison with a street network.
+fn circle_coverage(
+    study: &Study<'_>,
+    spec: &CategorySpec,
+    circles: &dyn CategoryReach,
+) -> Result<Vec<f64>> {
+    study.progress.begin(
+        &format!("circles {}", spec.name),
+        (study.places.len() + study.placed.units.len()) as u64,
+    );
+    let (coverages, units) = measure_units(study, spec, circles)?;
+    let per_community = per_community(study, spec, &coverages, &units);
+    let totals = slot_totals(study, &per_community, &coverages, &units);
+    study.progress.end();
+    totals
+        .iter()
+        .map(|t| {
+            summarise(
+                spec,
+                CategoryFigures {
+                    distance_model: circles.distance_model(),
+                    totals: t,
+                    population_basis: study.population_basis.as_deref(),
+                    gaps: GapCounts::default(),
+                    facilities: FacilityCounts::default(),
+                    curve: Vec::new(),
+                    curve_basis: None,
+                },
+            )
+            .map(|s| s.coverage)
+        })
+        .collect()
+}
+
+/// Every community and demand unit of the study, measured in parallel.
+fn measure_units(
+    study: &Study<'_>,
+    spec: &CategorySpec,
+    reach: &dyn CategoryReach,
+) -> Result<(Vec<Coverage>, Vec<UnitCoverage>)> {
+    let radius = spec.radius_m;
+    let progress = study.progress;
+
+    // Every community, in parallel, each on its own.
+    let coverages: Vec<Coverage> = study
+        .places
+        .par_iter()
+        .zip(study.communities.par_iter())
+        .map(|(place, community)| {
+            guarded(
+                study.community_path,
+                community.index,
+                &community.id,
+                &spec.name,
+                || {
+                    let cov = measure_place(place, reach, radius);
+                    progress.advance(1);
+                    cov
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+
+    // Every demand unit.
+    let units: Vec<UnitCoverage> = study
+        .placed
+        .units
+        .par_iter()
+        .map(|unit| {
+            let d = &study.demand[unit.feature];
+            guarded(
+                study.demand_path,
+                d.index,
+                &d.id,
+                &spec.name,
+                || match &unit.at {
+                    DemandAt::Point(c) => {
+                        progress.advance(1);
+                        let (nearest_m, _) = reach.nearest_and_count(*c, radius);
+                        UnitCoverage {
+                            share: if nearest_m.is_some_and(|n| n <= radius) {
+                                1.0
+                            } else {
+                                0.0
+                            },
+                            nearest_m,
+                            gaps: Vec::new(),
+                            covered_m2: 0.0,
+                        }
+                    }
+                    DemandAt::Area(place) => {
+                        let cov = measure_place(place, reach, radius);
+                        progress.advance(1);
+                        UnitCoverage {
+                            share: cov.share,
+                            nearest_m: cov.nearest_m,
+                            gaps: cov.gaps,
+                            covered_m2: cov.covered_m2,
+                        }
+                    }
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+
+    Ok((coverages, units))
+}
+
+/// Per community: its share, served, and its population from the demand when given.
+fn per_community(
+    study: &Study<'_>,
+    spec: &CategorySpec,
+    coverages: &[Coverage],
+    units: &[UnitCoverage],
+) -> Vec<CommunityCoverage> {
+    coverages
         .iter()
         .enumerate()
         .map(|(k, c)| {
@@ -1110,29 +1454,16 @@ fn measure_category(
                 population_covered,
             }
         })
-        .collect();
+        .collect()
+}
 
-    progress.end();
-    progress.begin(&format!("gaps {}", spec.name), 0);
-    let gaps = category_gaps(study, work, &coverages, &units)?;
-    progress.end();
-    let service_areas = if study.geometry_out {
-        progress.begin(&format!("dissolve {}", spec.name), 0);
-        let areas = service_areas(study, work, spec, index)?;
-        progress.end();
-        areas
-    } else {
-        Vec::new()
-    };
-    if !study.curve_radii_m.is_empty() {
-        progress.begin(&format!("curve {}", spec.name), 0);
-    }
-    let curve = curve(study, index, &units);
-    if !study.curve_radii_m.is_empty() {
-        progress.end();
-    }
-
-    // Totals per slot: 0 overall, 1.. groups.
+/// The sums of a category per slot: 0 overall, 1.. groups.
+fn slot_totals(
+    study: &Study<'_>,
+    per_community: &[CommunityCoverage],
+    coverages: &[Coverage],
+    units: &[UnitCoverage],
+) -> Vec<Totals> {
     let slots = study.slots();
     let mut totals = vec![Totals::default(); slots];
     let slot_of = |g: Option<usize>| g.map(|g| g + 1);
@@ -1174,59 +1505,7 @@ fn measure_category(
             });
         }
     }
-
-    // Facilities per slot: overall the category's; per group those in its communities.
-    let mut facility_counts = vec![FacilityCounts::default(); slots];
-    facility_counts[0] = FacilityCounts {
-        total: category.members.len(),
-        outside: category
-            .members
-            .iter()
-            .filter(|&&i| study.outside[i])
-            .count(),
-    };
-    for &i in &category.members {
-        let group = study.facility_community[i].and_then(|k| study.group_of[k]);
-        if let Some(g) = group {
-            facility_counts[g + 1].total += 1;
-        }
-    }
-    for counts in facility_counts.iter_mut().skip(1) {
-        counts.outside = category.members.len() - counts.total;
-    }
-    let gap_counts = &gaps.1;
-
-    let summaries: Vec<CategorySummary> = (0..slots)
-        .map(|s| {
-            summarise(
-                spec,
-                CategoryFigures {
-                    distance_model: model.name(),
-                    totals: &totals[s],
-                    population_basis: study.population_basis.as_deref(),
-                    gaps: gap_counts[s],
-                    facilities: facility_counts[s],
-                    curve: curve.0[s].clone(),
-                    curve_basis: curve.1,
-                },
-            )
-        })
-        .collect::<Result<_>>()?;
-    let mut summaries = summaries.into_iter();
-    let summary = summaries.next().ok_or_else(|| Error::Setting {
-        setting: format!("category \"{}\"", spec.name),
-        message: "nothing was measured".into(),
-    })?;
-    Ok((
-        CategoryResult {
-            summary,
-            communities: per_community,
-            demand,
-            gaps: gaps.0,
-            service_areas,
-        },
-        summaries.collect(),
-    ))
+    totals
 }
 
 /// Runs `f`, turning a panic in the geometry library into an error naming the feature.
@@ -1438,21 +1717,20 @@ fn demand_in_gap(study: &Study<'_>, k: usize, gap: &Polygon<f64>, units: &[UnitC
 
 /// The dissolved service areas of a category, in lon/lat.
 fn service_areas(
-    study: &Study<'_>,
     work: &WorkCrs,
     spec: &CategorySpec,
-    index: &FacilityIndex,
+    reach: &dyn CategoryReach,
 ) -> Result<Vec<ServiceAreaOut>> {
-    let dissolved = catch_unwind(AssertUnwindSafe(|| {
-        dissolve_service_areas(index, study.model, spec.radius_m)
-    }))
-    .map_err(|panic| Error::Setting {
-        setting: format!("category \"{}\"", spec.name),
-        message: format!(
-            "dissolving the service areas failed inside the geometry library: {}",
-            panic_message(&panic)
-        ),
-    })?;
+    let dissolved =
+        catch_unwind(AssertUnwindSafe(|| reach.service_areas(spec.radius_m))).map_err(|panic| {
+            Error::Setting {
+                setting: format!("category \"{}\"", spec.name),
+                message: format!(
+                    "dissolving the service areas failed inside the geometry library: {}",
+                    panic_message(&panic)
+                ),
+            }
+        })?;
     // Back to lon/lat in parallel, area by area (a dissolved area can be large).
     let crs = work.crs();
     dissolved
@@ -1481,7 +1759,7 @@ fn service_areas(
 #[allow(clippy::type_complexity)]
 fn curve(
     study: &Study<'_>,
-    index: &FacilityIndex,
+    reach: &dyn CategoryReach,
     units: &[UnitCoverage],
 ) -> (Vec<Vec<[f64; 2]>>, Option<Basis>) {
     let radii = &study.curve_radii_m;
@@ -1514,10 +1792,7 @@ fn curve(
                     }
                 }
                 DemandAt::Area(place) => {
-                    for (k, share) in shares_at_radii(place, index, study.model, radii)
-                        .into_iter()
-                        .enumerate()
-                    {
+                    for (k, share) in shares_at_radii(place, reach, radii).into_iter().enumerate() {
                         put(k, unit.weight * share);
                     }
                 }
@@ -1547,10 +1822,7 @@ fn curve(
             };
             put(n, whole);
             if whole > 0.0 {
-                for (c, share) in shares_at_radii(place, index, study.model, radii)
-                    .into_iter()
-                    .enumerate()
-                {
+                for (c, share) in shares_at_radii(place, reach, radii).into_iter().enumerate() {
                     put(c, whole * share);
                 }
             }
@@ -1588,9 +1860,11 @@ fn curve(
 fn measure_level(
     study: &Study<'_>,
     spec: &crate::config::LevelSpec,
-    indexes: &[&FacilityIndex],
+    reaches: &[&dyn CategoryReach],
 ) -> Result<(LevelResult, Vec<LevelSummary>)> {
-    let model = study.model;
+    let distance_model = reaches
+        .first()
+        .map_or(study.model.name(), |r| r.distance_model());
     let radius = spec.radius_m;
     let threshold = study.served_threshold;
     study.progress.begin(
@@ -1604,7 +1878,7 @@ fn measure_level(
         .map(|(place, c)| {
             guarded(study.community_path, c.index, &c.id, &spec.name, || {
                 study.progress.advance(1);
-                level_at_place(place, indexes, model, radius, threshold)
+                level_at_place(place, reaches, radius, threshold)
             })
         })
         .collect::<Result<_>>()?;
@@ -1622,11 +1896,11 @@ fn measure_level(
                 || match &unit.at {
                     DemandAt::Point(c) => {
                         study.progress.advance(1);
-                        level_at_point(*c, indexes, model, radius)
+                        level_at_point(*c, reaches, radius)
                     }
                     DemandAt::Area(p) => {
                         study.progress.advance(1);
-                        level_at_place(p, indexes, model, radius, threshold)
+                        level_at_place(p, reaches, radius, threshold)
                     }
                 },
             )
@@ -1726,7 +2000,7 @@ fn measure_level(
     let basis = study.population_basis.as_deref();
     let mut summaries = totals
         .iter()
-        .map(|t| summarise_level(spec, model.name(), t, basis, places_are));
+        .map(|t| summarise_level(spec, distance_model, t, basis, places_are));
     let summary = summaries.next().ok_or_else(|| Error::Setting {
         setting: format!("level \"{}\"", spec.name),
         message: "nothing was measured".into(),

@@ -44,6 +44,10 @@ pub struct CategorySummary {
     pub target: Option<f64>,
     /// Coverage on `basis`, 0..1.
     pub coverage: f64,
+    /// With a street network: the same figure, on the same basis, with straight-line
+    /// circles of the same radius, so the overstatement of circles is visible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circle_coverage: Option<f64>,
     /// Whether `coverage` reaches `target`; `None` without a target.
     pub meets_target: Option<bool>,
     /// Share of residents within reach, if known.
@@ -200,6 +204,7 @@ pub fn summarise(spec: &CategorySpec, f: CategoryFigures<'_>) -> Result<Category
         curve: f.curve,
         curve_basis: f.curve_basis,
         source: spec.source.clone(),
+        circle_coverage: None,
     })
 }
 
@@ -229,6 +234,7 @@ mod tests {
             basis,
             served_threshold: 0.5,
             source: None,
+            reach: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 use crate::config::{Basis, DemandKind, Lang};
 use crate::indicator::IndicatorSummary;
 use crate::level::LevelSummary;
+use crate::network::NetworkInputs;
 use crate::pipeline::{Analysis, CommunityInputs, DemandInputs, FacilityInputs, Inputs};
 use crate::summary::CategorySummary;
 
@@ -94,14 +95,30 @@ pub fn headline(s: &CategorySummary, lang: Lang) -> String {
                 Some(t) => format!(" (target {t}: {})", verdict(s.meets_target, lang)),
                 None => String::new(),
             };
-            format!("{reached} {noun} within {radius}{judged}")
+            let walk = match s.distance_model.as_str() {
+                "street network" => " walk along streets",
+                _ => "",
+            };
+            let circle = match s.circle_coverage {
+                Some(c) => format!("; {} by straight-line circle", pct(c)),
+                None => String::new(),
+            };
+            format!("{reached} {noun} within {radius}{walk}{judged}{circle}")
         }
         Lang::Zh => {
             let judged = match &target {
                 Some(t) => format!("（目标 {t}：{}）", verdict(s.meets_target, lang)),
                 None => String::new(),
             };
-            format!("{radius}内覆盖 {reached} {noun}{judged}")
+            let walk = match s.distance_model.as_str() {
+                "street network" => "沿路网步行",
+                _ => "",
+            };
+            let circle = match s.circle_coverage {
+                Some(c) => format!("；按直线距离圆为 {}", pct(c)),
+                None => String::new(),
+            };
+            format!("{walk}{radius}内覆盖 {reached} {noun}{judged}{circle}")
         }
     }
 }
@@ -144,6 +161,16 @@ pub enum Term {
     WorkingCrs,
     /// Fact label: the distance model.
     DistanceModel,
+    /// Fact label: the street network.
+    StreetNetwork,
+    /// Heading: coverage along streets against straight-line circles.
+    CircleVsNetwork,
+    /// Column: coverage along the street network.
+    AlongStreets,
+    /// Column: coverage within straight-line circles.
+    WithinCircles,
+    /// Column: how much circles overstate, percentage points.
+    Overstatement,
     /// Fact label: the program that wrote the report.
     ProducedBy,
     /// Fact label and footer: data sources.
@@ -236,6 +263,14 @@ pub fn term(t: Term, lang: Lang) -> &'static str {
         Facilities => ("Facilities", "设施"),
         WorkingCrs => ("Working CRS", "计算坐标系"),
         DistanceModel => ("Distance model", "距离模型"),
+        StreetNetwork => ("Street network", "路网"),
+        CircleVsNetwork => (
+            "Along streets against straight-line circles",
+            "沿路网步行与直线距离圆的对比",
+        ),
+        AlongStreets => ("Along streets", "沿路网"),
+        WithinCircles => ("Straight-line circle", "直线距离圆"),
+        Overstatement => ("Circle overstates by", "直线圆高估"),
         ProducedBy => ("Produced by", "生成工具"),
         Attribution => ("Data sources", "数据来源"),
         Category => ("Category", "类别"),
@@ -372,6 +407,8 @@ pub fn distance_model(model: &str, lang: Lang) -> String {
     match (lang, model) {
         (Lang::En, "straight-line circle") => "straight-line circle (no street network)".into(),
         (Lang::Zh, "straight-line circle") => "直线距离圆（未考虑路网）".into(),
+        (Lang::En, "street network") => "walking distance along the street network".into(),
+        (Lang::Zh, "street network") => "沿路网的步行距离".into(),
         _ => model.to_string(),
     }
 }
@@ -498,6 +535,75 @@ pub fn facilities_fact(f: &FacilityInputs, lang: Lang) -> String {
         Lang::Zh => format!(
             "设施 {} 处，其中 {} 处在研究区外（仍服务其附近地区）{without}",
             f.features, f.outside_communities
+        ),
+    }
+}
+
+/// What the street network holds, for the report's facts: "5,573 ways read (line layer);
+/// 6,976 nodes, 10,170 edges, 701.9 km; 37 islands under 40 nodes dropped".
+pub fn network_fact(n: &NetworkInputs, lang: Lang) -> String {
+    let unreachable: usize = n.facilities_unreachable.values().sum();
+    match lang {
+        Lang::En => format!(
+            "{} ways read ({}{}); {} nodes, {} edges, {:.1} km of streets; {} islands under {} \
+             nodes dropped; {} facilities and {} places more than {} m from every street",
+            thousands(n.ways_read as f64),
+            n.source,
+            if n.ways_filtered_out > 0 {
+                format!(", {} not walkable", thousands(n.ways_filtered_out as f64))
+            } else {
+                String::new()
+            },
+            thousands(n.nodes as f64),
+            thousands(n.edges as f64),
+            n.length_km,
+            n.components_dropped,
+            n.min_component_nodes,
+            unreachable,
+            n.points_unreachable,
+            crate::config::fmt_num(n.snap_max_m)
+        ),
+        Lang::Zh => format!(
+            "读入道路 {} 条（{}{}）；节点 {} 个，路段 {} 条，共 {:.1} 公里；删除少于 {} 个节点的孤立路网 {} 处；\
+             距任何道路超过 {} 米的设施 {} 处、地点 {} 处",
+            thousands(n.ways_read as f64),
+            if n.source == "line layer" { "线图层" } else { "OpenStreetMap 数据" },
+            if n.ways_filtered_out > 0 {
+                format!("，其中 {} 条不可步行", thousands(n.ways_filtered_out as f64))
+            } else {
+                String::new()
+            },
+            thousands(n.nodes as f64),
+            thousands(n.edges as f64),
+            n.length_km,
+            n.min_component_nodes,
+            n.components_dropped,
+            crate::config::fmt_num(n.snap_max_m),
+            unreachable,
+            n.points_unreachable
+        ),
+    }
+}
+
+/// How distance along streets is measured, for the assumptions.
+fn network_assumption(n: &NetworkInputs, lang: Lang) -> String {
+    let snap = crate::config::fmt_num(n.snap_max_m);
+    let cell = crate::config::fmt_num(n.cell_m);
+    match lang {
+        Lang::En => format!(
+            "Distance is walked along the street network: from a facility straight to the \
+             nearest point of the nearest street (counted), along the streets, and straight to \
+             the place measured (counted). Streets connect only where they share a vertex \
+             (bridges and tunnels do not meet the streets they cross); islands under {} nodes \
+             are dropped; a place more than {snap} m from every street is unreachable. Areas \
+             are sampled on {cell} m cells, each reached when its centre is.",
+            n.min_component_nodes
+        ),
+        Lang::Zh => format!(
+            "距离沿路网步行计算：从设施直线走到最近道路上的最近点（计入），沿道路行走，再直线走到被测地点（计入）。\
+             道路只在共享节点处相连（桥梁和隧道不与其跨越的道路相连）；少于 {} 个节点的孤立路网被删除；\
+             距任何道路超过 {snap} 米的地点视为不可达。面积按 {cell} 米网格抽样，网格中心可达即整格可达。",
+            n.min_component_nodes
         ),
     }
 }
@@ -1008,6 +1114,8 @@ pub fn assumptions(analysis: &Analysis, lang: Lang) -> Vec<String> {
              overstates walking reach where streets are sparse or blocked.",
             "可达范围为以各设施为圆心的直线距离圆（未考虑路网）：在街道稀疏或被阻隔处会高估步行可达范围。",
         )
+    } else if let Some(n) = &analysis.inputs.network {
+        network_assumption(n, lang)
     } else if en {
         format!("Reach is modelled as: {distance_model}.")
     } else {

@@ -348,6 +348,7 @@ fn rounded(s: &CategorySummary) -> CategorySummary {
     CategorySummary {
         radius_m: r(s.radius_m, 1000.0),
         coverage: round6(s.coverage),
+        circle_coverage: s.circle_coverage.map(round6),
         population_coverage: s.population_coverage.map(round6),
         area_coverage: s.area_coverage.map(round6),
         communities_served_share: s.communities_served_share.map(round6),
@@ -559,7 +560,32 @@ pub fn summary_table(analysis: &Analysis) -> String {
         Some(DemandKind::Polygons) => "People spread evenly inside each demand polygon.",
         None => "People assumed evenly spread inside each community.",
     };
-    let _ = writeln!(out, "Reach: {}s. {people}\n", analysis.distance_model);
+    if let Some(n) = &i.network {
+        let _ = writeln!(
+            out,
+            "Street network: {} ways read ({}), {} nodes, {} edges, {:.1} km; {} islands under {} \
+             nodes dropped; {} places more than {} m from a street",
+            n.ways_read,
+            n.source,
+            n.nodes,
+            n.edges,
+            n.length_km,
+            n.components_dropped,
+            n.min_component_nodes,
+            n.points_unreachable,
+            crate::config::fmt_num(n.snap_max_m)
+        );
+    }
+    let reach = match analysis.distance_model.as_str() {
+        "street network" => "walked along the street network".to_string(),
+        model => format!("{model}s"),
+    };
+    let _ = writeln!(out, "Reach: {reach}. {people}\n");
+    let with_circle = analysis
+        .categories
+        .iter()
+        .any(|c| c.summary.circle_coverage.is_some());
+    let circle = |s: &CategorySummary| s.circle_coverage.map(pct).unwrap_or_else(|| "-".into());
 
     let mut rows: Vec<Vec<String>> = vec![[
         "category",
@@ -575,6 +601,9 @@ pub fn summary_table(analysis: &Analysis) -> String {
     ]
     .map(String::from)
     .to_vec()];
+    if with_circle {
+        rows[0].insert(5, "circle".into());
+    }
     for cat in &analysis.categories {
         let s = &cat.summary;
         rows.push(vec![
@@ -593,6 +622,11 @@ pub fn summary_table(analysis: &Analysis) -> String {
             },
             format!("{} ({} outside)", s.facilities, s.facilities_outside),
         ]);
+        if with_circle {
+            if let Some(row) = rows.last_mut() {
+                row.insert(5, circle(s));
+            }
+        }
     }
     render(&mut out, &rows);
     let _ = writeln!(
@@ -624,7 +658,15 @@ pub fn summary_table(analysis: &Analysis) -> String {
                         "-".into()
                     },
                 ]);
+                if with_circle {
+                    if let Some(row) = rows.last_mut() {
+                        row.insert(5, circle(s));
+                    }
+                }
             }
+        }
+        if with_circle {
+            rows[0].insert(5, "circle".into());
         }
         render(&mut out, &rows);
     }

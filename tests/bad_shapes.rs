@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 use lifecircle::index::FacilityIndex;
-use lifecircle::measure::{measure_place, Coverage, Place, StraightLine};
+use lifecircle::measure::{measure_place, Circles, Coverage, Place, StraightLine};
 use lifecircle::{analyse, Analysis, Config, DistanceModel, Job};
 use serde_json::{json, Value};
 
@@ -244,7 +244,15 @@ fn measure_in_time(
     within_time(case, move || {
         let place = Place::new(boundary)?;
         let index = FacilityIndex::new(sites.iter().enumerate().map(|(i, c)| (*c, i)));
-        let cov = measure_place(&place, &index, &StraightLine::default(), radius_m);
+        let model = StraightLine::default();
+        let cov = measure_place(
+            &place,
+            &Circles {
+                index,
+                model: &model,
+            },
+            radius_m,
+        );
         Some((place.area_m2, cov))
     })
     .unwrap()

@@ -70,7 +70,8 @@ fn the_check_finds_what_it_looks_for() {
     // means "not named", not "not read".
     let hits = lines_naming("helsinki_population_grid_2020.geojson");
     assert!(
-        hits.iter().any(|h| h.starts_with("tests/helsinki_demand.rs:")),
+        hits.iter()
+            .any(|h| h.starts_with("tests/helsinki_demand.rs:")),
         "{hits:?}"
     );
 }

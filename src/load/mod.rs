@@ -319,6 +319,25 @@ impl CommunityReading {
     }
 }
 
+/// Reads a layer of lines (a street network) from `path`, passing each feature's index, id
+/// and geometry to `sink`; returns the CRS its coordinates are in.
+pub(crate) fn read_lines(
+    path: &std::path::Path,
+    declared: Option<&Crs>,
+    sink: &mut dyn FnMut(usize, Option<String>, Option<geo::Geometry<f64>>) -> Result<()>,
+) -> Result<(Crs, CrsSource)> {
+    read_features_from(
+        path,
+        BufReader::with_capacity(1 << 16, open(path)?),
+        declared,
+        "id",
+        &mut |p| {
+            let id = feature_id(&p, "id");
+            sink(p.index, id, p.geometry)
+        },
+    )
+}
+
 /// Loads the facility layer, giving each facility its category.
 pub fn load_facilities(spec: &FacilityLayer) -> Result<Layer<Facility>> {
     read_facilities(open(&spec.path)?, spec)
@@ -571,7 +590,7 @@ pub fn category_of(
         })
 }
 
-fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
+pub(crate) fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
     match g {
         geo::Geometry::Point(_) => "Point",
         geo::Geometry::Line(_) | geo::Geometry::LineString(_) => "LineString",

@@ -80,6 +80,8 @@ struct Content {
     /// Demand points, with whether they are within reach (a run without communities).
     points: Vec<(Coord<f64>, bool)>,
     circles: Vec<MultiPolygon<f64>>,
+    /// The street network walked along, if any.
+    streets: Vec<geo::LineString<f64>>,
     gap_areas: Vec<MultiPolygon<f64>>,
     gap_points: Vec<Coord<f64>>,
     /// Sites of the category's facilities.
@@ -183,6 +185,15 @@ impl Content {
             .iter()
             .map(|a| shape("a service area", &a.shape))
             .collect::<Result<Vec<_>>>()?;
+        let streets = analysis
+            .streets
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                work.project(&mut l).map_err(|e| problem("a street", e))?;
+                Ok(l)
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut gap_areas = Vec::new();
         let mut gap_points = Vec::new();
         for gap in &cat.gaps {
@@ -210,6 +221,7 @@ impl Content {
             areas,
             points,
             circles,
+            streets,
             gap_areas,
             gap_points,
             sites,

@@ -7,7 +7,7 @@ use geo::Coord;
 
 use super::frame::{frame_height, round_scale, Frame, Rect, ScaleBar};
 use super::labels::{self, Line, Request, PITCH};
-use super::svg::{escape, num, polygon_path, text, TextStyle, FONT_FAMILY};
+use super::svg::{escape, line_path, num, polygon_path, text, TextStyle, FONT_FAMILY};
 use super::words::{self, wrap, Words};
 use super::{on_page, AreaKind, Content};
 use crate::config::{Lang, Products};
@@ -303,6 +303,21 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
     }
     out.push_str("</g>\n");
 
+    if !content.streets.is_empty() {
+        // The streets walked along, faint, over the share colours and under the reach.
+        let _ = writeln!(
+            out,
+            "<g id=\"streets\" fill=\"none\" stroke=\"{INK}\" stroke-opacity=\"0.35\" \
+             stroke-width=\"0.12\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
+        );
+        for line in &content.streets {
+            let d = line_path(line, frame);
+            if !d.is_empty() {
+                let _ = writeln!(out, "<path d=\"{d}\"/>");
+            }
+        }
+        out.push_str("</g>\n");
+    }
     let _ = writeln!(
         out,
         "<g id=\"service-area-outlines\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"0.45\" \

@@ -33,15 +33,34 @@ pub fn polygon_path(shape: &MultiPolygon<f64>, frame: &Frame) -> String {
     d
 }
 
-fn ring_path(d: &mut String, ring: &LineString<f64>, frame: &Frame) {
-    let mut points: Vec<(String, String)> = Vec::with_capacity(ring.0.len());
-    for c in &ring.0 {
+/// The points of a line on the page, as written, without repeats.
+fn page_points(line: &LineString<f64>, frame: &Frame) -> Vec<(String, String)> {
+    let mut points: Vec<(String, String)> = Vec::with_capacity(line.0.len());
+    for c in &line.0 {
         let p = frame.place(*c);
         let here = (num(p.x), num(p.y));
         if points.last() != Some(&here) {
             points.push(here);
         }
     }
+    points
+}
+
+/// An open line as SVG path data, in page millimetres; empty if it has under two points.
+pub fn line_path(line: &LineString<f64>, frame: &Frame) -> String {
+    let points = page_points(line, frame);
+    let mut d = String::new();
+    if points.len() < 2 {
+        return d;
+    }
+    for (i, (x, y)) in points.iter().enumerate() {
+        let _ = write!(d, "{}{x} {y}", if i == 0 { "M" } else { "L" });
+    }
+    d
+}
+
+fn ring_path(d: &mut String, ring: &LineString<f64>, frame: &Frame) {
+    let mut points = page_points(ring, frame);
     // The closing point repeats the first.
     if points.len() > 1 && points.first() == points.last() {
         points.pop();

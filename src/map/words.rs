@@ -185,6 +185,8 @@ pub fn wrap_notes(notes: &[String], sep: &str, size: f64, max_w: f64) -> Vec<Str
 pub fn distance_model(name: &str, lang: Lang) -> String {
     match (lang, name) {
         (Lang::Zh, "straight-line circle") => "直线距离圆".into(),
+        (Lang::En, "street network") => "walk along streets".into(),
+        (Lang::Zh, "street network") => "沿路网步行".into(),
         _ => name.to_string(),
     }
 }

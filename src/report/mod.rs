@@ -202,6 +202,13 @@ fn facts(analysis: &Analysis, products: &Products) -> Vec<Def> {
         text: text::distance_model(&analysis.distance_model, lang),
         detail: None,
     });
+    if let Some(n) = &i.network {
+        out.push(Def {
+            term: term(Term::StreetNetwork, lang).into(),
+            text: text::network_fact(n, lang),
+            detail: Some(n.path.clone()),
+        });
+    }
     if let Some(a) = &products.attribution {
         out.push(Def {
             term: term(Term::Attribution, lang).into(),
@@ -309,6 +316,10 @@ fn results(analysis: &Analysis, lang: Lang) -> Section {
             rows,
         }));
     }
+    if let Some(table) = circle_against_network(analysis, lang) {
+        blocks.push(Block::Heading(term(Term::CircleVsNetwork, lang).into()));
+        blocks.push(Block::Table(table));
+    }
     let sources: Vec<Def> = analysis
         .categories
         .iter()
@@ -329,6 +340,59 @@ fn results(analysis: &Analysis, lang: Lang) -> Section {
         title: term(Term::Results, lang).into(),
         blocks,
     }
+}
+
+/// Each category (and group) measured along the streets beside the same figure with
+/// straight-line circles; `None` when no category was measured on a street network.
+fn circle_against_network(analysis: &Analysis, lang: Lang) -> Option<Table> {
+    let row = |key: String, group: Option<&str>, s: &CategorySummary| {
+        let circle = s.circle_coverage?;
+        let mut cells = Vec::new();
+        if !analysis.groups.is_empty() {
+            cells.push(Cell::new(group.unwrap_or(term(Term::Blank, lang))));
+        }
+        cells.extend([
+            Cell::new(text::category_title(s)),
+            Cell::new(text::distance_in(s.radius_m, lang)),
+            Cell::new(text::basis_name(s.basis, lang)),
+            Cell::new(text::pct(s.coverage)),
+            Cell::new(text::pct(circle)),
+            Cell::new(format!("{:+.1} pp", (circle - s.coverage) * 100.0)),
+        ]);
+        Some(Row { key, cells })
+    };
+    let mut rows: Vec<Row> = analysis
+        .categories
+        .iter()
+        .filter_map(|c| row(c.summary.name.clone(), None, &c.summary))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    for g in &analysis.groups {
+        for s in &g.categories {
+            rows.extend(row(format!("{}/{}", g.group, s.name), Some(&g.group), s));
+        }
+    }
+    let field = analysis.group_field.as_deref().unwrap_or("group");
+    let mut heads = Vec::new();
+    if !analysis.groups.is_empty() {
+        heads.push((field, Col::Short));
+    }
+    heads.extend([
+        (term(Term::Category, lang), Col::Text),
+        (term(Term::Reach, lang), Col::Number),
+        (term(Term::CoverageBasis, lang), Col::Text),
+        (term(Term::AlongStreets, lang), Col::Number),
+        (term(Term::WithinCircles, lang), Col::Number),
+        (term(Term::Overstatement, lang), Col::Number),
+    ]);
+    Some(Table {
+        id: "circle-vs-network".into(),
+        compact: false,
+        head: head(&heads),
+        rows,
+    })
 }
 
 /// How a reach was given, when it says more than the metres shown ("15 min at 4 km/h").
