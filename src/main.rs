@@ -181,6 +181,11 @@ struct SynthArgs {
     #[arg(long, value_name = "LON,LAT", default_value = "117.2,39.1")]
     centre: String,
 
+    /// Also write streets.geojson, a street network with junctions about this far apart
+    /// (missing links, dead ends, bent streets), and walk along it in the plans.
+    #[arg(long, value_name = "METRES", num_args = 0..=1, default_missing_value = "100")]
+    network: Option<f64>,
+
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -658,6 +663,7 @@ fn synth_spec(args: &SynthArgs) -> anyhow::Result<lifecircle::synth::CitySpec> {
         seed: args.seed,
         spacing_m: args.spacing,
         centre: geo::Coord { x, y },
+        street_spacing_m: args.network,
     })
 }
 

@@ -41,6 +41,8 @@ pub struct CitySpec {
     pub spacing_m: f64,
     /// Centre of the city, WGS 84 longitude and latitude.
     pub centre: Coord<f64>,
+    /// Distance between street junctions, m; `None`: no street network.
+    pub street_spacing_m: Option<f64>,
 }
 
 impl Default for CitySpec {
@@ -55,6 +57,7 @@ impl Default for CitySpec {
             seed: 1,
             spacing_m: 400.0,
             centre: Coord { x: 117.2, y: 39.1 },
+            street_spacing_m: None,
         }
     }
 }
@@ -442,6 +445,11 @@ impl City {
             write_file(&path, |out| self.write_demand(out))?;
             files.push(path);
         }
+        if let Some(spacing) = self.spec.street_spacing_m {
+            let path = dir.join("streets.geojson");
+            write_file(&path, |out| self.write_streets(out, spacing))?;
+            files.push(path);
+        }
         let path = dir.join("city.toml");
         write_file(&path, |out| out.write_all(self.plan(false).as_bytes()))?;
         files.push(path);
@@ -474,6 +482,9 @@ impl City {
         );
         if with_demand {
             out.push_str("\n[demand]\npath = \"demand.geojson\"\nweight = \"population\"\n");
+        }
+        if self.spec.street_spacing_m.is_some() {
+            out.push_str("\n[network]\npath = \"streets.geojson\"\n");
         }
         for (name, radius) in &self.spec.categories {
             out.push_str(&format!(
@@ -557,6 +568,83 @@ impl City {
         out.write_all(b"\n]}\n")
     }
 
+    /// The streets: a grid of junctions `spacing` apart, each moved at random; every side
+    /// of a block is a way bent at a midpoint pushed sideways. One side in twelve is
+    /// missing (a link that is not there), one in twenty stops halfway (a dead end).
+    pub fn streets(&self, spacing: f64) -> Vec<Vec<Coord<f64>>> {
+        let (w, h) = (
+            self.nx as f64 * self.spec.spacing_m,
+            self.ny as f64 * self.spec.spacing_m,
+        );
+        let (mx, my) = (
+            (w / spacing).round().max(1.0) as usize,
+            (h / spacing).round().max(1.0) as usize,
+        );
+        let (sx, sy) = (w / mx as f64, h / my as f64);
+        let mut rng = Rng::stream(self.spec.seed, 8);
+        let mut junctions = Vec::with_capacity((mx + 1) * (my + 1));
+        for j in 0..=my {
+            for i in 0..=mx {
+                junctions.push(Coord {
+                    x: i as f64 * sx + rng.range(-0.15, 0.15) * sx,
+                    y: j as f64 * sy + rng.range(-0.15, 0.15) * sy,
+                });
+            }
+        }
+        let at = |i: usize, j: usize| junctions[j * (mx + 1) + i];
+        let mut ways = Vec::new();
+        let mut side = |a: Coord<f64>, b: Coord<f64>, rng: &mut Rng| {
+            let draw = rng.unit();
+            let bend = rng.range(-0.08, 0.08);
+            let d = b - a;
+            let mid = Coord {
+                x: (a.x + b.x) / 2.0 - d.y * bend,
+                y: (a.y + b.y) / 2.0 + d.x * bend,
+            };
+            if draw < 1.0 / 12.0 {
+                return;
+            }
+            if draw < 1.0 / 12.0 + 1.0 / 20.0 {
+                ways.push(vec![a, mid]);
+            } else {
+                ways.push(vec![a, mid, b]);
+            }
+        };
+        for j in 0..=my {
+            for i in 0..=mx {
+                if i < mx {
+                    side(at(i, j), at(i + 1, j), &mut rng);
+                }
+                if j < my {
+                    side(at(i, j), at(i, j + 1), &mut rng);
+                }
+            }
+        }
+        ways
+    }
+
+    fn write_streets(&self, out: &mut dyn Write, spacing: f64) -> std::io::Result<()> {
+        out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+        for (k, way) in self.streets(spacing).iter().enumerate() {
+            if k > 0 {
+                out.write_all(b",\n")?;
+            }
+            write!(
+                out,
+                "{{\"type\":\"Feature\",\"properties\":{{\"id\":\"s{k}\"}},\
+                 \"geometry\":{{\"type\":\"LineString\",\"coordinates\":["
+            )?;
+            for (n, c) in way.iter().enumerate() {
+                if n > 0 {
+                    out.write_all(b",")?;
+                }
+                self.write_position(out, *c)?;
+            }
+            out.write_all(b"]}}")?;
+        }
+        out.write_all(b"\n]}\n")
+    }
+
     fn write_position(&self, out: &mut dyn Write, c: Coord<f64>) -> std::io::Result<()> {
         let ll = self.lonlat(c);
         write!(out, "[{},{}]", fixed(ll.x, 7), fixed(ll.y, 7))
@@ -591,6 +679,11 @@ fn check_spec(spec: &CitySpec) -> Result<()> {
             "spacing",
             format!("is {} m, expected 10 to 10,000", spec.spacing_m),
         );
+    }
+    if let Some(s) = spec.street_spacing_m {
+        if !(s.is_finite() && (10.0..=10_000.0).contains(&s)) {
+            return bad("street spacing", format!("is {s} m, expected 10 to 10,000"));
+        }
     }
     let c = spec.centre;
     if !(c.x.abs() <= 180.0 && c.y.abs() <= 80.0) {
@@ -631,6 +724,48 @@ mod tests {
             seed,
             ..CitySpec::default()
         }
+    }
+
+    /// The streets of a 4 km x 4 km city at 100 m: 41 x 41 junctions, 2 x 40 x 41 block
+    /// sides, of which about 1/12 are missing and 1/20 are dead ends; every way starts at
+    /// a junction, and the built graph is one network with few islands.
+    #[test]
+    fn streets_are_a_grid_with_missing_links_and_dead_ends() {
+        let city = City::generate(&CitySpec {
+            street_spacing_m: Some(100.0),
+            ..spec(100, 3)
+        })
+        .unwrap();
+        let ways = city.streets(100.0);
+        let sides = 2 * 40 * 41;
+        let dead = ways.iter().filter(|w| w.len() == 2).count();
+        assert!(
+            ways.len() < sides && ways.len() > sides * 85 / 100,
+            "{}",
+            ways.len()
+        );
+        assert!(dead > sides / 40 && dead < sides / 12, "{dead}");
+        let graph = crate::network::StreetGraph::build(
+            &ways
+                .iter()
+                .map(|w| crate::network::Way {
+                    keys: w
+                        .iter()
+                        .map(|&c| crate::network::VertexKey::at(c))
+                        .collect(),
+                    coords: w.clone(),
+                })
+                .collect::<Vec<_>>(),
+            40,
+        );
+        assert!(graph.nodes() > 41 * 41 * 95 / 100, "{}", graph.nodes());
+        assert!(city
+            .plan(true)
+            .contains("[network]\npath = \"streets.geojson\""));
+        assert!(!City::generate(&spec(100, 3))
+            .unwrap()
+            .plan(true)
+            .contains("[network]"));
     }
 
     /// A full 10 × 10 grid tiles its 4 km × 4 km rectangle: the areas (holes added back)

@@ -1219,3 +1219,92 @@ fn a_rerun_replaces_the_maps_folder_and_a_file_in_its_way_is_an_error() {
     assert_eq!(dir.read("blocked/maps"), "not a folder");
     assert!(!dir.join("blocked/summary.json").exists(), "{}", out.show());
 }
+
+/// A street `east_m0`..`east_m1` metres along `north_m`, as a LineString feature.
+fn street(id: &str, points: &[(f64, f64)]) -> String {
+    let coords: Vec<String> = points
+        .iter()
+        .map(|&(x, y)| {
+            let (lon, lat) = at(x, y);
+            format!("[{lon:.7},{lat:.7}]")
+        })
+        .collect();
+    feature(
+        &format!(r#""id":"{id}""#),
+        &format!(
+            r#"{{"type":"LineString","coordinates":[{}]}}"#,
+            coords.join(",")
+        ),
+    )
+}
+
+/// `cover --network`: the market stands 450 m west and 60 m south of the community's
+/// centre, 30 m off the street that runs 90 m south of the centre. A circle of 500 m
+/// reaches the centre (454 m); the walk is 30 + 450 + 90 = 570 m. summary.json says both
+/// figures, the table has a circle column, and the network is described.
+#[test]
+fn cover_walks_along_the_network_and_keeps_the_circle_figure() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write(
+        "facilities.geojson",
+        &collection(&[feature(
+            r#""id":"f1","category":"market""#,
+            &point(-450.0, -60.0),
+        )]),
+    );
+    // The street as 80 ways of 50 m, so that its 81 nodes are not an island.
+    let ways: Vec<String> = (0..80)
+        .map(|k| {
+            let x = -2000.0 + 50.0 * f64::from(k);
+            street(&format!("s{k}"), &[(x, -90.0), (x + 50.0, -90.0)])
+        })
+        .collect();
+    dir.write("streets.geojson", &collection(&ways));
+    let out = dir.cover(&[
+        "--radius",
+        "500",
+        "--network",
+        "streets.geojson",
+        "--no-gpkg",
+        "--no-maps",
+        "--no-report",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.show());
+    let summary = dir.json("out/summary.json");
+    let cat = &summary["categories"][0];
+    assert_eq!(cat["distance_model"], "street network");
+    let (walked, circle) = (
+        cat["coverage"].as_f64().unwrap(),
+        cat["circle_coverage"].as_f64().unwrap(),
+    );
+    assert!(0.0 < walked && walked < circle, "{cat}");
+    let network = &summary["inputs"]["network"];
+    assert_eq!(network["source"], "line layer");
+    assert_eq!(
+        (network["ways_read"].as_u64(), network["nodes"].as_u64()),
+        (Some(80), Some(81))
+    );
+    let communities = dir.json("out/communities.geojson");
+    let nearest = communities["features"][0]["properties"]["market_nearest_m"]
+        .as_f64()
+        .unwrap();
+    assert!((nearest - 570.0).abs() < 3.0, "{nearest}");
+    assert_has(&out.stdout, "circle");
+    assert_has(&out.stdout, "Street network: 80 ways read (line layer)");
+}
+
+#[test]
+fn network_crs_without_a_network_is_refused() {
+    let dir = Dir::new();
+    dir.write("communities.geojson", &one_community());
+    dir.write("facilities.geojson", &one_market());
+    dir.write(
+        "plan.toml",
+        "[communities]\npath = \"communities.geojson\"\n[facilities]\npath = \"facilities.geojson\"\n\
+         [[category]]\nname = \"market\"\nradius_m = 500\n",
+    );
+    let out = dir.run(&["run", "plan.toml", "--network-crs", "GCJ-02"]);
+    assert_eq!(out.code, Some(1), "{}", out.show());
+    assert_has(&out.stderr, "--network-crs: no street network given");
+}

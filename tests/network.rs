@@ -500,3 +500,37 @@ fn sao_paulo_osm_extract_runs_end_to_end() {
     );
     assert!((osm - line).abs() < 0.02, "{osm} vs {line}");
 }
+
+/// The share written for each hexagon is the area of the hexagon inside the service area
+/// written (the reached cells, dissolved), within 1 percentage point.
+#[test]
+fn shares_agree_with_the_service_area_written() {
+    use geo::{Area, BooleanOps, MultiPolygon};
+    let analysis = sao_paulo(1000.0, None);
+    let work = WorkCrs::of(&Crs::Proj("EPSG:32723".into())).unwrap();
+    let mut reach = MultiPolygon::<f64>(Vec::new());
+    for area in &analysis.categories[0].service_areas {
+        let mut shape = area.shape.clone();
+        work.project(&mut shape).unwrap();
+        reach.0.extend(shape.0);
+    }
+    assert!(!reach.0.is_empty());
+    let mut worst: f64 = 0.0;
+    for (community, cov) in analysis
+        .communities
+        .iter()
+        .zip(&analysis.categories[0].communities)
+    {
+        let mut boundary = community.boundary.clone();
+        work.project(&mut boundary).unwrap();
+        let inside = boundary.intersection(&reach).unsigned_area() / boundary.unsigned_area();
+        worst = worst.max((inside - cov.share).abs());
+        assert!(
+            (inside - cov.share).abs() < 0.01,
+            "{}: share {} but {inside} of it lies in the service area",
+            community.id,
+            cov.share
+        );
+    }
+    eprintln!("worst share difference: {worst:.2e}");
+}

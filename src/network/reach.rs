@@ -13,6 +13,7 @@
 //! written (the union of reached cells).
 
 use std::collections::{HashMap, HashSet};
+use std::ops::RangeInclusive;
 use std::sync::RwLock;
 
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon, Rect};
@@ -29,8 +30,20 @@ pub struct Streets {
     graph: StreetGraph,
     snap_max_m: f64,
     cell_m: f64,
-    /// Attachments of grid cell centres met so far (cells are the same for every category).
-    cells: RwLock<HashMap<(i64, i64), Option<Attachment>>>,
+    /// Attachments of grid cell centres met so far (cells are the same for every category),
+    /// in shards so that threads seldom wait for each other.
+    cells: Vec<RwLock<CellShard>>,
+}
+
+/// Grid cells (column, row) and where their centres meet the network.
+type CellShard = HashMap<(i64, i64), Option<Attachment>>;
+
+/// Shards of the cell cache.
+const CELL_SHARDS: usize = 64;
+
+/// The shard of a cell: neighbouring blocks of 8 x 8 cells go to different shards.
+fn shard_of((i, j): (i64, i64)) -> usize {
+    ((i >> 3).wrapping_mul(31).wrapping_add(j >> 3)).rem_euclid(CELL_SHARDS as i64) as usize
 }
 
 impl Streets {
@@ -41,7 +54,9 @@ impl Streets {
             graph,
             snap_max_m,
             cell_m,
-            cells: RwLock::new(HashMap::new()),
+            cells: (0..CELL_SHARDS)
+                .map(|_| RwLock::new(HashMap::new()))
+                .collect(),
         }
     }
 
@@ -63,40 +78,38 @@ impl Streets {
     }
 
     /// The cells (column, row) that meet `rect`.
-    fn cells_over(
-        &self,
-        rect: Rect<f64>,
-    ) -> (std::ops::RangeInclusive<i64>, std::ops::RangeInclusive<i64>) {
-        let c = self.cell_m;
-        let i = (rect.min().x / c).floor() as i64
-            ..=((rect.max().x / c).ceil() as i64 - 1).max((rect.min().x / c).floor() as i64);
-        let j = (rect.min().y / c).floor() as i64
-            ..=((rect.max().y / c).ceil() as i64 - 1).max((rect.min().y / c).floor() as i64);
-        (i, j)
+    fn cells_over(&self, rect: Rect<f64>) -> (RangeInclusive<i64>, RangeInclusive<i64>) {
+        let span = |lo: f64, hi: f64| {
+            let first = (lo / self.cell_m).floor() as i64;
+            let last = ((hi / self.cell_m).ceil() as i64 - 1).max(first);
+            first..=last
+        };
+        (
+            span(rect.min().x, rect.max().x),
+            span(rect.min().y, rect.max().y),
+        )
     }
 
     /// The attachments of `cells`' centres, from the cache or computed and cached.
     fn cell_attachments(&self, cells: &[(i64, i64)]) -> Vec<Option<Attachment>> {
-        let missing: Vec<(i64, i64)> = {
-            let known = self.cells.read().unwrap_or_else(|e| e.into_inner());
-            cells
-                .iter()
-                .filter(|c| !known.contains_key(c))
-                .copied()
-                .collect()
-        };
-        if !missing.is_empty() {
-            let found: Vec<((i64, i64), Option<Attachment>)> = missing
-                .iter()
-                .map(|&c| (c, self.attach(self.cell_centre(c))))
-                .collect();
-            let mut known = self.cells.write().unwrap_or_else(|e| e.into_inner());
-            known.extend(found);
-        }
-        let known = self.cells.read().unwrap_or_else(|e| e.into_inner());
         cells
             .iter()
-            .map(|c| known.get(c).copied().flatten())
+            .map(|&cell| {
+                let shard = &self.cells[shard_of(cell)];
+                let known = shard
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&cell)
+                    .copied();
+                known.unwrap_or_else(|| {
+                    let at = self.attach(self.cell_centre(cell));
+                    shard
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(cell, at);
+                    at
+                })
+            })
             .collect()
     }
 }
