@@ -54,7 +54,8 @@ for n in $scales; do
         --no-layers --no-gpkg --no-maps --no-report > "$dir/lifecircle.txt" 2> "$dir/lifecircle.log"
     grep -E "^lifecircle: " "$dir/lifecircle.log" | grep -v warning || true
     "$time_v" -v -o "$dir/peer.time" "$venv/bin/python" benches/peer/network.py "$dir" "$dir/peer.json" \
-        2> "$dir/peer.log" | grep -E "^pandana peer: (load|market|health|fitness|elderly)" || true
+        > "$dir/peer.txt" 2> "$dir/peer.log"
+    grep -E "^pandana peer: (load|market|health|fitness|elderly)" "$dir/peer.txt" || true
     if [ "$node_attach" = 1 ]; then
         "$time_v" -v -o "$dir/peer-node.time" "$venv/bin/python" benches/peer/network.py "$dir" \
             "$dir/peer-node.json" --attach node > "$dir/peer-node.txt" 2> "$dir/peer-node.log"
@@ -84,24 +85,25 @@ for d in sys.argv[1:]:
     pw, pm = time_v(os.path.join(d, "peer.time"))
     net, sec = s["inputs"]["network"], p["seconds"]
     same = "same" if (net["nodes"], net["edges"]) == (p["network"]["nodes"], p["network"]["edges"]) else "DIFFERENT"
-    rows.append(f"{s['inputs']['communities']['features']:>9,} {s['inputs']['demand']['features']:>10,} "
+    rows.append(f"{s['inputs']['communities']['features']:>11,} {s['inputs']['demand']['features']:>10,} "
                 f"{net['nodes']:>9,} {net['edges']:>9,}  {lw:7.1f} s {lm:6.0f} MiB  {pw:7.1f} s {pm:6.0f} MiB "
-                f"{pw / lw:6.1f}x   {sec['contract']:6.1f} s {sec['query']:6.1f} s  graph {same}")
+                f"{pw / lw:6.1f}x  {sec['contract']:8.1f} s {sec['query']:7.1f} s {sec['total']:7.1f} s  {same}")
     for c in s["categories"]:
-        lc, pd = c["population_coverage"] * 100, p["categories"][c["name"]]["population_coverage"] * 100
-        good = abs(lc - pd) <= 1.0
+        lc, pa = c["population_coverage"] * 100, p["categories"][c["name"]]["population_coverage"] * 100
+        good = abs(lc - pa) <= 1.0
         ok &= good
         extra = ""
         if node:
             nd = node["categories"][c["name"]]["population_coverage"] * 100
             extra = f"   node attachment {nd:7.3f}% ({nd - lc:+.3f})"
-        agree.append(f"{os.path.basename(d):<16} {c['name']:<13} {c['radius_m']:5.0f} m {lc:8.3f}% {pd:8.3f}% "
-                     f"{pd - lc:+8.4f}  {c['circle_coverage'] * 100:8.3f}% {c['circle_coverage'] * 100 - lc:+8.3f}  "
+        agree.append(f"{os.path.basename(d):<16} {c['name']:<13} {c['radius_m']:5.0f} m {lc:8.3f}% {pa:8.3f}% "
+                     f"{pa - lc:+8.4f}  {c['circle_coverage'] * 100:8.3f}% {c['circle_coverage'] * 100 - lc:+8.3f}  "
                      f"{'ok' if good else 'DISAGREE'}{extra}")
-print("\nStreet network series (lifecircle summary only against pandana; ratio = pandana time / lifecircle time;"
-      " pandana's contraction and nearest-facility queries)")
-print(f"{'communities':>9} {'demand':>10} {'nodes':>9} {'edges':>9}  {'lifecircle':>9} {'peak':>10}  "
-      f"{'pandana':>9} {'peak':>10} {'ratio':>6}   {'contract':>8} {'queries':>8}")
+print("\nStreet network series (lifecircle summary only, pandana peer: wall time and peak memory;"
+      " ratio = pandana / lifecircle; pandana's contraction, nearest-facility queries and total"
+      " in process; graph: the same nodes and edges in both)")
+print(f"{'communities':>11} {'demand':>10} {'nodes':>9} {'edges':>9}  {'lifecircle':>9} {'peak':>10}  "
+      f"{'pandana':>9} {'peak':>10} {'ratio':>6}  {'contract':>10} {'queries':>9} {'total':>9}  graph")
 print("\n".join(rows))
 print("\nPopulation coverage (lifecircle along the streets, pandana, difference in pp;"
       " lifecircle in straight lines, its difference from the streets in pp)")

@@ -77,12 +77,7 @@ pub fn level_at_point(
 ) -> LevelAt {
     let within: Vec<bool> = categories
         .iter()
-        .map(|reach| {
-            reach
-                .nearest_and_count(point, radius_m)
-                .0
-                .is_some_and(|d| d <= radius_m)
-        })
+        .map(|reach| reach.nearest_m(point).is_some_and(|d| d <= radius_m))
         .collect();
     let complete_share = if within.iter().all(|&w| w) { 1.0 } else { 0.0 };
     LevelAt {

@@ -36,6 +36,11 @@ pub trait CategoryReach: Sync {
     /// reached), and the number of facilities within `radius_m` of it.
     fn nearest_and_count(&self, from: Coord<f64>, radius_m: f64) -> (Option<f64>, usize);
 
+    /// Walking distance from `from` to the nearest facility, without the count.
+    fn nearest_m(&self, from: Coord<f64>) -> Option<f64> {
+        self.nearest_and_count(from, 0.0).0
+    }
+
     /// Where the category's facilities reach inside `place` within `radius_m`.
     fn reaching(&self, place: &Place, radius_m: f64) -> Reaching;
 

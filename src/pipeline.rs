@@ -1179,7 +1179,6 @@ fn measure_category(
     category: &CategoryIndex<'_>,
 ) -> Result<(CategoryResult, Vec<CategorySummary>)> {
     let reach = &*category.reach;
-    let radius = spec.radius_m;
     let progress = study.progress;
     progress.begin(
         &format!("measure {}", spec.name),
@@ -1198,7 +1197,7 @@ fn measure_category(
             // polygon's centre, a point outside every community) is measured here.
             let nearest_m = match (at, parts.first()) {
                 (DemandAt::Point(_), Some(&u)) => units[u].nearest_m,
-                _ => reach.nearest_and_count(at.centre(), radius).0,
+                _ => reach.nearest_m(at.centre()),
             };
             let covered = match at {
                 DemandAt::Point(_) => parts.first().map(|&u| units[u].share).unwrap_or(0.0),
@@ -1384,7 +1383,7 @@ fn measure_units(
                 || match &unit.at {
                     DemandAt::Point(c) => {
                         progress.advance(1);
-                        let (nearest_m, _) = reach.nearest_and_count(*c, radius);
+                        let nearest_m = reach.nearest_m(*c);
                         UnitCoverage {
                             share: if nearest_m.is_some_and(|n| n <= radius) {
                                 1.0

@@ -9,8 +9,9 @@ that occurs more than once (the same coordinates as written), an edge is the pie
 way between consecutive nodes, as long as its polyline; components under 40 nodes are
 dropped (scipy's connected_components, before pandana sees the graph). pandana contracts
 the graph (contraction hierarchies) and, per category, gives every node the walking
-distance to its nearest facility (set_pois + nearest_pois, up to the radius). A demand
-point is covered when its distance is at or below the radius.
+distance to its nearest facility (set_pois + nearest_pois, up to the radius; pandana
+keeps edge lengths in whole millimetres). A demand point is covered when its distance is
+at or below the radius.
 
 How points meet the streets (--attach):
 - edge (the default, lifecircle's model): a point attaches to the nearest point of the
@@ -21,6 +22,9 @@ How points meet the streets (--attach):
   street point (sorted in among the cuts of its edge).
 - node (pandana as usually used): facilities and demand points go to their nearest node
   (get_node_ids, a k-d tree on the nodes), and the straight leg to it is not counted.
+
+Not modelled, as synth's cities have none: duplicate ways, demand outside every
+community (lifecircle leaves it out), other CRSs than WGS 84.
 
     network.py CITY_DIR OUT.json [--attach edge|node]
 """
@@ -115,7 +119,7 @@ def main():
     efrom, eto = a[first], b[np.append(first[1:] - 1, len(a) - 1)]
     seg_start = np.cumsum(seg_len) - seg_len
     seg_start -= seg_start[first][piece]  # where each segment starts along its edge
-    # Islands under MIN_COMPONENT_NODES nodes are dropped, and loops (they lead nowhere).
+    # Islands under MIN_COMPONENT_NODES nodes are dropped, and pieces of zero length.
     ids = np.flatnonzero(node)
     index = np.full(len(unique), -1)
     index[ids] = np.arange(len(ids))
@@ -124,7 +128,7 @@ def main():
     _, label = connected_components(coo_matrix((np.ones(len(f)), (f, to)), shape=(n, n)), directed=False)
     size = np.bincount(label)
     kept = size[label] >= MIN_COMPONENT_NODES
-    keep_edge = kept[f] & (f != to)
+    keep_edge = kept[f] & (length > 0)
     new = np.full(n, -1)
     new[kept] = np.arange(kept.sum())
     nx, ny = ux[ids][kept], uy[ids][kept]
@@ -185,7 +189,8 @@ def main():
     else:
         fleg = dleg = np.zeros(0)
 
-    net = pandana.Network(nx, ny, f, to, pd.DataFrame({"m": length}), twoway=True)
+    loop = f == to  # no use on the way anywhere: left out of pandana's graph
+    net = pandana.Network(nx, ny, f[~loop], to[~loop], pd.DataFrame({"m": length[~loop]}), twoway=True)
     stage("contract")
 
     if args.attach == "node":

@@ -13,8 +13,9 @@
 //! written (the union of reached cells).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::RangeInclusive;
-use std::sync::RwLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon, Rect};
 
@@ -30,21 +31,19 @@ pub struct Streets {
     graph: StreetGraph,
     snap_max_m: f64,
     cell_m: f64,
-    /// Attachments of grid cell centres met so far (cells are the same for every category),
-    /// in shards so that threads seldom wait for each other.
-    cells: Vec<RwLock<CellShard>>,
+    /// Attachments of the cells over a place's bounding box, by the block of cells (the
+    /// same for every category, so each place snaps its cells once).
+    blocks: Memo<[i64; 4], Attachments>,
+    /// Attachments of points met so far (demand points, community centres), by their
+    /// coordinates' bits.
+    points: Memo<[u64; 2], Option<Attachment>>,
 }
 
-/// Grid cells (column, row) and where their centres meet the network.
-type CellShard = HashMap<(i64, i64), Option<Attachment>>;
+/// Where each cell of a block meets the network, row by row.
+type Attachments = Arc<[Option<Attachment>]>;
 
-/// Shards of the cell cache.
-const CELL_SHARDS: usize = 64;
-
-/// The shard of a cell: neighbouring blocks of 8 x 8 cells go to different shards.
-fn shard_of((i, j): (i64, i64)) -> usize {
-    ((i >> 3).wrapping_mul(31).wrapping_add(j >> 3)).rem_euclid(CELL_SHARDS as i64) as usize
-}
+/// A cell block: columns `i0..=i1`, rows `j0..=j1`.
+type Block = (RangeInclusive<i64>, RangeInclusive<i64>);
 
 impl Streets {
     /// Prepares a graph for measuring: points farther than `snap_max_m` from every edge
@@ -54,9 +53,8 @@ impl Streets {
             graph,
             snap_max_m,
             cell_m,
-            cells: (0..CELL_SHARDS)
-                .map(|_| RwLock::new(HashMap::new()))
-                .collect(),
+            blocks: Memo::new(),
+            points: Memo::new(),
         }
     }
 
@@ -67,7 +65,10 @@ impl Streets {
 
     /// Where `point` meets the network, if within the snapping distance.
     pub fn attach(&self, point: Coord<f64>) -> Option<Attachment> {
-        self.graph.attach(point, self.snap_max_m)
+        self.points
+            .get_or_insert_with([point.x.to_bits(), point.y.to_bits()], || {
+                self.graph.attach(point, self.snap_max_m)
+            })
     }
 
     fn cell_centre(&self, (i, j): (i64, i64)) -> Coord<f64> {
@@ -78,7 +79,7 @@ impl Streets {
     }
 
     /// The cells (column, row) that meet `rect`.
-    fn cells_over(&self, rect: Rect<f64>) -> (RangeInclusive<i64>, RangeInclusive<i64>) {
+    fn cells_over(&self, rect: Rect<f64>) -> Block {
         let span = |lo: f64, hi: f64| {
             let first = (lo / self.cell_m).floor() as i64;
             let last = ((hi / self.cell_m).ceil() as i64 - 1).max(first);
@@ -90,27 +91,80 @@ impl Streets {
         )
     }
 
-    /// The attachments of `cells`' centres, from the cache or computed and cached.
-    fn cell_attachments(&self, cells: &[(i64, i64)]) -> Vec<Option<Attachment>> {
-        cells
-            .iter()
-            .map(|&cell| {
-                let shard = &self.cells[shard_of(cell)];
-                let known = shard
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&cell)
-                    .copied();
-                known.unwrap_or_else(|| {
-                    let at = self.attach(self.cell_centre(cell));
-                    shard
-                        .write()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(cell, at);
-                    at
-                })
-            })
-            .collect()
+    /// The cells of a block, row by row, with where their centres meet the network.
+    fn block(&self, (cols, rows): &Block) -> (Vec<(i64, i64)>, Attachments) {
+        let cells: Vec<(i64, i64)> = rows
+            .clone()
+            .flat_map(|j| cols.clone().map(move |i| (i, j)))
+            .collect();
+        let key = [*cols.start(), *cols.end(), *rows.start(), *rows.end()];
+        let attachments = self.blocks.get_or_insert_with(key, || {
+            cells
+                .iter()
+                .map(|&c| self.graph.attach(self.cell_centre(c), self.snap_max_m))
+                .collect()
+        });
+        (cells, attachments)
+    }
+}
+
+/// A memo shared by threads: values computed once per key, in shards that threads seldom
+/// both wait for.
+struct Memo<K, V> {
+    shards: Vec<RwLock<HashMap<K, V, BuildHasherDefault<MixHasher>>>>,
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    const SHARDS: usize = 64;
+
+    fn new() -> Self {
+        Memo {
+            shards: (0..Self::SHARDS)
+                .map(|_| RwLock::new(HashMap::default()))
+                .collect(),
+        }
+    }
+
+    fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
+        let mut h = MixHasher::default();
+        key.hash(&mut h);
+        let shard = &self.shards[(h.finish() >> 58) as usize % Self::SHARDS];
+        if let Some(v) = shard.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return v.clone();
+        }
+        let v = make();
+        shard
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, v.clone());
+        v
+    }
+}
+
+/// A fast hasher for the memo's integer keys (multiply and rotate, as rustc's FxHasher);
+/// the keys come from the run's own geometry, not from anyone who could choose collisions.
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
     }
 }
 
@@ -127,8 +181,9 @@ pub struct NetworkReach<'a> {
     on_edge: HashMap<u32, Vec<(usize, Attachment)>>,
     /// Per facility, its sites.
     sites_of: Vec<Vec<usize>>,
-    /// Per facility, the nodes it reaches within `count_bound_m` and their distances.
-    each: Vec<HashMap<u32, f64>>,
+    /// Per facility, the nodes it reaches within `count_bound_m` and their distances,
+    /// searched the first time a count needs them.
+    each: Vec<OnceLock<HashMap<u32, f64>>>,
     count_bound_m: f64,
 }
 
@@ -154,20 +209,7 @@ impl<'a> NetworkReach<'a> {
             }
         }
         let nearest = graph.distances(&seeds, f64::INFINITY);
-        let each = {
-            use rayon::prelude::*;
-            sites_of
-                .par_iter()
-                .map(|sites| {
-                    let seeds: Vec<(u32, f64)> = sites
-                        .iter()
-                        .filter_map(|&s| site_at[s].as_ref())
-                        .flat_map(|at| graph.seeds(at))
-                        .collect();
-                    graph.distances_within(&seeds, count_bound_m)
-                })
-                .collect()
-        };
+        let each = (0..facilities).map(|_| OnceLock::new()).collect();
         NetworkReach {
             streets,
             index,
@@ -205,7 +247,16 @@ impl<'a> NetworkReach<'a> {
     /// Network distance from an attached point to facility `f`, if within the count bound.
     fn distance_to(&self, f: usize, at: &Attachment) -> f64 {
         let e = &self.streets.graph().edges()[at.edge as usize];
-        let node = |n: u32| self.each[f].get(&n).copied().unwrap_or(f64::INFINITY);
+        let reached = self.each[f].get_or_init(|| {
+            let graph = self.streets.graph();
+            let seeds: Vec<(u32, f64)> = self.sites_of[f]
+                .iter()
+                .filter_map(|&s| self.site_at[s].as_ref())
+                .flat_map(|at| graph.seeds(at))
+                .collect();
+            graph.distances_within(&seeds, self.count_bound_m)
+        });
+        let node = |n: u32| reached.get(&n).copied().unwrap_or(f64::INFINITY);
         let through = (node(e.a) + at.along_m).min(node(e.b) + (e.length_m - at.along_m).max(0.0));
         let along = self.sites_of[f]
             .iter()
@@ -216,10 +267,9 @@ impl<'a> NetworkReach<'a> {
         through.min(along) + at.leg_m
     }
 
-    /// Whether each of `cells` is reached within `radius_m`.
-    fn cells_reached(&self, cells: &[(i64, i64)], radius_m: f64) -> Vec<bool> {
-        self.streets
-            .cell_attachments(cells)
+    /// Whether each cell, attached at `attachments`, is reached within `radius_m`.
+    fn cells_reached(&self, attachments: &[Option<Attachment>], radius_m: f64) -> Vec<bool> {
+        attachments
             .iter()
             .map(|at| {
                 at.as_ref()
@@ -256,37 +306,21 @@ impl CategoryReach for NetworkReach<'_> {
         (nearest, count)
     }
 
+    fn nearest_m(&self, from: Coord<f64>) -> Option<f64> {
+        let at = self.streets.attach(from)?;
+        Some(self.nearest_from(&at)).filter(|d| d.is_finite())
+    }
+
     fn reaching(&self, place: &Place, radius_m: f64) -> Reaching {
-        let (cols, rows) = self.streets.cells_over(place.bbox());
-        let cells: Vec<(i64, i64)> = rows
-            .clone()
-            .flat_map(|j| cols.clone().map(move |i| (i, j)))
-            .collect();
-        let reached = self.cells_reached(&cells, radius_m);
+        let (cells, attachments) = self.streets.block(&self.streets.cells_over(place.bbox()));
+        let reached = self.cells_reached(&attachments, radius_m);
         if reached.iter().all(|&r| r) {
             return Reaching::Everywhere;
         }
         if !reached.iter().any(|&r| r) {
             return Reaching::Nowhere;
         }
-        let o = place.origin();
-        let c = self.streets.cell_m;
-        let width = cols.clone().count();
-        let pieces = runs(&cells, &reached, width)
-            .map(|((i0, j), i1)| {
-                Rect::new(
-                    Coord {
-                        x: i0 as f64 * c - o.x,
-                        y: j as f64 * c - o.y,
-                    },
-                    Coord {
-                        x: (i1 + 1) as f64 * c - o.x,
-                        y: (j + 1) as f64 * c - o.y,
-                    },
-                )
-                .to_polygon()
-            })
-            .collect();
+        let pieces = rectangles(&cells, &reached, self.streets.cell_m, place.origin());
         Reaching::Partly(pieces)
     }
 
@@ -311,22 +345,19 @@ impl CategoryReach for NetworkReach<'_> {
         }
         let mut cells: Vec<(i64, i64)> = cells.into_iter().collect();
         cells.sort_unstable_by_key(|&(i, j)| (j, i));
-        let reached = self.cells_reached(&cells, radius_m);
-        let rects: Vec<Polygon<f64>> = row_runs(&cells, &reached)
-            .map(|((i0, j), i1)| {
-                Rect::new(
-                    Coord {
-                        x: i0 as f64 * c,
-                        y: j as f64 * c,
-                    },
-                    Coord {
-                        x: (i1 + 1) as f64 * c,
-                        y: (j + 1) as f64 * c,
-                    },
-                )
-                .to_polygon()
-            })
-            .collect();
+        let attachments: Vec<Option<Attachment>> = {
+            use rayon::prelude::*;
+            cells
+                .par_iter()
+                .map(|&cell| {
+                    self.streets
+                        .graph
+                        .attach(self.streets.cell_centre(cell), self.streets.snap_max_m)
+                })
+                .collect()
+        };
+        let reached = self.cells_reached(&attachments, radius_m);
+        let rects = rectangles(&cells, &reached, c, Coord { x: 0.0, y: 0.0 });
         if rects.is_empty() {
             return Vec::new();
         }
@@ -354,17 +385,72 @@ impl CategoryReach for NetworkReach<'_> {
     }
 }
 
-/// Runs of reached cells in a rectangular block of `width` columns, row by row:
-/// ((first column, row), last column).
-fn runs<'c>(
-    cells: &'c [(i64, i64)],
-    reached: &'c [bool],
-    width: usize,
-) -> impl Iterator<Item = ((i64, i64), i64)> + 'c {
-    cells
-        .chunks(width)
-        .zip(reached.chunks(width))
-        .flat_map(|(row, hit)| row_runs(row, hit).collect::<Vec<_>>())
+/// The reached cells as rectangles, relative to `origin`: runs along each row, a run
+/// merged with the one below when they span the same columns (fewer pieces to overlay).
+/// `cells` are sorted by row, then column.
+fn rectangles(
+    cells: &[(i64, i64)],
+    reached: &[bool],
+    cell_m: f64,
+    origin: Coord<f64>,
+) -> Vec<Polygon<f64>> {
+    // Open rectangles by their columns: (first row, last row).
+    let mut open: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+    let mut done: Vec<(i64, i64, i64, i64)> = Vec::new();
+    let mut row = None;
+    let mut in_row: Vec<(i64, i64)> = Vec::new();
+    let mut close_row = |j: i64, in_row: &mut Vec<(i64, i64)>, open: &mut HashMap<_, _>| {
+        // Rectangles not continued in row j are finished.
+        let continued: HashSet<(i64, i64)> = in_row.iter().copied().collect();
+        let mut ended: Vec<((i64, i64), (i64, i64))> = Vec::new();
+        open.retain(|cols: &(i64, i64), rows: &mut (i64, i64)| {
+            let keep = continued.contains(cols) && rows.1 + 1 == j;
+            if !keep {
+                ended.push((*cols, *rows));
+            }
+            keep
+        });
+        ended.sort_unstable();
+        done.extend(
+            ended
+                .into_iter()
+                .map(|((i0, i1), (j0, j1))| (i0, i1, j0, j1)),
+        );
+        for cols in in_row.drain(..) {
+            open.entry(cols).and_modify(|r| r.1 = j).or_insert((j, j));
+        }
+    };
+    for ((i0, j), i1) in row_runs(cells, reached) {
+        if row.is_some_and(|r| r != j) {
+            close_row(row.unwrap_or(j), &mut in_row, &mut open);
+        }
+        row = Some(j);
+        in_row.push((i0, i1));
+    }
+    if let Some(j) = row {
+        close_row(j, &mut in_row, &mut open);
+    }
+    let mut rest: Vec<((i64, i64), (i64, i64))> = open.into_iter().collect();
+    rest.sort_unstable();
+    done.extend(
+        rest.into_iter()
+            .map(|((i0, i1), (j0, j1))| (i0, i1, j0, j1)),
+    );
+    done.into_iter()
+        .map(|(i0, i1, j0, j1)| {
+            Rect::new(
+                Coord {
+                    x: i0 as f64 * cell_m - origin.x,
+                    y: j0 as f64 * cell_m - origin.y,
+                },
+                Coord {
+                    x: (i1 + 1) as f64 * cell_m - origin.x,
+                    y: (j1 + 1) as f64 * cell_m - origin.y,
+                },
+            )
+            .to_polygon()
+        })
+        .collect()
 }
 
 /// Runs of reached cells among `cells` sorted by row then column: ((first column, row),
