@@ -32,12 +32,14 @@ lint: deps
 build: deps
 	$(CARGO) build --bins
 
-## bench: micro benchmarks, then the scale series raced against GeoPandas (slow: not in CI)
+## bench: micro benchmarks, the scale series raced against GeoPandas, the street network raced
+## against pandana (slow: not in CI)
 # The peer (benches/peer/) is installed into a virtual environment outside the repository
 # by benches/scale.sh; see BENCHMARKS.md for what it measures and the figures.
 bench: deps
 	$(CARGO) bench --bench micro
 	benches/scale.sh
+	benches/network.sh
 
 ## qgis-check: open the demo's results.gpkg and GeoJSON layers in QGIS (Debian's python3-qgis,
 ## installed if missing), check every layer opens styled as designed, and render PNGs to look at

@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use lifecircle::config::Lang;
 use lifecircle::config::{
     AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, CurveConfig,
-    DemandConfig, FacilitiesConfig, NetworkConfig, OutputConfig,
+    DemandConfig, FacilitiesConfig, NetworkConfig, NetworkLayer, OutputConfig,
 };
 use lifecircle::validate::InvalidPolicy;
 use lifecircle::{Basis, Job};
@@ -491,21 +491,25 @@ fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> 
             d.on_invalid = Some(policy.into());
         }
     }
-    if let Some(path) = &args.network {
-        // A path given on the command line is taken from the current folder.
-        let path = std::env::current_dir()
-            .map(|d| d.join(path))
-            .unwrap_or_else(|_| path.clone());
-        config.network.get_or_insert_with(Default::default).path = path;
-    }
-    if let Some(crs) = &args.network_crs {
-        let Some(n) = config.network.as_mut() else {
-            anyhow::bail!("--network-crs: no street network given ([network] or --network)");
-        };
-        n.crs = Some(crs.clone());
+    if args.network_crs.is_some() && args.network.is_none() && config.network.is_none() {
+        anyhow::bail!("--network-crs: no street network given ([network] or --network)");
     }
     let base = args.config.parent().unwrap_or(Path::new("."));
     let mut job = Job::from_config(&config, base)?;
+    if args.network.is_some() || args.network_crs.is_some() {
+        // A path given on the command line is taken from the current folder, not from the
+        // configuration's.
+        let mut network = config.network.clone().unwrap_or_default();
+        if let Some(crs) = &args.network_crs {
+            network.crs = Some(crs.clone());
+        }
+        let path = match (&args.network, &job.network) {
+            (Some(path), _) => path.clone(),
+            (None, Some(layer)) => layer.path.clone(),
+            (None, None) => PathBuf::new(),
+        };
+        job.network = Some(NetworkLayer::from_config(&network, path)?);
+    }
     if let Some(out) = &args.out {
         job.out_dir = out.clone();
     }

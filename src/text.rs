@@ -546,7 +546,7 @@ pub fn network_fact(n: &NetworkInputs, lang: Lang) -> String {
     match lang {
         Lang::En => format!(
             "{} ways read ({}{}); {} nodes, {} edges, {:.1} km of streets; {} islands under {} \
-             nodes dropped; {} facilities and {} places more than {} m from every street",
+             nodes dropped; {} and {} more than {} m from every street",
             thousands(n.ways_read as f64),
             n.source,
             if n.ways_filtered_out > 0 {
@@ -559,8 +559,8 @@ pub fn network_fact(n: &NetworkInputs, lang: Lang) -> String {
             n.length_km,
             n.components_dropped,
             n.min_component_nodes,
-            unreachable,
-            n.points_unreachable,
+            count(unreachable, "facility", "facilities"),
+            count(n.points_unreachable, "place", "places"),
             crate::config::fmt_num(n.snap_max_m)
         ),
         Lang::Zh => format!(
