@@ -101,3 +101,38 @@ fn the_data_sets_the_tests_read_are_in_the_repository() {
         );
     }
 }
+
+/// Every example configuration is a valid job whose input files are in the repository.
+#[test]
+fn every_example_reads_files_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(root.join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 4, "{examples:?}");
+    for path in examples {
+        let config = lifecircle::Config::from_file(&path).unwrap();
+        let job = lifecircle::Job::from_config(&config, path.parent().unwrap()).unwrap();
+        let inputs = job
+            .communities
+            .iter()
+            .map(|c| c.path.clone())
+            .chain(job.demand.iter().map(|d| d.path.clone()))
+            .chain(job.network.iter().map(|n| n.path.clone()))
+            .chain([job.facilities.path.clone()]);
+        for input in inputs {
+            let canonical = input
+                .canonicalize()
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", path.display(), input.display()));
+            assert!(
+                canonical.starts_with(root.canonicalize().unwrap()),
+                "{}: {} is outside the repository",
+                path.display(),
+                input.display()
+            );
+        }
+    }
+}
