@@ -534,3 +534,52 @@ fn shares_agree_with_the_service_area_written() {
     }
     eprintln!("worst share difference: {worst:.2e}");
 }
+
+/// A network in GCJ-02, the offset datum of Chinese web maps, declared as such: the same
+/// walk as the same streets in metres (the hand-made block case above).
+#[test]
+fn a_network_in_gcj02_walks_like_the_same_streets_in_metres() {
+    let case = Case::new();
+    let utm = WorkCrs::of(&Crs::Proj("EPSG:32650".into())).unwrap();
+    let gcj = |x: f64, y: f64| {
+        let mut p = geo::Point::new(X0 + x, Y0 + y);
+        utm.unproject(&mut p).unwrap();
+        let g = lifecircle::crs::wgs84_to_gcj02(p.0);
+        json!([g.x, g.y])
+    };
+    let ways = [
+        vec![(-1000.0, 0.0), (0.0, 0.0), (1000.0, 0.0)],
+        vec![(0.0, 0.0), (0.0, 500.0)],
+    ];
+    let features: Vec<Value> = ways
+        .iter()
+        .map(|w| {
+            let coords: Vec<Value> = w.iter().map(|&(x, y)| gcj(x, y)).collect();
+            json!({"type": "Feature", "properties": {},
+                   "geometry": {"type": "LineString", "coordinates": coords}})
+        })
+        .collect();
+    let net = case.write("gcj.geojson", &collection(features));
+    let extra = format!(
+        "{MARKET_1000}[network]\npath = \"{}\"\ncrs = \"GCJ-02\"\nmin_component_nodes = 2\n",
+        net.display()
+    );
+    let a = case
+        .run(&one_block(), &markets(&[(-600.0, 0.0)]), &extra)
+        .unwrap();
+    let nearest = a.categories[0].communities[0].nearest_m.unwrap();
+    // 700 m in metres; GCJ-02 round trips to about a centimetre.
+    assert!((nearest - 700.0).abs() < 0.05, "{nearest}");
+    assert_eq!(a.inputs.network.as_ref().unwrap().crs, "GCJ-02");
+    // Undeclared, the same file is read as WGS 84: the streets move by hundreds of metres
+    // and the walk changes.
+    let undeclared = case
+        .run(
+            &one_block(),
+            &markets(&[(-600.0, 0.0)]),
+            &extra.replace("crs = \"GCJ-02\"\n", ""),
+        )
+        .unwrap();
+    let off = undeclared.categories[0].communities[0].nearest_m;
+    assert!(off.is_none_or(|d| (d - 700.0).abs() > 50.0), "{off:?}");
+}

@@ -765,10 +765,7 @@ fn footer(analysis: &Analysis, s: &CategorySummary, products: &Products, w: &Wor
     let basis = words::radius_basis(&s.radius_basis, lang);
     let mut model = w
         .model
-        .replace(
-            "{model}",
-            &words::distance_model(&analysis.distance_model, lang),
-        )
+        .replace("{model}", &words::distance_model(&s.distance_model, lang))
         .replace("{r}", &radius);
     // A radius given in metres needs no "(1,000 m)" after it.
     if s.radius_basis == format!("{} m", crate::config::fmt_num(s.radius_m)) {
