@@ -73,6 +73,14 @@ pub struct CommunitiesConfig {
     pub on_invalid: Option<InvalidPolicy>,
     /// Field holding the group (district, street) every figure is also given for.
     pub group: Option<String>,
+    /// CSV: the column holding longitude or x (default `lon`, `lng`, `longitude` or `x`).
+    pub x: Option<String>,
+    /// CSV: the column holding latitude or y (default `lat`, `latitude` or `y`).
+    pub y: Option<String>,
+    /// CSV: the column holding a WKT geometry (default `wkt`).
+    pub wkt: Option<String>,
+    /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
+    pub encoding: Option<String>,
 }
 
 /// `[demand]`: where people are, finer than the communities.
@@ -94,6 +102,14 @@ pub struct DemandConfig {
     pub group: Option<String>,
     /// What to do with an invalid polygon: repair (default), skip or fail.
     pub on_invalid: Option<InvalidPolicy>,
+    /// CSV: the column holding longitude or x (default `lon`, `lng`, `longitude` or `x`).
+    pub x: Option<String>,
+    /// CSV: the column holding latitude or y (default `lat`, `latitude` or `y`).
+    pub y: Option<String>,
+    /// CSV: the column holding a WKT geometry (default `wkt`).
+    pub wkt: Option<String>,
+    /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
+    pub encoding: Option<String>,
 }
 
 /// What a demand layer holds.
@@ -239,6 +255,43 @@ pub struct FacilitiesConfig {
     /// Field holding the id of the community a facility is assigned to, for indicators
     /// (default: the community the facility lies in).
     pub community: Option<String>,
+    /// CSV: the column holding longitude or x (default `lon`, `lng`, `longitude` or `x`).
+    pub x: Option<String>,
+    /// CSV: the column holding latitude or y (default `lat`, `latitude` or `y`).
+    pub y: Option<String>,
+    /// CSV: the column holding a WKT geometry (default `wkt`).
+    pub wkt: Option<String>,
+    /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
+    pub encoding: Option<String>,
+}
+
+/// How a CSV table holds its geometry, and its text encoding (other formats ignore it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableColumns {
+    /// The column holding longitude or x.
+    pub x: Option<String>,
+    /// The column holding latitude or y.
+    pub y: Option<String>,
+    /// The column holding a WKT geometry.
+    pub wkt: Option<String>,
+    /// The declared text encoding.
+    pub encoding: Option<String>,
+}
+
+impl TableColumns {
+    fn of(
+        x: &Option<String>,
+        y: &Option<String>,
+        wkt: &Option<String>,
+        encoding: &Option<String>,
+    ) -> Self {
+        TableColumns {
+            x: x.clone(),
+            y: y.clone(),
+            wkt: wkt.clone(),
+            encoding: encoding.clone(),
+        }
+    }
 }
 
 /// `[network]`: the walkable streets, a line layer or an OpenStreetMap `.osm.pbf` extract.
@@ -261,6 +314,10 @@ pub struct NetworkConfig {
     /// OSM `highway` values to keep although left out by default (e.g. `construction`).
     #[serde(default)]
     pub include: Vec<String>,
+    /// CSV: the column holding each street's WKT geometry (default `wkt`).
+    pub wkt: Option<String>,
+    /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
+    pub encoding: Option<String>,
 }
 
 /// How a category's reach is measured.
@@ -554,6 +611,8 @@ pub struct CommunityLayer {
     pub on_invalid: InvalidPolicy,
     /// Group field, if figures are also wanted per group.
     pub group_field: Option<String>,
+    /// CSV columns and encoding.
+    pub table: TableColumns,
 }
 
 /// Where the demand layer is and which fields mean what.
@@ -573,6 +632,8 @@ pub struct DemandLayer {
     pub group_field: Option<String>,
     /// What to do with an invalid polygon.
     pub on_invalid: InvalidPolicy,
+    /// CSV columns and encoding.
+    pub table: TableColumns,
 }
 
 /// A life-circle level.
@@ -688,6 +749,8 @@ pub struct FacilityLayer {
     pub community_field: Option<String>,
     /// Numeric fields kept for indicators (summed per community).
     pub value_fields: Vec<String>,
+    /// CSV columns and encoding.
+    pub table: TableColumns,
 }
 
 /// The street network and how it is read and used.
@@ -705,6 +768,8 @@ pub struct NetworkLayer {
     pub cell_m: f64,
     /// OSM `highway` values left out.
     pub excluded_highways: Vec<String>,
+    /// CSV column and encoding of a line table.
+    pub table: TableColumns,
 }
 
 /// OSM `highway` values a walking network leaves out by default: roads closed to people on
@@ -758,6 +823,7 @@ impl NetworkLayer {
             snap_max_m,
             cell_m,
             excluded_highways,
+            table: TableColumns::of(&None, &None, &n.wkt, &n.encoding),
         })
     }
 }
@@ -823,6 +889,7 @@ impl Job {
                     households_required: c.households.is_some(),
                     on_invalid: c.on_invalid.unwrap_or_default(),
                     group_field: c.group.clone(),
+                    table: TableColumns::of(&c.x, &c.y, &c.wkt, &c.encoding),
                 })
             }
         };
@@ -847,6 +914,7 @@ impl Job {
                     kind: d.kind,
                     group_field: d.group.clone(),
                     on_invalid: d.on_invalid.unwrap_or_default(),
+                    table: TableColumns::of(&d.x, &d.y, &d.wkt, &d.encoding),
                 })
             }
         };
@@ -862,6 +930,7 @@ impl Job {
             rules: f.rules.clone(),
             community_field: f.community.clone(),
             value_fields: Vec::new(),
+            table: TableColumns::of(&f.x, &f.y, &f.wkt, &f.encoding),
         };
 
         let a = &config.analysis;

@@ -536,6 +536,7 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
             households: a.households_field,
             on_invalid: Some(a.on_invalid.into()),
             group: a.group_field.clone(),
+            ..CommunitiesConfig::default()
         }),
         demand: a.demand.map(|path| DemandConfig {
             path,
@@ -568,6 +569,7 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
                 Vec::new()
             },
             community: None,
+            ..FacilitiesConfig::default()
         },
         analysis: AnalysisConfig {
             work_crs: a.work_crs,

@@ -429,6 +429,16 @@ pub fn analyse_observed(
     let mut facilities = facilities?;
     let mut demand = demand?;
     let mut warnings = check_categories(job, &facilities)?;
+    let encodings = communities
+        .iter()
+        .map(|l| (&l.path, &l.encoding))
+        .chain(demand.iter().map(|l| (&l.path, &l.encoding)))
+        .chain([(&facilities.path, &facilities.encoding)]);
+    for (path, encoding) in encodings {
+        if let Some(e) = encoding {
+            warnings.push(format!("{}: text read as {e}", path.display()));
+        }
+    }
     progress.end();
     progress.begin("check, project", 0);
 

@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use geo::{Coord, InteriorPoint, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
 use crate::config::{
-    CategoryRule, CommunityLayer, DemandKind, DemandLayer, FacilityLayer, MatchValue,
+    CategoryRule, CommunityLayer, DemandKind, DemandLayer, FacilityLayer, MatchValue, TableColumns,
 };
 use crate::crs::Crs;
 use crate::error::{Error, FeatureProblem, Result};
@@ -102,6 +102,8 @@ pub struct Layer<T> {
     pub crs: Crs,
     /// How the CRS was known.
     pub crs_source: CrsSource,
+    /// How a table's text was decoded and why, when it was not plain UTF-8.
+    pub encoding: Option<String>,
     /// The features, in file order.
     pub features: Vec<T>,
 }
@@ -129,7 +131,37 @@ impl CrsSource {
 }
 
 mod read;
+mod table;
 use read::{read_features_from, Parsed};
+
+/// Reads a layer in the format its file name says (`.csv`: a table of points or WKT; any
+/// other: GeoJSON), passing each feature to `sink`; returns its CRS, how that was known, and
+/// how a table's text was decoded.
+fn read_layer(
+    path: &Path,
+    reader: impl Read,
+    declared: Option<&Crs>,
+    id_field: &str,
+    table: &TableColumns,
+    sink: &mut dyn FnMut(Parsed) -> Result<()>,
+) -> Result<(Crs, CrsSource, Option<String>)> {
+    let is_csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        table::read_table(path, reader, declared, table, sink)
+    } else {
+        let (crs, source) = read_features_from(
+            path,
+            BufReader::with_capacity(1 << 16, reader),
+            declared,
+            id_field,
+            sink,
+        )?;
+        Ok((crs, source, None))
+    }
+}
 
 /// A JSON id (string or number) as text.
 pub(crate) fn id_text(v: &Value) -> Option<String> {
@@ -180,14 +212,17 @@ pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
 /// Reads a community layer from `reader` (GeoJSON text); `spec.path` names it in messages.
 pub fn read_communities(reader: impl Read, spec: &CommunityLayer) -> Result<Layer<Community>> {
     let mut reading = CommunityReading::default();
-    let (crs, crs_source) = read_features_from(
+    let (crs, crs_source, encoding) = read_layer(
         &spec.path,
-        BufReader::with_capacity(1 << 16, reader),
+        reader,
         spec.crs.as_ref(),
         &spec.id_field,
+        &spec.table,
         &mut |p| reading.take(spec, p),
     )?;
-    reading.finish(spec, crs, crs_source)
+    let mut layer = reading.finish(spec, crs, crs_source)?;
+    layer.encoding = encoding;
+    Ok(layer)
 }
 
 /// Communities read so far, and the ids seen.
@@ -314,6 +349,7 @@ impl CommunityReading {
             path: path.clone(),
             crs,
             crs_source,
+            encoding: None,
             features,
         })
     }
@@ -322,20 +358,15 @@ impl CommunityReading {
 /// Reads a layer of lines (a street network) from `path`, passing each feature's index, id
 /// and geometry to `sink`; returns the CRS its coordinates are in.
 pub(crate) fn read_lines(
-    path: &std::path::Path,
+    path: &Path,
     declared: Option<&Crs>,
+    table: &TableColumns,
     sink: &mut dyn FnMut(usize, Option<String>, Option<geo::Geometry<f64>>) -> Result<()>,
-) -> Result<(Crs, CrsSource)> {
-    read_features_from(
-        path,
-        BufReader::with_capacity(1 << 16, open(path)?),
-        declared,
-        "id",
-        &mut |p| {
-            let id = feature_id(&p, "id");
-            sink(p.index, id, p.geometry)
-        },
-    )
+) -> Result<(Crs, CrsSource, Option<String>)> {
+    read_layer(path, open(path)?, declared, "id", table, &mut |p| {
+        let id = feature_id(&p, "id");
+        sink(p.index, id, p.geometry)
+    })
 }
 
 /// Loads the facility layer, giving each facility its category.
@@ -353,17 +384,19 @@ fn open(path: &std::path::Path) -> Result<std::fs::File> {
 /// Reads a facility layer from `reader` (GeoJSON text); `spec.path` names it in messages.
 pub fn read_facilities(reader: impl Read, spec: &FacilityLayer) -> Result<Layer<Facility>> {
     let mut features = Vec::new();
-    let (crs, crs_source) = read_features_from(
+    let (crs, crs_source, encoding) = read_layer(
         &spec.path,
-        BufReader::with_capacity(1 << 16, reader),
+        reader,
         spec.crs.as_ref(),
         &spec.id_field,
+        &spec.table,
         &mut |p| facility_from(spec, p).map(|f| features.push(f)),
     )?;
     Ok(Layer {
         path: spec.path.clone(),
         crs,
         crs_source,
+        encoding,
         features,
     })
 }
@@ -439,11 +472,12 @@ pub fn load_demand(spec: &DemandLayer) -> Result<Layer<Demand>> {
 pub fn read_demand(reader: impl Read, spec: &DemandLayer) -> Result<Layer<Demand>> {
     let mut features: Vec<Demand> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let (crs, crs_source) = read_features_from(
+    let (crs, crs_source, encoding) = read_layer(
         &spec.path,
-        BufReader::with_capacity(1 << 16, reader),
+        reader,
         spec.crs.as_ref(),
         &spec.id_field,
+        &spec.table,
         &mut |p| {
             let d = demand_from(spec, p, features.first())?;
             if let Some(&first_index) = seen.get(&d.id) {
@@ -472,6 +506,7 @@ pub fn read_demand(reader: impl Read, spec: &DemandLayer) -> Result<Layer<Demand
         path: spec.path.clone(),
         crs,
         crs_source,
+        encoding,
         features,
     })
 }

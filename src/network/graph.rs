@@ -16,7 +16,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use geo::Coord;
 use rstar::primitives::{GeomWithData, Line as SegmentLine};
-use rstar::{PointDistance, RTree};
+use rstar::RTree;
 
 /// What makes two vertices the same street node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,7 +77,8 @@ pub struct GraphReport {
     pub ways_degenerate: usize,
     /// Ways whose vertices repeat another way's exactly (either direction), not added again.
     pub ways_duplicated: usize,
-    /// Edges of zero length (two nodes at the same place), not added.
+    /// Edges of zero length (two distinct nodes at the same place), kept so that the way
+    /// stays connected.
     pub edges_zero_length: usize,
     /// Nodes kept.
     pub nodes: usize,
@@ -167,11 +168,11 @@ impl StreetGraph {
         // Ties between segments at the same distance go to the lowest edge, then the
         // segment nearest the edge's start, so the answer does not depend on the tree.
         let mut best: Option<(f64, u32, f64, f64)> = None;
-        for seg in self
-            .segments
-            .locate_within_distance(q, snap_max_m * snap_max_m)
-        {
-            let d2 = seg.geom().distance_2(&q);
+        // Segments come nearest first: stop past the snapping distance or the best found.
+        for (seg, d2) in self.segments.nearest_neighbor_iter_with_distance_2(&q) {
+            if d2 > snap_max_m * snap_max_m || best.is_some_and(|(bd2, ..)| d2 > bd2) {
+                break;
+            }
             let (edge, start) = seg.data;
             let better = match best {
                 None => true,
@@ -354,15 +355,18 @@ fn cut_into_edges(
             let length_m: f64 = line.windows(2).map(|w| dist(w[0], w[1])).sum();
             let a = node(keys[start], &mut node_of);
             let b = node(keys[i], &mut node_of);
-            if length_m > 0.0 {
+            // A piece of zero length joins two distinct nodes at one place (two OSM nodes
+            // with the same coordinates): kept, so the way stays connected, and counted.
+            if length_m == 0.0 && a != b {
+                report.edges_zero_length += 1;
+            }
+            if a != b || length_m > 0.0 {
                 edges.push(Edge {
                     a,
                     b,
                     length_m,
                     line,
                 });
-            } else {
-                report.edges_zero_length += 1;
             }
             start = i;
         }
@@ -468,6 +472,31 @@ mod tests {
         assert_eq!(r.ways_degenerate, 2);
         assert_eq!(r.edges, 1);
         assert_eq!(r.length_m, 100.0);
+    }
+
+    /// Two OSM nodes at one place, each a junction of its own way: the zero-length piece
+    /// between them is kept, so the street through them stays connected.
+    #[test]
+    fn a_zero_length_piece_between_two_osm_nodes_keeps_the_street_connected() {
+        let c = |x: f64| Coord { x, y: 0.0 };
+        let osm = |ids: &[i64], xs: &[f64]| Way {
+            keys: ids.iter().map(|&i| VertexKey::Osm(i)).collect(),
+            coords: xs.iter().map(|&x| c(x)).collect(),
+        };
+        let ways = [
+            osm(&[1, 2, 3, 4], &[0.0, 100.0, 100.0, 200.0]),
+            osm(&[2, 5], &[100.0, 150.0]),
+            osm(&[3, 6], &[100.0, 50.0]),
+        ];
+        let g = StreetGraph::build(&ways, 1);
+        assert_eq!(g.report().edges_zero_length, 1);
+        assert_eq!(g.edges().len(), 5);
+        let start = g.attach(c(0.0), 1.0).unwrap();
+        let end = g.attach(c(200.0), 1.0).unwrap();
+        let d = g.distances(&g.seeds(&start), f64::INFINITY);
+        let e = &g.edges()[end.edge as usize];
+        let walk = (d[e.a as usize] + end.along_m).min(d[e.b as usize] + e.length_m - end.along_m);
+        assert!((walk - 200.0).abs() < 1e-9, "{walk}");
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub struct NetworkInputs {
     pub nodes: usize,
     /// Edges of the graph.
     pub edges: usize,
-    /// Edges of zero length, not added.
+    /// Edges of zero length (two OSM nodes at one place), kept.
     pub edges_zero_length: usize,
     /// Total street length kept, km.
     pub length_km: f64,
@@ -114,11 +114,26 @@ pub fn load_network(layer: &NetworkLayer, work: &WorkCrs) -> Result<(Streets, Ne
     if r.edges == 0 {
         return Err(Error::Network {
             path: layer.path.clone(),
-            message: format!(
-                "no street is left: {} ways gave {} components, all smaller than \
-                 min_component_nodes = {}",
-                r.ways, r.components_dropped, layer.min_component_nodes
-            ),
+            message: if r.ways_degenerate == r.ways {
+                format!(
+                    "no street is left: none of the {} ways has two vertices{}",
+                    r.ways,
+                    if missing > 0 {
+                        format!(
+                            " ({missing} of their nodes are not in the file: an extract of \
+                             ways without their nodes?)"
+                        )
+                    } else {
+                        String::new()
+                    }
+                )
+            } else {
+                format!(
+                    "no street is left: {} ways gave {} components, all smaller than \
+                     min_component_nodes = {}",
+                    r.ways, r.components_dropped, layer.min_component_nodes
+                )
+            },
         });
     }
     let inputs = NetworkInputs {
@@ -158,9 +173,10 @@ pub type LonLatWay = (Vec<VertexKey>, Vec<Coord<f64>>);
 /// keyed by their coordinates as written. Returns the ways in lon/lat and the CRS read.
 fn read_line_layer(layer: &NetworkLayer) -> Result<(Vec<LonLatWay>, String)> {
     let mut lines: Vec<(usize, Option<String>, Vec<Coord<f64>>)> = Vec::new();
-    let (crs, _) = read_lines(
+    let (crs, _, _) = read_lines(
         &layer.path,
         layer.crs.as_ref(),
+        &layer.table,
         &mut |index, id, geometry| {
             let fail = |problem: FeatureProblem| Error::Feature {
                 path: layer.path.clone(),

@@ -75,6 +75,8 @@ pub fn read_osm_ways(path: &Path, excluded: &[String]) -> Result<OsmRead> {
             at.insert(id, Coord { x: lon, y: lat });
         }
     })?;
+    // A way is cut where its node is missing (it left the extract), so that no straight
+    // line joins the vertices either side of the gap.
     for way in refs {
         let mut keys = Vec::with_capacity(way.len());
         let mut coords = Vec::with_capacity(way.len());
@@ -84,7 +86,13 @@ pub fn read_osm_ways(path: &Path, excluded: &[String]) -> Result<OsmRead> {
                     keys.push(VertexKey::Osm(id));
                     coords.push(c);
                 }
-                None => out.nodes_missing += 1,
+                None => {
+                    out.nodes_missing += 1;
+                    if !keys.is_empty() {
+                        out.ways
+                            .push((std::mem::take(&mut keys), std::mem::take(&mut coords)));
+                    }
+                }
             }
         }
         out.ways.push((keys, coords));

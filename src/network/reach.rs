@@ -17,7 +17,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use geo::{BoundingRect, Contains, Coord, MultiPolygon, Point, Polygon, Rect};
+use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Point, Polygon, Rect};
 
 use super::graph::{Attachment, StreetGraph};
 use crate::index::FacilityIndex;
@@ -128,7 +128,8 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> V) -> V {
         let mut h = MixHasher::default();
         key.hash(&mut h);
-        let shard = &self.shards[(h.finish() >> 58) as usize % Self::SHARDS];
+        // Middle bits: the map itself uses the top ones for its slot tags.
+        let shard = &self.shards[(h.finish() >> 32) as usize % Self::SHARDS];
         if let Some(v) = shard.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return v.clone();
         }
@@ -372,7 +373,7 @@ impl CategoryReach for NetworkReach<'_> {
                     .filter(|sites| {
                         sites.iter().any(|&s| {
                             let p = Point::from(self.index.sites()[s]);
-                            bbox.is_some_and(|b| b.contains(&p)) && poly.contains(&p)
+                            bbox.is_some_and(|b| b.intersects(&p)) && poly.intersects(&p)
                         })
                     })
                     .count();
