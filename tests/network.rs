@@ -389,14 +389,18 @@ fn a_block_beside_a_street_is_walked_to() {
     assert!((short.categories[0].communities[0].share - 15.0 / 25.0).abs() < 1e-9);
 }
 
+/// The message a run gives with `network` as its street network.
+fn network_error(network: &Value) -> String {
+    let case = Case::new();
+    let net = case.write("n.geojson", network);
+    case.run(&one_block(), &markets(&[(0.0, 0.0)]), &network_toml(&net))
+        .unwrap_err()
+        .to_string()
+}
+
 #[test]
 fn points_instead_of_lines_are_refused() {
-    let case = Case::new();
-    let net = case.write("n.geojson", &markets(&[(0.0, 0.0)]));
-    let err = case
-        .run(&one_block(), &markets(&[(0.0, 0.0)]), &network_toml(&net))
-        .unwrap_err()
-        .to_string();
+    let err = network_error(&markets(&[(0.0, 0.0)]));
     assert!(err.contains("n.geojson: feature 0"), "{err}");
     assert!(
         err.contains("Point") && err.contains("LineString or MultiLineString"),
@@ -406,12 +410,7 @@ fn points_instead_of_lines_are_refused() {
 
 #[test]
 fn a_network_without_lines_is_refused() {
-    let case = Case::new();
-    let net = case.write("n.geojson", &collection(vec![]));
-    let err = case
-        .run(&one_block(), &markets(&[(0.0, 0.0)]), &network_toml(&net))
-        .unwrap_err()
-        .to_string();
+    let err = network_error(&collection(vec![]));
     assert!(
         err.contains("n.geojson: no LineString or MultiLineString feature"),
         "{err}"
@@ -420,12 +419,7 @@ fn a_network_without_lines_is_refused() {
 
 #[test]
 fn a_network_far_from_the_study_area_is_refused() {
-    let case = Case::new();
-    let net = case.write("n.geojson", &lines(&[&[(50_000.0, 0.0), (51_000.0, 0.0)]]));
-    let err = case
-        .run(&one_block(), &markets(&[(0.0, 0.0)]), &network_toml(&net))
-        .unwrap_err()
-        .to_string();
+    let err = network_error(&lines(&[&[(50_000.0, 0.0), (51_000.0, 0.0)]]));
     assert!(
         err.contains("n.geojson: the street network does not overlap the study area"),
         "{err}"

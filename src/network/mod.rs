@@ -242,21 +242,14 @@ fn project_ways(path: &Path, ways: Vec<LonLatWay>, work: &WorkCrs) -> Result<Vec
         .collect()
 }
 
-/// The extent (west, south, east, north) of lon/lat ways, to check the network overlaps
-/// the study area.
+/// The bounding box of the kept streets (working CRS), to check the network overlaps the
+/// study area.
 pub fn extent_of(streets: &Streets) -> Option<geo::Rect<f64>> {
-    let mut coords = streets.graph().edges().iter().flat_map(|e| e.line.iter());
-    let first = *coords.next()?;
-    let (mut lo, mut hi) = (first, first);
-    for c in coords {
-        lo = Coord {
-            x: lo.x.min(c.x),
-            y: lo.y.min(c.y),
-        };
-        hi = Coord {
-            x: hi.x.max(c.x),
-            y: hi.y.max(c.y),
-        };
-    }
-    Some(geo::Rect::new(lo, hi))
+    use geo::BoundingRect;
+    let coords = streets
+        .graph()
+        .edges()
+        .iter()
+        .flat_map(|e| e.line.iter().copied());
+    geo::MultiPoint::from_iter(coords.map(geo::Point::from)).bounding_rect()
 }
