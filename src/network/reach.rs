@@ -12,7 +12,7 @@
 //! the covered share written is exactly the area of the place inside the service area
 //! written (the union of reached cells).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::ops::RangeInclusive;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -326,57 +326,76 @@ impl CategoryReach for NetworkReach<'_> {
     }
 
     fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea> {
+        use rayon::prelude::*;
         let c = self.streets.cell_m;
-        // Only cells within the radius (straight line) of a site can be reached.
-        let mut cells: HashSet<(i64, i64)> = HashSet::new();
-        for (s, site) in self.index.sites().iter().enumerate() {
-            if self.site_at[s].is_none() {
-                continue;
-            }
-            let r = Coord {
-                x: radius_m,
-                y: radius_m,
-            };
-            let (cols, rows) = self.streets.cells_over(Rect::new(*site - r, *site + r));
-            for j in rows {
-                for i in cols.clone() {
-                    cells.insert((i, j));
-                }
-            }
-        }
-        let mut cells: Vec<(i64, i64)> = cells.into_iter().collect();
-        cells.sort_unstable_by_key(|&(i, j)| (j, i));
-        let attachments: Vec<Option<Attachment>> = {
-            use rayon::prelude::*;
-            cells
-                .par_iter()
-                .map(|&cell| {
-                    self.streets
-                        .graph
-                        .attach(self.streets.cell_centre(cell), self.streets.snap_max_m)
-                })
-                .collect()
+        // Only cells within the radius (straight line) of a site can be reached: each
+        // site's square of cells, as spans along rows, merged.
+        let r = Coord {
+            x: radius_m,
+            y: radius_m,
         };
-        let reached = self.cells_reached(&attachments, radius_m);
-        let rects = rectangles(&cells, &reached, c, Coord { x: 0.0, y: 0.0 });
-        if rects.is_empty() {
-            return Vec::new();
+        let mut spans: Vec<(i64, i64, i64)> = Vec::new();
+        for (s, site) in self.index.sites().iter().enumerate() {
+            if self.site_at[s].is_some() {
+                let (cols, rows) = self.streets.cells_over(Rect::new(*site - r, *site + r));
+                spans.extend(rows.map(|j| (j, *cols.start(), *cols.end())));
+            }
         }
-        union_of(&rects)
-            .0
-            .into_iter()
-            .map(|poly| {
-                let bbox = poly.bounding_rect();
-                let facilities = self
-                    .sites_of
+        // Tiles of TILE x TILE cells are dissolved on their own, in parallel; their pieces
+        // meet along the tile edges.
+        const TILE: i64 = 128;
+        let mut tiles: BTreeMap<(i64, i64), Vec<(i64, i64, i64)>> = BTreeMap::new();
+        for (j, a, b) in merged_spans(spans) {
+            let mut a = a;
+            while a <= b {
+                let end = (a.div_euclid(TILE) + 1) * TILE - 1;
+                tiles
+                    .entry((j.div_euclid(TILE), a.div_euclid(TILE)))
+                    .or_default()
+                    .push((j, a, end.min(b)));
+                a = end + 1;
+            }
+        }
+        let pieces: Vec<Polygon<f64>> = tiles
+            .into_par_iter()
+            .flat_map_iter(|(_, spans)| {
+                let cells: Vec<(i64, i64)> = spans
                     .iter()
-                    .filter(|sites| {
-                        sites.iter().any(|&s| {
-                            let p = Point::from(self.index.sites()[s]);
-                            bbox.is_some_and(|b| b.intersects(&p)) && poly.intersects(&p)
-                        })
+                    .flat_map(|&(j, a, b)| (a..=b).map(move |i| (i, j)))
+                    .collect();
+                let attachments: Vec<Option<Attachment>> = cells
+                    .iter()
+                    .map(|&cell| {
+                        let centre = self.streets.cell_centre(cell);
+                        self.streets.graph.attach(centre, self.streets.snap_max_m)
                     })
-                    .count();
+                    .collect();
+                let reached = self.cells_reached(&attachments, radius_m);
+                let rects = rectangles(&cells, &reached, c, Coord { x: 0.0, y: 0.0 });
+                if rects.is_empty() {
+                    Vec::new()
+                } else {
+                    union_of(&rects).0
+                }
+            })
+            .collect();
+        pieces
+            .into_par_iter()
+            .map(|poly| {
+                let facilities = match poly.bounding_rect() {
+                    Some(b) => {
+                        let mut inside: Vec<usize> = self
+                            .index
+                            .reaching(b, 0.0)
+                            .filter(|s| poly.intersects(&Point::from(self.index.sites()[s.data])))
+                            .map(|s| self.index.facility_of(s.data))
+                            .collect();
+                        inside.sort_unstable();
+                        inside.dedup();
+                        inside.len()
+                    }
+                    None => 0,
+                };
                 ServiceArea {
                     shape: MultiPolygon(vec![poly]),
                     facilities,
@@ -384,6 +403,20 @@ impl CategoryReach for NetworkReach<'_> {
             })
             .collect()
     }
+}
+
+/// Spans of cells (row, first column, last column) merged where they overlap or touch,
+/// sorted by row, then column.
+fn merged_spans(mut spans: Vec<(i64, i64, i64)>) -> Vec<(i64, i64, i64)> {
+    spans.sort_unstable();
+    let mut out: Vec<(i64, i64, i64)> = Vec::with_capacity(spans.len());
+    for (j, a, b) in spans {
+        match out.last_mut() {
+            Some((lj, _, lb)) if *lj == j && a <= *lb + 1 => *lb = (*lb).max(b),
+            _ => out.push((j, a, b)),
+        }
+    }
+    out
 }
 
 /// The reached cells as rectangles, relative to `origin`: runs along each row, a run
