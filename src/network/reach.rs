@@ -334,7 +334,7 @@ impl CategoryReach for NetworkReach<'_> {
             x: radius_m,
             y: radius_m,
         };
-        let mut spans: Vec<(i64, i64, i64)> = Vec::new();
+        let mut spans: Vec<Span> = Vec::new();
         for (s, site) in self.index.sites().iter().enumerate() {
             if self.site_at[s].is_some() {
                 let (cols, rows) = self.streets.cells_over(Rect::new(*site - r, *site + r));
@@ -344,7 +344,7 @@ impl CategoryReach for NetworkReach<'_> {
         // Tiles of TILE x TILE cells are dissolved on their own, in parallel; their pieces
         // meet along the tile edges.
         const TILE: i64 = 128;
-        let mut tiles: BTreeMap<(i64, i64), Vec<(i64, i64, i64)>> = BTreeMap::new();
+        let mut tiles: BTreeMap<(i64, i64), Vec<Span>> = BTreeMap::new();
         for (j, a, b) in merged_spans(spans) {
             let mut a = a;
             while a <= b {
@@ -405,11 +405,13 @@ impl CategoryReach for NetworkReach<'_> {
     }
 }
 
-/// Spans of cells (row, first column, last column) merged where they overlap or touch,
-/// sorted by row, then column.
-fn merged_spans(mut spans: Vec<(i64, i64, i64)>) -> Vec<(i64, i64, i64)> {
+/// Cells along a row: (row, first column, last column).
+type Span = (i64, i64, i64);
+
+/// Spans merged where they overlap or touch, sorted by row, then column.
+fn merged_spans(mut spans: Vec<Span>) -> Vec<Span> {
     spans.sort_unstable();
-    let mut out: Vec<(i64, i64, i64)> = Vec::with_capacity(spans.len());
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     for (j, a, b) in spans {
         match out.last_mut() {
             Some((lj, _, lb)) if *lj == j && a <= *lb + 1 => *lb = (*lb).max(b),
