@@ -708,6 +708,20 @@ mod tests {
         assert_eq!(r.unreachable_facilities(), 0);
     }
 
+    #[test]
+    fn spans_merge_where_they_overlap_or_touch() {
+        let merged = merged_spans(vec![
+            (1, 0, 1),
+            (0, 10, 12),
+            (0, 3, 8),
+            (0, 0, 5),
+            (0, 9, 9),
+        ]);
+        assert_eq!(merged, vec![(0, 0, 12), (1, 0, 1)]);
+        let apart = merged_spans(vec![(0, 0, 2), (0, 4, 5), (-1, -3, -1)]);
+        assert_eq!(apart, vec![(-1, -3, -1), (0, 0, 2), (0, 4, 5)]);
+    }
+
     /// The reached cells of a place are what `reaching` hands on, and a place whose cells
     /// are all reached is reached everywhere.
     #[test]
