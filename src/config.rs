@@ -81,6 +81,8 @@ pub struct CommunitiesConfig {
     pub wkt: Option<String>,
     /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
     pub encoding: Option<String>,
+    /// GeoPackage: the feature layer to read (required when the file holds several).
+    pub layer: Option<String>,
 }
 
 /// `[demand]`: where people are, finer than the communities.
@@ -110,6 +112,8 @@ pub struct DemandConfig {
     pub wkt: Option<String>,
     /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
     pub encoding: Option<String>,
+    /// GeoPackage: the feature layer to read (required when the file holds several).
+    pub layer: Option<String>,
 }
 
 /// What a demand layer holds.
@@ -263,9 +267,12 @@ pub struct FacilitiesConfig {
     pub wkt: Option<String>,
     /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
     pub encoding: Option<String>,
+    /// GeoPackage: the feature layer to read (required when the file holds several).
+    pub layer: Option<String>,
 }
 
-/// How a CSV table holds its geometry, and its text encoding (other formats ignore it).
+/// How a CSV table holds its geometry and its text encoding, and which layer of a
+/// GeoPackage is read (GeoJSON ignores them).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TableColumns {
     /// The column holding longitude or x.
@@ -276,22 +283,8 @@ pub struct TableColumns {
     pub wkt: Option<String>,
     /// The declared text encoding.
     pub encoding: Option<String>,
-}
-
-impl TableColumns {
-    fn of(
-        x: &Option<String>,
-        y: &Option<String>,
-        wkt: &Option<String>,
-        encoding: &Option<String>,
-    ) -> Self {
-        TableColumns {
-            x: x.clone(),
-            y: y.clone(),
-            wkt: wkt.clone(),
-            encoding: encoding.clone(),
-        }
-    }
+    /// A GeoPackage's feature layer.
+    pub layer: Option<String>,
 }
 
 /// `[network]`: the walkable streets, a line layer or an OpenStreetMap `.osm.pbf` extract.
@@ -318,6 +311,8 @@ pub struct NetworkConfig {
     pub wkt: Option<String>,
     /// Text encoding of a CSV file (default: UTF-8 if the whole file is, else GB18030).
     pub encoding: Option<String>,
+    /// GeoPackage: the feature layer to read (required when the file holds several).
+    pub layer: Option<String>,
 }
 
 /// How a category's reach is measured.
@@ -823,7 +818,12 @@ impl NetworkLayer {
             snap_max_m,
             cell_m,
             excluded_highways,
-            table: TableColumns::of(&None, &None, &n.wkt, &n.encoding),
+            table: TableColumns {
+                wkt: n.wkt.clone(),
+                encoding: n.encoding.clone(),
+                layer: n.layer.clone(),
+                ..TableColumns::default()
+            },
         })
     }
 }
@@ -889,7 +889,13 @@ impl Job {
                     households_required: c.households.is_some(),
                     on_invalid: c.on_invalid.unwrap_or_default(),
                     group_field: c.group.clone(),
-                    table: TableColumns::of(&c.x, &c.y, &c.wkt, &c.encoding),
+                    table: TableColumns {
+                        x: c.x.clone(),
+                        y: c.y.clone(),
+                        wkt: c.wkt.clone(),
+                        encoding: c.encoding.clone(),
+                        layer: c.layer.clone(),
+                    },
                 })
             }
         };
@@ -914,7 +920,13 @@ impl Job {
                     kind: d.kind,
                     group_field: d.group.clone(),
                     on_invalid: d.on_invalid.unwrap_or_default(),
-                    table: TableColumns::of(&d.x, &d.y, &d.wkt, &d.encoding),
+                    table: TableColumns {
+                        x: d.x.clone(),
+                        y: d.y.clone(),
+                        wkt: d.wkt.clone(),
+                        encoding: d.encoding.clone(),
+                        layer: d.layer.clone(),
+                    },
                 })
             }
         };
@@ -930,7 +942,13 @@ impl Job {
             rules: f.rules.clone(),
             community_field: f.community.clone(),
             value_fields: Vec::new(),
-            table: TableColumns::of(&f.x, &f.y, &f.wkt, &f.encoding),
+            table: TableColumns {
+                x: f.x.clone(),
+                y: f.y.clone(),
+                wkt: f.wkt.clone(),
+                encoding: f.encoding.clone(),
+                layer: f.layer.clone(),
+            },
         };
 
         let a = &config.analysis;

@@ -179,3 +179,67 @@ fn a_csv_value_that_is_not_a_number_names_the_row_and_column() {
         "{err}"
     );
 }
+
+/// The sample district's own results.gpkg as its input: communities and buildings read
+/// back from their GeoPackage layers give the same figures and names.
+#[test]
+fn the_sample_district_read_back_from_its_geopackage_gives_the_same_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    // The written layers hold what the results need, not every input field: the
+    // indicators' fields (floor area, workers) stay behind, so the check leaves them out.
+    let plan = || {
+        let mut config = plan();
+        config.indicators.clear();
+        config
+    };
+    let mut config = plan();
+    config.output.dir = Some(dir.path().join("out"));
+    config.output.maps = Some(false);
+    config.output.report = Some(false);
+    let job = Job::from_config(&config, &root().join("examples")).unwrap();
+    let (geojson, _) = lifecircle::run(&job).unwrap();
+    let gpkg = dir.path().join("out/results.gpkg");
+
+    let mut config = plan();
+    let c = config.communities.as_mut().unwrap();
+    c.path = gpkg.clone();
+    c.layer = Some("communities".into());
+    let d = config.demand.as_mut().unwrap();
+    d.path = gpkg.clone();
+    d.layer = Some("demand".into());
+    let back = run(&config);
+    for (a, b) in back.categories.iter().zip(&geojson.categories) {
+        assert_eq!(
+            serde_json::to_value(&a.summary).unwrap(),
+            serde_json::to_value(&b.summary).unwrap()
+        );
+    }
+    let names = |a: &Analysis| -> Vec<(String, Option<String>)> {
+        a.communities
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect()
+    };
+    assert_eq!(names(&back), names(&geojson));
+    assert!(names(&back)
+        .iter()
+        .any(|(_, n)| n.as_deref() == Some("丽晶社区")));
+
+    // Several layers and none named: the message lists them.
+    let mut config = plan();
+    config.facilities.path = gpkg;
+    let err = analyse(&Job::from_config(&config, &root().join("examples")).unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains(
+            "results.gpkg: the GeoPackage holds several layers: say which with layer = \"...\""
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("communities") && err.contains("facilities"),
+        "{err}"
+    );
+}

@@ -130,12 +130,13 @@ impl CrsSource {
     }
 }
 
+mod geopackage;
 mod read;
 mod table;
 use read::{read_features_from, Parsed};
 
-/// Reads a layer in the format its file name says (`.csv`: a table of points or WKT; any
-/// other: GeoJSON), passing each feature to `sink`; returns its CRS, how that was known, and
+/// Reads a layer in the format its file name says (`.csv`: a table of points or WKT;
+/// `.gpkg`: a GeoPackage feature layer; any other: GeoJSON), passing each feature to `sink`; returns its CRS, how that was known, and
 /// how a table's text was decoded.
 fn read_layer(
     path: &Path,
@@ -149,8 +150,16 @@ fn read_layer(
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let is_gpkg = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
     if is_csv {
         table::read_table(path, reader, declared, table, sink)
+    } else if is_gpkg {
+        let (crs, source) =
+            geopackage::read_geopackage(path, table.layer.as_deref(), declared, sink)?;
+        Ok((crs, source, None))
     } else {
         let (crs, source) = read_features_from(
             path,
