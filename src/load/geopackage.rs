@@ -191,6 +191,21 @@ fn geometry_of(blob: &[u8]) -> std::result::Result<Geometry<f64>, String> {
     reader.geometry()
 }
 
+/// The parts of a multi-geometry of WKB type `base`, each of the one type `pick` takes.
+fn all_of<T>(
+    parts: impl Iterator<Item = Geometry<f64>>,
+    base: u32,
+    pick: impl Fn(Geometry<f64>) -> Option<T>,
+) -> std::result::Result<Vec<T>, String> {
+    parts
+        .map(|g| {
+            pick(g).ok_or_else(|| {
+                format!("a part of a multi-geometry (type {base}) is of another type")
+            })
+        })
+        .collect()
+}
+
 /// A WKB reader that checks every length against the bytes it has.
 struct Wkb<'a> {
     bytes: &'a [u8],
@@ -299,35 +314,22 @@ impl Wkb<'_> {
                 let parts = (0..n)
                     .map(|_| self.geometry())
                     .collect::<std::result::Result<Vec<_>, _>>()?;
-                let wrong = || format!("a part of a multi-geometry (type {base}) is of another type");
+                let parts = parts.into_iter();
                 match base {
-                    4 => Geometry::MultiPoint(MultiPoint(
-                        parts
-                            .into_iter()
-                            .map(|g| match g {
-                                Geometry::Point(p) => Ok(p),
-                                _ => Err(wrong()),
-                            })
-                            .collect::<std::result::Result<_, _>>()?,
-                    )),
-                    5 => Geometry::MultiLineString(MultiLineString(
-                        parts
-                            .into_iter()
-                            .map(|g| match g {
-                                Geometry::LineString(l) => Ok(l),
-                                _ => Err(wrong()),
-                            })
-                            .collect::<std::result::Result<_, _>>()?,
-                    )),
-                    _ => Geometry::MultiPolygon(MultiPolygon(
-                        parts
-                            .into_iter()
-                            .map(|g| match g {
-                                Geometry::Polygon(p) => Ok(p),
-                                _ => Err(wrong()),
-                            })
-                            .collect::<std::result::Result<_, _>>()?,
-                    )),
+                    4 => Geometry::MultiPoint(MultiPoint(all_of(parts, base, |g| match g {
+                        Geometry::Point(p) => Some(p),
+                        _ => None,
+                    })?)),
+                    5 => Geometry::MultiLineString(MultiLineString(all_of(parts, base, |g| {
+                        match g {
+                            Geometry::LineString(l) => Some(l),
+                            _ => None,
+                        }
+                    })?)),
+                    _ => Geometry::MultiPolygon(MultiPolygon(all_of(parts, base, |g| match g {
+                        Geometry::Polygon(p) => Some(p),
+                        _ => None,
+                    })?)),
                 }
             }
             other => return Err(format!("WKB geometry type {other} is not read (points, lines, polygons and their multi-forms are)")),
