@@ -32,6 +32,11 @@ fn reference() -> Value {
 }
 
 fn sao_paulo(radius_m: f64, demand: Option<&Path>) -> Analysis {
+    sao_paulo_on("sao-paulo/spo_osm_walk_network.geojson", radius_m, demand)
+}
+
+/// The São Paulo schools walked along `network` (a file under data/).
+fn sao_paulo_on(network: &str, radius_m: f64, demand: Option<&Path>) -> Analysis {
     let layers = match demand {
         None => format!(
             "[communities]\npath = \"{}\"\npopulation = \"population\"",
@@ -58,7 +63,7 @@ fn sao_paulo(radius_m: f64, demand: Option<&Path>) -> Analysis {
         enabled = false
         "#,
         data("sao-paulo/spo_school_points_from_hexgrid.geojson").display(),
-        data("sao-paulo/spo_osm_walk_network.geojson").display(),
+        data(network).display(),
     );
     let config = Config::from_toml(&toml, Path::new("sao-paulo.toml")).unwrap();
     analyse(&Job::from_config(&config, Path::new(".")).unwrap()).unwrap()
@@ -475,29 +480,7 @@ fn a_truncated_pbf_names_the_file_and_the_block() {
 /// what the two filters differ on.
 #[test]
 fn sao_paulo_osm_extract_runs_end_to_end() {
-    let toml = format!(
-        r#"
-        [communities]
-        path = "{}"
-        population = "population"
-        [facilities]
-        path = "{}"
-        [[facilities.rule]]
-        category = "school"
-        [network]
-        path = "{}"
-        [[category]]
-        name = "school"
-        radius_m = 1000
-        [curve]
-        enabled = false
-        "#,
-        data("sao-paulo/spo_hexgrid_4326.geojson").display(),
-        data("sao-paulo/spo_school_points_from_hexgrid.geojson").display(),
-        data("sao-paulo/spo_osm.pbf").display(),
-    );
-    let config = Config::from_toml(&toml, Path::new("sao-paulo.toml")).unwrap();
-    let a = analyse(&Job::from_config(&config, Path::new(".")).unwrap()).unwrap();
+    let a = sao_paulo_on("sao-paulo/spo_osm.pbf", 1000.0, None);
     let n = a.inputs.network.as_ref().unwrap();
     eprintln!("{n:#?}\ncoverage {}", a.categories[0].summary.coverage);
     assert_eq!(n.source, "OpenStreetMap extract");
