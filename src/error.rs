@@ -242,6 +242,8 @@ pub enum FeatureProblem {
     },
     /// PROJ could not transform a coordinate.
     Transform(String),
+    /// Eastings that do not belong to the declared Gauss-Krüger zone (what they look like).
+    WrongZone(String),
     /// A geometry with no coordinates.
     EmptyGeometry(&'static str),
     /// An invalid boundary the policy does not let through.
@@ -324,6 +326,7 @@ impl fmt::Display for FeatureProblem {
                 miss.area[3]
             ),
             FeatureProblem::Transform(msg) => write!(f, "cannot transform coordinates: {msg}"),
+            FeatureProblem::WrongZone(msg) => f.write_str(msg),
             FeatureProblem::EmptyGeometry(kind) => write!(f, "geometry is an empty {kind}"),
             FeatureProblem::Invalid { problems, hint } => {
                 write!(f, "the polygon is invalid: {problems} ({hint})")

@@ -16,6 +16,9 @@ use proj::Proj;
 
 use crate::error::{AreaOfUseMiss, Error, FeatureProblem, Result};
 
+mod gauss_kruger;
+pub use gauss_kruger::Zone;
+
 /// A coordinate reference system a layer can be declared in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Crs {
@@ -25,7 +28,8 @@ pub enum Crs {
     Gcj02,
     /// BD-09, Baidu's offset of GCJ-02.
     Bd09,
-    /// Any other CRS PROJ knows, as `AUTHORITY:CODE` (e.g. `EPSG:4490`, `EPSG:32650`).
+    /// Any other CRS PROJ knows: `AUTHORITY:CODE` (e.g. `EPSG:4490`, `EPSG:32650`), a WKT
+    /// definition (a shapefile's .prj, ESRI or OGC dialect) or a PROJ string (`+proj=tmerc ...`).
     Proj(String),
 }
 
@@ -35,6 +39,14 @@ impl Crs {
         match self {
             Crs::Wgs84 | Crs::Gcj02 | Crs::Bd09 => true,
             // Geographic CRSs a planner is likely to meet; others are checked after transform.
+            Crs::Proj(code) if is_definition(code) => {
+                let upper = code.trim_start().to_ascii_uppercase();
+                upper.starts_with("GEOGCS")
+                    || upper.starts_with("GEOGCRS")
+                    || upper.starts_with("GEOGRAPHICCRS")
+                    || upper.contains("+PROJ=LONGLAT")
+                    || upper.contains("+PROJ=LATLONG")
+            }
             Crs::Proj(code) => matches!(
                 code.as_str(),
                 "EPSG:4490" // CGCS2000
@@ -85,9 +97,55 @@ impl Crs {
 }
 
 impl fmt::Display for Crs {
+    /// The CRS in a message or a summary: its code, or a WKT's name, or a PROJ string.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Crs::Proj(definition) if is_definition(definition) => match wkt_name(definition) {
+                Some(name) => write!(f, "{name} (WKT)"),
+                None => f.write_str(definition.trim()),
+            },
+            _ => f.write_str(self.name()),
+        }
     }
+}
+
+/// Whether a CRS text is a definition (WKT or a PROJ string) rather than a name or code.
+fn is_definition(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with('+') || t.contains("+proj=") || wkt_keyword(t).is_some()
+}
+
+/// The WKT keyword a text opens with (`PROJCS`, `GEOGCRS`, ...), if it opens with one.
+fn wkt_keyword(text: &str) -> Option<&str> {
+    const KEYWORDS: [&str; 13] = [
+        "PROJCS",
+        "GEOGCS",
+        "GEOCCS",
+        "COMPD_CS",
+        "PROJCRS",
+        "PROJECTEDCRS",
+        "GEOGCRS",
+        "GEOGRAPHICCRS",
+        "GEODCRS",
+        "GEODETICCRS",
+        "COMPOUNDCRS",
+        "BOUNDCRS",
+        "VERT_CS",
+    ];
+    let t = text.trim_start();
+    let head = t.split('[').next()?.trim_end();
+    KEYWORDS
+        .iter()
+        .find(|k| head.eq_ignore_ascii_case(k))
+        .map(|_| head)
+}
+
+/// The name a WKT definition gives its CRS: the first quoted text.
+pub(crate) fn wkt_name(definition: &str) -> Option<&str> {
+    wkt_keyword(definition)?;
+    let start = definition.find('"')? + 1;
+    let len = definition[start..].find('"')?;
+    Some(&definition[start..start + len]).filter(|n| !n.is_empty())
 }
 
 impl FromStr for Crs {
@@ -97,6 +155,9 @@ impl FromStr for Crs {
     /// (`urn:ogc:def:crs:EPSG::4490`) and any `AUTHORITY:CODE` PROJ knows.
     fn from_str(s: &str) -> Result<Crs> {
         let t = s.trim();
+        if is_definition(t) {
+            return Crs::from_definition(t);
+        }
         let upper = t.to_ascii_uppercase();
         let compact: String = upper
             .chars()
@@ -146,6 +207,38 @@ impl FromStr for Crs {
     }
 }
 
+impl Crs {
+    /// A WKT (OGC or ESRI dialect, as in a shapefile's .prj) or PROJ-string definition,
+    /// checked now by PROJ. WGS 84 longitude/latitude in any spelling is [`Crs::Wgs84`].
+    pub fn from_definition(definition: &str) -> Result<Crs> {
+        let t = definition.trim().trim_start_matches('\u{feff}');
+        let proj = Proj::new(t).map_err(|e| Error::Crs {
+            crs: short(t),
+            message: format!("PROJ cannot read this definition: {e}"),
+        })?;
+        let wgs84 = matches!(
+            wkt_name(t),
+            Some("GCS_WGS_1984" | "WGS 84" | "WGS84" | "WGS_1984")
+        ) && wkt_keyword(t).is_some_and(|k| k.to_ascii_uppercase().starts_with("GEOG"));
+        drop(proj);
+        Ok(if wgs84 {
+            Crs::Wgs84
+        } else {
+            Crs::Proj(t.to_string())
+        })
+    }
+}
+
+/// A long definition cut for a message.
+fn short(text: &str) -> String {
+    if text.chars().count() <= 120 {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(117).collect();
+        format!("{cut}...")
+    }
+}
+
 /// Brings coordinates in `crs` to WGS 84 longitude/latitude.
 ///
 /// Built once per layer; [`LonLat::convert`] is then called per coordinate.
@@ -154,6 +247,8 @@ pub struct LonLat {
     proj: Option<Proj>,
     /// Where the CRS is meant to be used (west, south, east, north), when PROJ knows.
     area_of_use: Option<[f64; 4]>,
+    /// The CGCS2000 Gauss-Krüger zone, whose eastings are checked before transforming.
+    zone: Option<Zone>,
 }
 
 impl LonLat {
@@ -163,7 +258,7 @@ impl LonLat {
             match crs {
                 Crs::Proj(code) => Some(Proj::new_known_crs(code, "EPSG:4326", None).map_err(
                     |e| Error::Crs {
-                        crs: code.clone(),
+                        crs: short(code),
                         message: format!("PROJ cannot transform it to WGS 84: {e}"),
                     },
                 )?),
@@ -182,6 +277,7 @@ impl LonLat {
             crs: crs.clone(),
             proj,
             area_of_use,
+            zone: Zone::of(crs),
         })
     }
 
@@ -223,6 +319,9 @@ impl LonLat {
         };
         if self.crs.is_geographic() && !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
             return Err(out_of_range(c));
+        }
+        if let Some(zone) = &self.zone {
+            zone.check(c).map_err(FeatureProblem::WrongZone)?;
         }
         let ll = match (&self.crs, &self.proj) {
             (Crs::Wgs84, _) => c,
