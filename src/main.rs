@@ -313,6 +313,11 @@ struct CoverArgs {
     #[arg(long, value_name = "CRS")]
     work_crs: Option<String>,
 
+    /// Text encoding of the input shapefiles' .dbf and CSV tables (e.g. GBK, UTF-8, 936),
+    /// overriding their .cpg and detection.
+    #[arg(long, value_name = "ENCODING")]
+    encoding: Option<String>,
+
     /// Street network to walk along: a GeoJSON of LineString / MultiLineString features or
     /// an OpenStreetMap .osm.pbf extract (default: straight-line circles).
     #[arg(long, value_name = "FILE")]
@@ -536,6 +541,7 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
             households: a.households_field,
             on_invalid: Some(a.on_invalid.into()),
             group: a.group_field.clone(),
+            encoding: a.encoding.clone(),
             ..CommunitiesConfig::default()
         }),
         demand: a.demand.map(|path| DemandConfig {
@@ -547,6 +553,7 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
             } else {
                 a.group_field.clone()
             },
+            encoding: a.encoding.clone(),
             ..DemandConfig::default()
         }),
         curve,
@@ -569,6 +576,7 @@ fn job_from_flags(a: CoverArgs, products: &ProductArgs) -> anyhow::Result<Job> {
                 Vec::new()
             },
             community: None,
+            encoding: a.encoding.clone(),
             ..FacilitiesConfig::default()
         },
         analysis: AnalysisConfig {

@@ -429,14 +429,14 @@ pub fn analyse_observed(
     let mut facilities = facilities?;
     let mut demand = demand?;
     let mut warnings = check_categories(job, &facilities)?;
-    let encodings = communities
+    let notes = communities
         .iter()
-        .map(|l| (&l.path, &l.encoding))
-        .chain(demand.iter().map(|l| (&l.path, &l.encoding)))
-        .chain([(&facilities.path, &facilities.encoding)]);
-    for (path, encoding) in encodings {
-        if let Some(e) = encoding {
-            warnings.push(format!("{}: text read as {e}", path.display()));
+        .map(|l| (&l.path, &l.note))
+        .chain(demand.iter().map(|l| (&l.path, &l.note)))
+        .chain([(&facilities.path, &facilities.note)]);
+    for (path, note) in notes {
+        if let Some(note) = note {
+            warnings.push(format!("{}: {note}", path.display()));
         }
     }
     progress.end();

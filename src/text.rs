@@ -476,6 +476,7 @@ pub fn layer_detail(path: &str, crs: &str, crs_source: &str, lang: Lang) -> Stri
     let source = match (lang, crs_source) {
         (Lang::Zh, "declared") => "配置声明",
         (Lang::Zh, "crs member of the file") => "文件的 crs 成员",
+        (Lang::Zh, "the .prj beside the shapefile") => "Shapefile 的 .prj 文件",
         (Lang::Zh, "RFC 7946 default") => "RFC 7946 默认",
         _ => crs_source,
     };

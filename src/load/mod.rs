@@ -3,7 +3,7 @@
 //! Every feature is accounted for: it becomes a [`Community`] or a [`Facility`], or the load
 //! fails with an error naming the file, the feature (index and id) and what is wrong.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -102,8 +102,9 @@ pub struct Layer<T> {
     pub crs: Crs,
     /// How the CRS was known.
     pub crs_source: CrsSource,
-    /// How a table's text was decoded and why, when it was not plain UTF-8.
-    pub encoding: Option<String>,
+    /// What reading the file decided that the user should hear: how a table's text was
+    /// decoded and why (when it was not plain UTF-8), what an OSM extract gave.
+    pub note: Option<String>,
     /// The features, in file order.
     pub features: Vec<T>,
 }
@@ -113,8 +114,10 @@ pub struct Layer<T> {
 pub enum CrsSource {
     /// Declared by the user (flag or config).
     Declared,
-    /// Read from the file's legacy `crs` member.
+    /// Read from the file's legacy `crs` member (GeoJSON) or its CRS table (GeoPackage).
     File,
+    /// Read from the shapefile's `.prj`.
+    Prj,
     /// RFC 7946 default: WGS 84.
     Default,
 }
@@ -125,18 +128,22 @@ impl CrsSource {
         match self {
             CrsSource::Declared => "declared",
             CrsSource::File => "crs member of the file",
+            CrsSource::Prj => "the .prj beside the shapefile",
             CrsSource::Default => "RFC 7946 default",
         }
     }
 }
 
+mod encoding;
 mod geopackage;
+pub(crate) mod osm;
 mod read;
+mod shapefile;
 mod table;
 use read::{read_features_from, Parsed};
 
-/// Reads a layer in the format its file name says (`.csv`: a table of points or WKT;
-/// `.gpkg`: a GeoPackage feature layer; any other: GeoJSON), passing each feature to `sink`; returns its CRS, how that was known, and
+/// Reads a layer in the format its file name says (`.shp`: a shapefile set; `.csv`: a table
+/// of points or WKT; `.gpkg`: a GeoPackage feature layer; any other: GeoJSON), passing each feature to `sink`; returns its CRS, how that was known, and
 /// how a table's text was decoded.
 fn read_layer(
     path: &Path,
@@ -144,8 +151,24 @@ fn read_layer(
     declared: Option<&Crs>,
     id_field: &str,
     table: &TableColumns,
+    osm: Option<&OsmSelect<'_>>,
     sink: &mut dyn FnMut(Parsed) -> Result<()>,
 ) -> Result<(Crs, CrsSource, Option<String>)> {
+    let is_pbf = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pbf"));
+    if is_pbf {
+        drop(reader);
+        let Some(select) = osm else {
+            return Err(Error::NotGeoJson {
+                path: path.to_path_buf(),
+                message: "an OpenStreetMap extract is read as facilities (through the rules)                           or as the street network, not as this layer"
+                    .into(),
+            });
+        };
+        return osm::read_osm_features(path, select.keys.as_ref(), select.keep, sink);
+    }
     let is_csv = path
         .extension()
         .and_then(|e| e.to_str())
@@ -154,7 +177,14 @@ fn read_layer(
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
-    if is_csv {
+    let is_shp = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if is_shp {
+        drop(reader);
+        shapefile::read_shapefile(path, declared, table.encoding.as_deref(), sink)
+    } else if is_csv {
         table::read_table(path, reader, declared, table, sink)
     } else if is_gpkg {
         let (crs, source) =
@@ -170,6 +200,13 @@ fn read_layer(
         )?;
         Ok((crs, source, None))
     }
+}
+
+/// Which elements of an OpenStreetMap extract a layer takes: those with one of `keys`
+/// (all tagged ones when `None`) whose tags `keep` takes.
+pub(crate) struct OsmSelect<'a> {
+    keys: Option<HashSet<String>>,
+    keep: &'a dyn Fn(&Map<String, Value>) -> bool,
 }
 
 /// A JSON id (string or number) as text.
@@ -221,16 +258,17 @@ pub fn load_communities(spec: &CommunityLayer) -> Result<Layer<Community>> {
 /// Reads a community layer from `reader` (GeoJSON text); `spec.path` names it in messages.
 pub fn read_communities(reader: impl Read, spec: &CommunityLayer) -> Result<Layer<Community>> {
     let mut reading = CommunityReading::default();
-    let (crs, crs_source, encoding) = read_layer(
+    let (crs, crs_source, note) = read_layer(
         &spec.path,
         reader,
         spec.crs.as_ref(),
         &spec.id_field,
         &spec.table,
+        None,
         &mut |p| reading.take(spec, p),
     )?;
     let mut layer = reading.finish(spec, crs, crs_source)?;
-    layer.encoding = encoding;
+    layer.note = note;
     Ok(layer)
 }
 
@@ -358,7 +396,7 @@ impl CommunityReading {
             path: path.clone(),
             crs,
             crs_source,
-            encoding: None,
+            note: None,
             features,
         })
     }
@@ -372,7 +410,7 @@ pub(crate) fn read_lines(
     table: &TableColumns,
     sink: &mut dyn FnMut(usize, Option<String>, Option<geo::Geometry<f64>>) -> Result<()>,
 ) -> Result<(Crs, CrsSource, Option<String>)> {
-    read_layer(path, open(path)?, declared, "id", table, &mut |p| {
+    read_layer(path, open(path)?, declared, "id", table, None, &mut |p| {
         let id = feature_id(&p, "id");
         sink(p.index, id, p.geometry)
     })
@@ -393,21 +431,40 @@ fn open(path: &std::path::Path) -> Result<std::fs::File> {
 /// Reads a facility layer from `reader` (GeoJSON text); `spec.path` names it in messages.
 pub fn read_facilities(reader: impl Read, spec: &FacilityLayer) -> Result<Layer<Facility>> {
     let mut features = Vec::new();
-    let (crs, crs_source, encoding) = read_layer(
+    let (crs, crs_source, note) = read_layer(
         &spec.path,
         reader,
         spec.crs.as_ref(),
         &spec.id_field,
         &spec.table,
+        Some(&OsmSelect {
+            keys: osm_keys(spec),
+            keep: &|tags| category_of(tags, &spec.rules, &spec.category_field).is_some(),
+        }),
         &mut |p| facility_from(spec, p).map(|f| features.push(f)),
     )?;
     Ok(Layer {
         path: spec.path.clone(),
         crs,
         crs_source,
-        encoding,
+        note,
         features,
     })
+}
+
+/// The tag keys an OSM element needs one of to be a facility: the rules' keys and the
+/// category field; `None` (every tagged element) when a rule matches everything.
+fn osm_keys(spec: &FacilityLayer) -> Option<HashSet<String>> {
+    if spec.rules.iter().any(|r| r.when.is_empty()) {
+        return None;
+    }
+    Some(
+        spec.rules
+            .iter()
+            .flat_map(|r| r.when.keys().cloned())
+            .chain([spec.category_field.clone()])
+            .collect(),
+    )
 }
 
 /// One facility from a parsed feature; its properties are dropped once the category is
@@ -481,12 +538,13 @@ pub fn load_demand(spec: &DemandLayer) -> Result<Layer<Demand>> {
 pub fn read_demand(reader: impl Read, spec: &DemandLayer) -> Result<Layer<Demand>> {
     let mut features: Vec<Demand> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let (crs, crs_source, encoding) = read_layer(
+    let (crs, crs_source, note) = read_layer(
         &spec.path,
         reader,
         spec.crs.as_ref(),
         &spec.id_field,
         &spec.table,
+        None,
         &mut |p| {
             let d = demand_from(spec, p, features.first())?;
             if let Some(&first_index) = seen.get(&d.id) {
@@ -515,7 +573,7 @@ pub fn read_demand(reader: impl Read, spec: &DemandLayer) -> Result<Layer<Demand
         path: spec.path.clone(),
         crs,
         crs_source,
-        encoding,
+        note,
         features,
     })
 }

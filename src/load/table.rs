@@ -28,14 +28,7 @@ pub(crate) fn decode(
     declared: Option<&str>,
 ) -> Result<(String, Option<String>)> {
     if let Some(label) = declared {
-        let encoding = encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
-            Error::Setting {
-                setting: format!("encoding of {}", path.display()),
-                message: format!(
-                    "\"{label}\" is not an encoding lifecircle knows (try UTF-8, GBK, GB18030, Big5)"
-                ),
-            }
-        })?;
+        let encoding = super::encoding::declared(path, label)?;
         let (text, _, bad) = encoding.decode(bytes);
         if bad {
             return Err(Error::NotGeoJson {
@@ -45,7 +38,7 @@ pub(crate) fn decode(
         }
         return Ok((
             text.into_owned(),
-            Some(format!("{} (declared)", encoding.name())),
+            Some(format!("text read as {} (declared)", encoding.name())),
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -63,7 +56,7 @@ pub(crate) fn decode(
             }
             Ok((
                 text.into_owned(),
-                Some("GB18030 (the file is not valid UTF-8)".into()),
+                Some("text read as GB18030 (the file is not valid UTF-8)".into()),
             ))
         }
     }
@@ -262,7 +255,7 @@ mod tests {
         assert_eq!(rows[0].properties["name"], Value::from("泰达东社区"));
         assert_eq!(
             encoding.as_deref(),
-            Some("GB18030 (the file is not valid UTF-8)")
+            Some("text read as GB18030 (the file is not valid UTF-8)")
         );
         // UTF-8 with a byte order mark, as Excel writes it.
         let (rows, encoding) = read(

@@ -12,11 +12,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use geo::Coord;
-use osmpbf::{BlobDecode, BlobReader, Element};
+use osmpbf::Element;
 
 use super::graph::VertexKey;
 use super::LonLatWay;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::load::osm::for_each_element;
 
 /// The walkable ways of an extract, in lon/lat.
 #[derive(Debug, Clone, Default)]
@@ -98,44 +99,6 @@ pub fn read_osm_ways(path: &Path, excluded: &[String]) -> Result<OsmRead> {
         out.ways.push((keys, coords));
     }
     Ok(out)
-}
-
-/// Calls `f` with every element of the file, block by block; a block that cannot be read
-/// or decoded is an error naming the file and the block's byte offset.
-fn for_each_element(path: &Path, mut f: impl FnMut(Element<'_>)) -> Result<()> {
-    let fail = |offset: Option<u64>, e: osmpbf::Error| Error::Network {
-        path: path.to_path_buf(),
-        message: match offset {
-            Some(o) => format!(
-                "not a readable OpenStreetMap PBF file: the block at byte {o}: {e} \
-                 (a download cut short?)"
-            ),
-            None => format!("not a readable OpenStreetMap PBF file: {e} (a download cut short?)"),
-        },
-    };
-    let reader = BlobReader::from_path(path).map_err(|e| fail(None, e))?;
-    let mut offset = 0u64;
-    let mut blocks = 0usize;
-    for blob in reader {
-        let blob = blob.map_err(|e| fail(Some(offset), e))?;
-        if let Some(o) = blob.offset() {
-            offset = o.0;
-        }
-        match blob.decode().map_err(|e| fail(Some(offset), e))? {
-            BlobDecode::OsmData(block) => {
-                blocks += 1;
-                block.elements().for_each(&mut f);
-            }
-            BlobDecode::OsmHeader(_) | BlobDecode::Unknown(_) => blocks += 1,
-        }
-    }
-    if blocks == 0 {
-        return Err(Error::Network {
-            path: path.to_path_buf(),
-            message: "not an OpenStreetMap PBF file: it holds no block".into(),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
