@@ -48,6 +48,9 @@ pub struct Config {
     /// Coverage against radius.
     #[serde(default)]
     pub curve: CurveConfig,
+    /// Where to add facilities: one entry per category (and group) to site.
+    #[serde(default)]
+    pub siting: Vec<SitingConfig>,
     /// Where and what to write.
     #[serde(default)]
     pub output: OutputConfig,
@@ -348,6 +351,28 @@ pub enum MatchValue {
     Any(Vec<String>),
 }
 
+/// `[[siting]]`: where to add facilities of a category, after measuring it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SitingConfig {
+    /// The category.
+    pub category: String,
+    /// `"gaps"` (the uncovered demand points), `"grid:SPACING"` (cell centres in the gaps)
+    /// or a point layer of candidate sites, relative to the configuration file.
+    pub candidates: String,
+    /// Declared CRS of a candidate layer.
+    pub candidates_crs: Option<String>,
+    /// Id field of a candidate layer (default `id`).
+    pub candidates_id: Option<String>,
+    /// The K new sites that reach the most people.
+    pub add: Option<usize>,
+    /// The fewest new sites that bring coverage to this share (0..1; default: the
+    /// category's target).
+    pub target: Option<f64>,
+    /// Only this group's people count (a district, a street); default the whole study.
+    pub group: Option<String>,
+}
+
 /// `[analysis]`: settings shared by every category.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -581,6 +606,8 @@ pub struct Job {
     pub min_gap_area_m2: f64,
     /// The GeoPackage, maps and report to write.
     pub products: Products,
+    /// Where to add facilities, in the order given.
+    pub siting: Vec<crate::siting::SitingSpec>,
 }
 
 /// Where the community layer is and which fields mean what.
@@ -1176,6 +1203,7 @@ impl Job {
                 NetworkLayer::from_config(n, resolve(&n.path))
             })
             .transpose()?;
+        let siting = siting_specs(config, &categories, &resolve)?;
         Ok(Job {
             communities,
             facilities,
@@ -1190,8 +1218,80 @@ impl Job {
             out_dir: resolve(config.output.dir.as_deref().unwrap_or(Path::new("out"))),
             min_gap_area_m2,
             products,
+            siting,
         })
     }
+}
+
+/// The sitings of a configuration, checked against its categories.
+pub fn siting_specs(
+    config: &Config,
+    categories: &[CategorySpec],
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<Vec<crate::siting::SitingSpec>> {
+    use crate::siting::{CandidateSource, Problem, SitingSpec};
+    let mut out = Vec::new();
+    for (i, s) in config.siting.iter().enumerate() {
+        let what = format!("siting {} (category \"{}\")", i + 1, s.category);
+        let Some(category) = categories.iter().find(|c| c.name == s.category) else {
+            return Err(setting(
+                &what,
+                &format!(
+                    "names no configured category; the categories are {}",
+                    categories
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        };
+        let problem = match (s.add, s.target) {
+            (Some(_), Some(_)) => {
+                return Err(setting(
+                    &what,
+                    "give add (K new sites) or target (a share), not both",
+                ))
+            }
+            (Some(0), None) => {
+                return Err(setting(&what, "add is 0: ask for at least one new site"))
+            }
+            (Some(k), None) => Problem::Add(k),
+            (None, t) => {
+                let Some(t) = t.or(category.target) else {
+                    return Err(setting(
+                        &what,
+                        "give add (K new sites) or target (a share); the category has no target",
+                    ));
+                };
+                if !(t > 0.0 && t <= 1.0) {
+                    return Err(setting(
+                        &what,
+                        &format!("target {t} is not a share in (0, 1]"),
+                    ));
+                }
+                Problem::Target(t)
+            }
+        };
+        let candidates =
+            match CandidateSource::parse(&s.candidates).map_err(|m| setting(&what, &m))? {
+                CandidateSource::File(p) => CandidateSource::File(resolve(&p)),
+                other => other,
+            };
+        out.push(SitingSpec {
+            category: s.category.clone(),
+            candidates,
+            candidates_crs: s
+                .candidates_crs
+                .as_deref()
+                .map(str::parse::<Crs>)
+                .transpose()?,
+            candidates_id: s.candidates_id.clone().unwrap_or_else(|| "id".into()),
+            problem,
+            group: s.group.clone(),
+        });
+    }
+    Ok(out)
 }
 
 /// A reach given as metres or as minutes of walking at `speed` km/h.

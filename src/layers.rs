@@ -25,6 +25,8 @@ pub enum LayerKind {
     Circles(usize),
     /// Uncovered places of the category at this position in the analysis.
     Gaps(usize),
+    /// Proposed sites of the siting at this position in the analysis.
+    Sites(usize),
 }
 
 /// The one geometry type of a layer's features.
@@ -88,7 +90,55 @@ pub fn kinds(analysis: &Analysis) -> Vec<LayerKind> {
     }
     out.extend(categories.map(LayerKind::Gaps));
     out.push(LayerKind::Facilities);
+    out.extend((0..analysis.siting.len()).map(LayerKind::Sites));
     out
+}
+
+/// The name of the `s`-th siting's layer: `sites_<category>`, numbered when a category is
+/// sited more than once (`sites_market_2`).
+pub fn sites_name(analysis: &Analysis, s: usize) -> String {
+    let category = &analysis.siting[s].category;
+    let before = analysis.siting[..s]
+        .iter()
+        .filter(|x| &x.category == category)
+        .count();
+    if before == 0 {
+        format!("sites_{category}")
+    } else {
+        format!("sites_{category}_{}", before + 1)
+    }
+}
+
+/// The proposed sites of the `s`-th siting, in rank order.
+pub fn sites(analysis: &Analysis, s: usize) -> OutputLayer<'_> {
+    let siting = &analysis.siting[s];
+    let features = siting
+        .added
+        .iter()
+        .map(|a| {
+            let mut props = Map::new();
+            props.insert("rank".into(), Value::from(a.rank));
+            props.insert("id".into(), Value::from(a.id.clone()));
+            props.insert("category".into(), Value::from(siting.category.clone()));
+            props.insert(
+                "group".into(),
+                siting.group.clone().map(Value::from).unwrap_or(Value::Null),
+            );
+            props.insert("population_added".into(), people(Some(a.population_added)));
+            props.insert("coverage".into(), number(round6(a.coverage)));
+            Feature {
+                id: Some(&a.id),
+                properties: props,
+                shape: Shape::Point(a.lonlat),
+            }
+        })
+        .collect();
+    OutputLayer {
+        name: sites_name(analysis, s),
+        kind: LayerKind::Sites(s),
+        geometry: GeometryKind::Point,
+        features,
+    }
 }
 
 /// Builds one layer.
@@ -99,6 +149,7 @@ pub fn build(analysis: &Analysis, kind: LayerKind) -> OutputLayer<'_> {
         LayerKind::Facilities => facilities(analysis),
         LayerKind::Circles(c) => circles(analysis, c),
         LayerKind::Gaps(c) => gaps(analysis, c),
+        LayerKind::Sites(s) => sites(analysis, s),
     }
 }
 

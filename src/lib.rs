@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod qml;
 pub mod report;
+pub mod siting;
 pub mod style;
 pub mod summary;
 pub mod synth;

@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use lifecircle::config::Lang;
 use lifecircle::config::{
     AnalysisConfig, CategoryConfig, CategoryRule, CommunitiesConfig, Config, CurveConfig,
-    DemandConfig, FacilitiesConfig, NetworkConfig, NetworkLayer, OutputConfig,
+    DemandConfig, FacilitiesConfig, NetworkConfig, NetworkLayer, OutputConfig, SitingConfig,
 };
 use lifecircle::validate::InvalidPolicy;
 use lifecircle::{Basis, Job};
@@ -141,6 +141,15 @@ Paths in the configuration are relative to the configuration file. See README.md
     )]
     Cover(Box<CoverArgs>),
 
+    /// Where to add facilities of one category: the K best new sites (--add K), or the
+    /// fewest that reach the target (--target), re-checked by the coverage engine.
+    #[command(
+        after_help = "Example:\n  lifecircle site --communities data/teda/communities.geojson \\\n      --demand data/teda/buildings.geojson --facilities data/teda/facilities.geojson \\\n      --category market --radius 1000 --target 0.95 --basis population \\\n      --group-field street --group 东海街 --candidates gaps --out out/site\n\n\
+--candidates takes a point layer of candidate sites (with ids), `gaps` (the uncovered demand \
+points) or `grid:SPACING` (cell centres that many metres apart in the gaps)."
+    )]
+    Site(Box<SiteArgs>),
+
     /// Write a synthetic city (communities, facilities, demand points, a plan) for benchmarks.
     #[command(
         after_help = "Example:\n  lifecircle synth --communities 100000 --facilities 10000 --out bench-city\n  lifecircle run bench-city/city.toml --no-gpkg --no-maps --no-report\n\n\
@@ -220,6 +229,33 @@ struct RunArgs {
     /// CRS of a line-layer network, overriding `[network] crs`.
     #[arg(long, value_name = "CRS")]
     network_crs: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct SiteArgs {
+    #[command(flatten)]
+    cover: CoverArgs,
+
+    /// Candidate sites: a point layer with ids (any input format), `gaps` (the uncovered
+    /// demand points) or `grid:SPACING` (cell centres SPACING metres apart in the gaps).
+    #[arg(long, value_name = "FILE|gaps|grid:M")]
+    candidates: String,
+
+    /// The K new sites that reach the most people (default: the fewest that reach --target).
+    #[arg(long, value_name = "K")]
+    add: Option<usize>,
+
+    /// Site for this group only (a value of --group-field, e.g. a street).
+    #[arg(long, value_name = "VALUE", requires = "group_field")]
+    group: Option<String>,
+
+    /// CRS of the candidate layer, overriding the file's.
+    #[arg(long, value_name = "CRS")]
+    candidates_crs: Option<String>,
+
+    /// Id field of the candidate layer.
+    #[arg(long, value_name = "FIELD")]
+    candidates_id: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -431,6 +467,10 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             let fail = args.fail_on_target;
             (job_from_flags(*args, &cli.products)?, fail)
         }
+        Command::Site(args) => {
+            let fail = args.cover.fail_on_target;
+            (job_from_site_flags(*args, &cli.products)?, fail)
+        }
     };
     on_interrupt_abandon(&job.out_dir)?;
     let bars = Bars::new(!cli.quiet && std::io::stderr().is_terminal(), cli.verbose);
@@ -451,10 +491,18 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let missed = analysis
-        .categories
-        .iter()
-        .any(|c| c.summary.meets_target == Some(false));
+    // With a siting, a target is missed when the new sites cannot reach it either.
+    let missed = if analysis.siting.is_empty() {
+        analysis
+            .categories
+            .iter()
+            .any(|c| c.summary.meets_target == Some(false))
+    } else {
+        analysis
+            .siting
+            .iter()
+            .any(|s| !s.target_reachable || s.target.is_some_and(|t| s.coverage_after + 1e-9 < t))
+    };
     // The process ends here: the system takes the memory back at once, where dropping a
     // million communities' results piece by piece takes seconds.
     std::mem::forget(analysis);
@@ -518,6 +566,30 @@ fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> 
     if let Some(out) = &args.out {
         job.out_dir = out.clone();
     }
+    Ok(job)
+}
+
+/// `lifecircle site`: the cover flags, and one siting of their category.
+fn job_from_site_flags(a: SiteArgs, products: &ProductArgs) -> anyhow::Result<Job> {
+    let mut job = job_from_flags(a.cover, products)?;
+    let category = job
+        .categories
+        .first()
+        .context("no category to site")?
+        .clone();
+    let config = Config {
+        siting: vec![SitingConfig {
+            category: category.name.clone(),
+            candidates: a.candidates,
+            candidates_crs: a.candidates_crs,
+            candidates_id: a.candidates_id,
+            add: a.add,
+            target: None,
+            group: a.group,
+        }],
+        ..Config::default()
+    };
+    job.siting = lifecircle::config::siting_specs(&config, &job.categories, &|p| p.to_path_buf())?;
     Ok(job)
 }
 

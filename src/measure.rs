@@ -41,6 +41,10 @@ pub trait CategoryReach: Sync {
         self.nearest_and_count(from, 0.0).0
     }
 
+    /// The facilities (positions among the category's) within `radius_m` of `from`,
+    /// ascending: what siting asks of candidate sites.
+    fn within_reach(&self, from: Coord<f64>, radius_m: f64) -> Vec<usize>;
+
     /// Where the category's facilities reach inside `place` within `radius_m`.
     fn reaching(&self, place: &Place, radius_m: f64) -> Reaching;
 
@@ -63,6 +67,10 @@ impl CategoryReach for Circles<'_> {
 
     fn nearest_and_count(&self, from: Coord<f64>, radius_m: f64) -> (Option<f64>, usize) {
         nearest_and_count(from, &self.index, self.model, radius_m)
+    }
+
+    fn within_reach(&self, from: Coord<f64>, radius_m: f64) -> Vec<usize> {
+        within_reach(from, &self.index, self.model, radius_m)
     }
 
     fn reaching(&self, place: &Place, radius_m: f64) -> Reaching {
@@ -559,6 +567,16 @@ pub fn nearest_and_count(
             best = Some(d);
         }
     }
+    (best, within_reach(from, index, model, radius_m).len())
+}
+
+/// The facilities with a site within `radius_m` of `from`, ascending.
+pub fn within_reach(
+    from: Coord<f64>,
+    index: &FacilityIndex,
+    model: &dyn DistanceModel,
+    radius_m: f64,
+) -> Vec<usize> {
     let mut in_reach: Vec<usize> = index
         .within(from, radius_m)
         .filter(|s| model.distance_m(from, index.sites()[s.data]) <= radius_m)
@@ -566,7 +584,7 @@ pub fn nearest_and_count(
         .collect();
     in_reach.sort_unstable();
     in_reach.dedup();
-    (best, in_reach.len())
+    in_reach
 }
 
 /// A dissolved service area: the union of the circles of a group of facilities whose

@@ -56,7 +56,26 @@ pub fn layer_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
         LayerKind::Facilities => facilities_qml(analysis),
         LayerKind::Circles(c) => circles_qml(c),
         LayerKind::Gaps(_) => gaps_qml(layer),
+        LayerKind::Sites(s) => sites_qml(analysis, s),
     }
+}
+
+/// Proposed sites: stars in the category's colour, outlined in black so they stand apart
+/// from the existing facilities' dots, labelled with their rank.
+fn sites_qml(analysis: &Analysis, s: usize) -> String {
+    let c = analysis
+        .siting
+        .get(s)
+        .and_then(|site| {
+            analysis
+                .categories
+                .iter()
+                .position(|cat| cat.summary.name == site.category)
+        })
+        .unwrap_or(0);
+    let symbol = shaped_marker("0", "star", category_colour(c), 5.0, "#000000", 0.4);
+    let labels = labeling("\"rank\"", true, GeometryKind::Point, "0,0,0,255");
+    document(single(symbol), Some(labels), GeometryKind::Point)
 }
 
 /// The communities coloured by the covered share of the `c`-th category
@@ -107,6 +126,10 @@ pub fn description(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
         LayerKind::Facilities => "Facilities by category (others in grey)".into(),
         LayerKind::Circles(c) => format!("Service areas of {}", name(c)),
         LayerKind::Gaps(c) => format!("Gaps in {} coverage, vermilion outline", name(c)),
+        LayerKind::Sites(s) => format!(
+            "Proposed {} sites, black-outlined stars labelled with their rank",
+            analysis.siting.get(s).map_or("", |x| x.category.as_str())
+        ),
     }
 }
 
@@ -442,13 +465,24 @@ fn fill(
 
 /// A circle marker of `size_mm` in `colour` with an outline.
 fn marker(name: &str, colour: &str, size_mm: f64, outline: &str, outline_mm: f64) -> Element {
+    shaped_marker(name, "circle", colour, size_mm, outline, outline_mm)
+}
+
+fn shaped_marker(
+    name: &str,
+    shape: &str,
+    colour: &str,
+    size_mm: f64,
+    outline: &str,
+    outline_mm: f64,
+) -> Element {
     let props = vec![
         ("angle", "0".to_string()),
         ("cap_style", "square".into()),
         ("color", rgba(colour, 1.0)),
         ("horizontal_anchor_point", "1".into()),
         ("joinstyle", "bevel".into()),
-        ("name", "circle".into()),
+        ("name", shape.into()),
         ("offset", "0,0".into()),
         ("offset_map_unit_scale", "3x:0,0,0,0,0,0".into()),
         ("offset_unit", "MM".into()),

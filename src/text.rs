@@ -1218,6 +1218,121 @@ pub fn escape_xml(s: &str) -> String {
     out
 }
 
+/// Heading of a category's siting: "Where to add market (东海街)".
+pub fn siting_heading(s: &crate::siting::SitingResult, lang: Lang) -> String {
+    let scope = s.group.as_deref().map(|g| match lang {
+        Lang::En => format!(" ({g})"),
+        Lang::Zh => format!("（{g}）"),
+    });
+    match lang {
+        Lang::En => format!("Where to add {}{}", s.category, scope.unwrap_or_default()),
+        Lang::Zh => format!("{} 设施新增选址{}", s.category, scope.unwrap_or_default()),
+    }
+}
+
+/// What a siting found, in a sentence: how many sites, coverage before and after (re-checked),
+/// the target, and what is proven.
+pub fn siting_finding(s: &crate::siting::SitingResult, lang: Lang) -> String {
+    let n = s.added.len();
+    let before = pct(s.coverage_before);
+    let after = pct(s.coverage_after);
+    let target = s.target.map(pct);
+    let model = words_model(&s.distance_model, lang);
+    let radius = thousands(s.radius_m);
+    match (lang, s.problem) {
+        (_, "target") if n == 0 && s.target_reachable => match lang {
+            Lang::En => format!(
+                "Nothing to add: coverage is already {before}, at or above the target {}.",
+                target.unwrap_or_default()
+            ),
+            Lang::Zh => format!(
+                "无需新增：覆盖率已为 {before}，达到目标 {}。",
+                target.unwrap_or_default()
+            ),
+        },
+        (Lang::En, "target") if s.target_reachable => format!(
+            "{} from {before} to {after} ({model}, {radius} m), \
+             meeting the target {}; no fewer than {} can{}. Candidates: {} ({}).",
+            if n == 1 {
+                "1 new site brings coverage".to_string()
+            } else {
+                format!("{n} new sites bring coverage")
+            },
+            target.unwrap_or_default(),
+            s.fewest_possible.unwrap_or(n),
+            if s.proven_optimal {
+                " (proven)"
+            } else {
+                " (a lower bound)"
+            },
+            thousands(s.candidates as f64),
+            s.candidates_source
+        ),
+        (Lang::Zh, "target") if s.target_reachable => {
+            format!(
+            "新增 {n} 处可使覆盖率由 {before} 升至 {after}（{model}，{radius} 米），达到目标 {}；\
+             至少需要 {} 处{}。候选点：{} 个（{}）。",
+            target.unwrap_or_default(),
+            s.fewest_possible.unwrap_or(n),
+            if s.proven_optimal { "（已证明）" } else { "（下界）" },
+            thousands(s.candidates as f64),
+            s.candidates_source
+        )
+        }
+        (Lang::En, "target") => format!(
+            "The target {} cannot be reached with these candidates: all {n} useful sites \
+             together bring coverage from {before} to {after} ({model}, {radius} m).",
+            target.unwrap_or_default()
+        ),
+        (Lang::Zh, "target") => format!(
+            "现有候选点无法达到目标 {}：全部 {n} 处有效候选点合计使覆盖率由 {before} 升至 {after}\
+             （{model}，{radius} 米）。",
+            target.unwrap_or_default()
+        ),
+        (Lang::En, _) => format!(
+            "The {n} best new sites bring coverage from {before} to {after} ({model}, {radius} m); \
+             no {n} sites can reach more than {} people ({}). Candidates: {} ({}).",
+            thousands(s.upper_bound_population),
+            if s.proven_optimal { "proven optimal" } else { "the bound" },
+            thousands(s.candidates as f64),
+            s.candidates_source
+        ),
+        (Lang::Zh, _) => format!(
+            "最优的 {n} 处新增设施使覆盖率由 {before} 升至 {after}（{model}，{radius} 米）；\
+             任何 {n} 处设施覆盖人口不超过 {}（{}）。候选点：{} 个（{}）。",
+            thousands(s.upper_bound_population),
+            if s.proven_optimal {
+                "已证明最优"
+            } else {
+                "上界"
+            },
+            thousands(s.candidates as f64),
+            s.candidates_source
+        ),
+    }
+}
+
+/// The distance model as the report words it.
+fn words_model(model: &str, lang: Lang) -> String {
+    crate::map::words::distance_model(model, lang)
+}
+
+/// Column heads of a siting's ranked list.
+pub fn siting_heads(lang: Lang) -> [&'static str; 4] {
+    match lang {
+        Lang::En => ["Rank", "Site", "People added", "Coverage after"],
+        Lang::Zh => ["顺序", "选址", "新增覆盖人口", "建成后覆盖率"],
+    }
+}
+
+/// The first row of a siting's list: the existing facilities.
+pub fn siting_existing(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "(existing facilities)",
+        Lang::Zh => "（现有设施）",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

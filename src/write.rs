@@ -385,6 +385,24 @@ fn rounded_indicator(s: &IndicatorSummary) -> IndicatorSummary {
     }
 }
 
+/// A siting with people to 0.1 and shares to 6 decimals.
+fn rounded_siting(s: &crate::siting::SitingResult) -> crate::siting::SitingResult {
+    let people = |x: f64| (x * 10.0).round() / 10.0;
+    let mut s = s.clone();
+    for a in &mut s.added {
+        a.population_added = people(a.population_added);
+        a.coverage = round6(a.coverage);
+    }
+    s.coverage_before = round6(s.coverage_before);
+    s.coverage_after = round6(s.coverage_after);
+    s.population_covered_before = people(s.population_covered_before);
+    s.population_covered_after = people(s.population_covered_after);
+    s.population = people(s.population);
+    s.upper_bound_population = people(s.upper_bound_population);
+    s.gap = people(s.gap);
+    s
+}
+
 /// `summary.json`: the run's inputs, assumptions and one entry per category.
 pub fn summary_json(analysis: &Analysis) -> String {
     let categories: Vec<CategorySummary> = analysis
@@ -421,7 +439,7 @@ pub fn summary_json(analysis: &Analysis) -> String {
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "work_crs": analysis.work_crs.to_string(),
         "distance_model": analysis.distance_model,
@@ -434,6 +452,13 @@ pub fn summary_json(analysis: &Analysis) -> String {
         "groups": groups,
         "warnings": analysis.warnings,
     });
+    if !analysis.siting.is_empty() {
+        doc["siting"] = json!(analysis
+            .siting
+            .iter()
+            .map(rounded_siting)
+            .collect::<Vec<_>>());
+    }
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     text.push('\n');
     text
@@ -731,7 +756,59 @@ pub fn summary_table(analysis: &Analysis) -> String {
         }
         render(&mut out, &rows);
     }
+    for siting in &analysis.siting {
+        siting_table(&mut out, siting);
+    }
     out
+}
+
+/// A siting: where, in order, and what each new site adds.
+fn siting_table(out: &mut String, s: &crate::siting::SitingResult) {
+    let scope = s.group.as_deref().unwrap_or("the study area");
+    let _ = writeln!(
+        out,
+        "\nWhere to add {} ({scope}, {} {} m, {} candidates from {}):",
+        s.category,
+        s.distance_model,
+        s.radius_m.round(),
+        s.candidates,
+        s.candidates_source
+    );
+    let mut rows: Vec<Vec<String>> = vec![["rank", "site", "people added", "coverage after"]
+        .map(String::from)
+        .to_vec()];
+    rows.push(vec![
+        "-".into(),
+        "(existing facilities)".into(),
+        "-".into(),
+        pct(s.coverage_before),
+    ]);
+    for a in &s.added {
+        rows.push(vec![
+            a.rank.to_string(),
+            a.id.clone(),
+            format!("{:.0}", a.population_added),
+            pct(a.coverage),
+        ]);
+    }
+    render(out, &rows);
+    let bound = if s.problem == "add" {
+        format!(
+            "; at most {:.0} people can be reached with {} sites (gap {:.0})",
+            s.upper_bound_population,
+            s.added.len(),
+            s.gap
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{}; re-checked by the coverage engine: {} -> {}{bound}.",
+        s.note,
+        pct(s.coverage_before),
+        pct(s.coverage_after)
+    );
 }
 
 /// Terminal columns a text takes: East Asian wide characters (Chinese names) take two.

@@ -13,7 +13,7 @@ mod labels;
 mod render;
 mod sheet;
 mod svg;
-mod words;
+pub(crate) mod words;
 
 use std::path::PathBuf;
 
@@ -86,6 +86,10 @@ struct Content {
     gap_points: Vec<Coord<f64>>,
     /// Sites of the category's facilities.
     sites: Vec<Coord<f64>>,
+    /// Proposed sites of the category's first siting, in the order to build them.
+    proposed: Vec<Coord<f64>>,
+    /// Their reach, when it is a straight-line circle (metres); none along streets.
+    proposed_radius_m: Option<f64>,
     /// What the map shows, metres, padded.
     extent: frame::Extent,
     /// True north from the page's up, degrees clockwise.
@@ -208,6 +212,19 @@ impl Content {
             .iter()
             .map(|&p| point("a facility", p))
             .collect::<Result<Vec<_>>>()?;
+        let siting = analysis.siting.iter().find(|s| &s.category == name);
+        let proposed = siting
+            .map(|s| {
+                s.added
+                    .iter()
+                    .map(|a| point("a proposed site", a.lonlat))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let proposed_radius_m = siting
+            .filter(|s| s.distance_model != crate::network::STREET_NETWORK)
+            .map(|s| s.radius_m);
 
         let extent_m = bounds(areas.iter().map(|a| a.shape.bounding_rect()))
             .or_else(|| bounds(points.iter().map(|(p, _)| Some(Rect::new(*p, *p)))))
@@ -225,6 +242,8 @@ impl Content {
             gap_areas,
             gap_points,
             sites,
+            proposed,
+            proposed_radius_m,
             extent: frame::padded(extent_m, 0.03),
             north_deg,
         })

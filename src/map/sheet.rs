@@ -349,6 +349,7 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
         });
     }
     out.push_str("</g>\n");
+    proposed_sites(out, content, frame, colour, &mut markers);
 
     community_labels(out, content, frame, &markers);
     out.push_str("</g>\n");
@@ -356,6 +357,81 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
         out,
         "<rect {rect_attrs} fill=\"none\" stroke=\"#404040\" stroke-width=\"0.3\"/>"
     );
+}
+
+/// The proposed sites: black-outlined stars in the category's colour with their rank, over
+/// a dashed circle of their reach when reach is a straight-line circle.
+fn proposed_sites(
+    out: &mut String,
+    content: &Content,
+    frame: &Frame,
+    colour: &str,
+    markers: &mut Vec<Rect>,
+) {
+    if content.proposed.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<g id=\"proposed-sites\" stroke=\"{INK}\" stroke-width=\"0.3\">"
+    );
+    if let Some(r) = content.proposed_radius_m {
+        for p in &content.proposed {
+            let c = frame.place(*p);
+            let _ = writeln!(
+                out,
+                "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"none\" stroke=\"{colour}\" \
+                 stroke-width=\"0.5\" stroke-dasharray=\"1.6 1\"/>",
+                num(c.x),
+                num(c.y),
+                num(r * frame.mm_per_m())
+            );
+        }
+    }
+    for (i, p) in content.proposed.iter().enumerate() {
+        let c = frame.place(*p);
+        let _ = writeln!(
+            out,
+            "<path fill=\"{colour}\" d=\"{}\"/>",
+            star(c.x, c.y, STAR_R)
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" font-size=\"2.6\" font-weight=\"bold\" fill=\"{INK}\" \
+             stroke=\"#ffffff\" stroke-width=\"0.5\" paint-order=\"stroke\">{}</text>",
+            num(c.x + STAR_R + 0.3),
+            num(c.y - STAR_R * 0.4),
+            i + 1
+        );
+        markers.push(Rect {
+            x: c.x - STAR_R,
+            y: c.y - STAR_R,
+            w: 2.0 * STAR_R + 3.0,
+            h: 2.0 * STAR_R,
+        });
+    }
+    out.push_str("</g>\n");
+}
+
+/// Outer radius of a proposed site's star, mm.
+const STAR_R: f64 = 2.2;
+
+/// A five-pointed star of outer radius `r` around (`cx`, `cy`), point up, as path data.
+fn star(cx: f64, cy: f64, r: f64) -> String {
+    let mut d = String::new();
+    for k in 0..10 {
+        let radius = if k % 2 == 0 { r } else { r * 0.45 };
+        let angle = std::f64::consts::PI * (k as f64) / 5.0;
+        let (x, y) = (cx + radius * angle.sin(), cy - radius * angle.cos());
+        d.push_str(&format!(
+            "{}{} {} ",
+            if k == 0 { 'M' } else { 'L' },
+            num(x),
+            num(y)
+        ));
+    }
+    d.push('Z');
+    d
 }
 
 /// Width of the band inside a gap's edge, mm: a twentieth of a typical area's side on the
@@ -577,6 +653,17 @@ fn legend(
         );
     }
     y2 += row(out, x2, y2, w2, &facilities);
+    if !content.proposed.is_empty() {
+        let _ = writeln!(
+            out,
+            "<path fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"0.3\" d=\"{}\"/>",
+            star(x2 + 3.5, y2 + 2.0, STAR_R)
+        );
+        let proposed = w
+            .proposed
+            .replace("{n}", &thousands(content.proposed.len() as f64));
+        y2 += row(out, x2, y2, w2, &proposed);
+    }
     swatch(
         out,
         x2,

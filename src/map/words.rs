@@ -216,6 +216,8 @@ pub struct Words {
     pub facilities: &'static str,
     /// `{k}` of them outside the study area.
     pub outside: &'static str,
+    /// `{n}` proposed sites, numbered in the order to add them.
+    pub proposed: &'static str,
     /// Service area, with `{r}` and `{model}`.
     pub circles: &'static str,
     /// Gaps, with `{n}`.
@@ -254,6 +256,7 @@ const EN: Words = Words {
     symbols_heading: "Facilities and reach",
     facilities: "Facility ({n} in all)",
     outside: "{k} outside the communities",
+    proposed: "Proposed site ({n}), numbered in the order to build; dashed: its reach",
     circles: "Within {r} of a facility ({model})",
     gaps: "Gap: not within reach ({n})",
     no_gaps: "Gap: not within reach (none)",
@@ -273,6 +276,7 @@ const ZH: Words = Words {
     symbols_heading: "设施与服务范围",
     facilities: "设施（共 {n} 处）",
     outside: "其中 {k} 处不在社区内",
+    proposed: "拟新增设施（{n} 处，按建设顺序编号；虚线为其服务范围）",
     circles: "设施 {r}服务范围（{model}）",
     gaps: "覆盖盲区（{n} 处）",
     no_gaps: "覆盖盲区（无）",

@@ -268,6 +268,22 @@ impl<'a> NetworkReach<'a> {
         through.min(along) + at.leg_m
     }
 
+    /// The facilities within `radius_m` of `from` (attached at `at`), ascending. Straight-line
+    /// candidates first: the network is never shorter. Beyond the count bound only the
+    /// facilities the bounded searches reach are counted.
+    fn within_reach_at(&self, from: Coord<f64>, at: &Attachment, radius_m: f64) -> Vec<usize> {
+        let radius = radius_m.min(self.count_bound_m);
+        let mut candidates: Vec<usize> = self
+            .index
+            .within(from, radius)
+            .map(|s| self.index.facility_of(s.data))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.retain(|&f| self.distance_to(f, at) <= radius);
+        candidates
+    }
+
     /// Whether each cell, attached at `attachments`, is reached within `radius_m`.
     fn cells_reached(&self, attachments: &[Option<Attachment>], radius_m: f64) -> Vec<bool> {
         attachments
@@ -290,21 +306,14 @@ impl CategoryReach for NetworkReach<'_> {
             return (None, 0);
         };
         let nearest = Some(self.nearest_from(&at)).filter(|d| d.is_finite());
-        // Straight-line candidates: the network is never shorter. Beyond the count bound
-        // only the facilities the bounded searches reach are counted.
-        let radius = radius_m.min(self.count_bound_m);
-        let mut candidates: Vec<usize> = self
-            .index
-            .within(from, radius)
-            .map(|s| self.index.facility_of(s.data))
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let count = candidates
-            .into_iter()
-            .filter(|&f| self.distance_to(f, &at) <= radius)
-            .count();
-        (nearest, count)
+        (nearest, self.within_reach_at(from, &at, radius_m).len())
+    }
+
+    fn within_reach(&self, from: Coord<f64>, radius_m: f64) -> Vec<usize> {
+        match self.streets.attach(from) {
+            Some(at) => self.within_reach_at(from, &at, radius_m),
+            None => Vec::new(),
+        }
     }
 
     fn nearest_m(&self, from: Coord<f64>) -> Option<f64> {

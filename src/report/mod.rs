@@ -831,6 +831,14 @@ fn category_section(analysis: &Analysis, c: usize, lang: Lang) -> Section {
             lang,
         )));
     }
+    for (i, siting) in analysis
+        .siting
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.category == s.name)
+    {
+        blocks.extend(siting_blocks(siting, i, lang));
+    }
     Section {
         id: format!("category-{}", s.name),
         title: match &s.label {
@@ -839,6 +847,44 @@ fn category_section(analysis: &Analysis, c: usize, lang: Lang) -> Section {
         },
         blocks,
     }
+}
+
+/// A siting: what it found, and the sites in the order to build them.
+fn siting_blocks(s: &crate::siting::SitingResult, i: usize, lang: Lang) -> Vec<Block> {
+    let [rank, site, added, after] = text::siting_heads(lang);
+    let mut rows = vec![Row {
+        key: "existing".into(),
+        cells: vec![
+            Cell::new("–"),
+            Cell::new(text::siting_existing(lang)),
+            Cell::new("–"),
+            Cell::new(text::pct(s.coverage_before)),
+        ],
+    }];
+    rows.extend(s.added.iter().map(|a| Row {
+        key: a.id.clone(),
+        cells: vec![
+            Cell::new(a.rank.to_string()),
+            Cell::new(a.id.clone()),
+            Cell::new(text::thousands(a.population_added)),
+            Cell::new(text::pct(a.coverage)),
+        ],
+    }));
+    vec![
+        Block::Heading(text::siting_heading(s, lang)),
+        Block::Text(text::siting_finding(s, lang)),
+        Block::Table(Table {
+            id: format!("siting-{i}"),
+            compact: true,
+            head: head(&[
+                (rank, Col::Number),
+                (site, Col::Short),
+                (added, Col::Number),
+                (after, Col::Number),
+            ]),
+            rows,
+        }),
+    ]
 }
 
 /// The last section: assumptions, warnings, repaired and left-out boundaries.

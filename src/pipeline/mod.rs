@@ -40,6 +40,8 @@ use crate::summary::{
 };
 use crate::validate::{check_boundary, Check, InvalidPolicy};
 
+mod site;
+
 /// Everything a run found, ready to write.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -71,6 +73,8 @@ pub struct Analysis {
     /// The street network's edges, WGS 84 lon/lat, for the maps; empty without a network
     /// or when no product draws areas.
     pub streets: Vec<LineString<f64>>,
+    /// Where to add facilities, one per siting asked for.
+    pub siting: Vec<crate::siting::SitingResult>,
 }
 
 /// What was read, for the summary.
@@ -383,22 +387,35 @@ fn index_category<'a>(
             .enumerate()
             .flat_map(|(k, &i)| sites[i].iter().map(move |&c| (c, k))),
     );
-    let model = choice.model;
+    let circles: Option<Box<dyn CategoryReach + 'a>> = match (choice.streets, kind) {
+        (Some(_), ReachKind::Network) => Some(Box::new(Circles {
+            index: index.clone(),
+            model: choice.model,
+        })),
+        _ => None,
+    };
+    CategoryIndex {
+        reach: reach_over(index, choice, kind),
+        circles,
+        members,
+    }
+}
+
+/// The reach of the facilities in `index`: along the streets when the choice has them and
+/// the category walks them, else straight-line circles.
+fn reach_over<'a>(
+    index: FacilityIndex,
+    choice: &ReachChoice<'a>,
+    kind: ReachKind,
+) -> Box<dyn CategoryReach + 'a> {
     match (choice.streets, kind) {
-        (Some(streets), ReachKind::Network) => CategoryIndex {
-            reach: Box::new(NetworkReach::new(
-                streets,
-                index.clone(),
-                choice.count_bound_m,
-            )),
-            circles: Some(Box::new(Circles { index, model })),
-            members,
-        },
-        _ => CategoryIndex {
-            reach: Box::new(Circles { index, model }),
-            circles: None,
-            members,
-        },
+        (Some(streets), ReachKind::Network) => {
+            Box::new(NetworkReach::new(streets, index, choice.count_bound_m))
+        }
+        _ => Box::new(Circles {
+            index,
+            model: choice.model,
+        }),
     }
 }
 
@@ -834,6 +851,17 @@ pub fn analyse_observed(
             });
         }
     }
+    let mut siting = Vec::with_capacity(job.siting.len());
+    for spec in &job.siting {
+        progress.begin(&format!("site {}", spec.category), 0);
+        let index = &indexes[spec.category.as_str()];
+        let result = site::site(&study, &work, &choice, job, spec, &categories, index)?;
+        progress.end();
+        if !result.target_reachable || result.candidates_outside > 0 {
+            warnings.push(format!("siting {}: {}", spec.category, result.note));
+        }
+        siting.push(result);
+    }
     let groups = study
         .groups
         .iter()
@@ -893,6 +921,7 @@ pub fn analyse_observed(
         groups,
         group_field,
         warnings,
+        siting,
     })
 }
 
