@@ -426,7 +426,8 @@ fn from_file(
         let ll = lonlat.convert(site).map_err(fail)?;
         let mut p = Point::from(ll);
         work.project(&mut p).map_err(fail)?;
-        if !study.places.iter().any(|pl| pl.boundary.contains(&p)) {
+        // Without communities there is no study area to be outside of.
+        if !study.places.is_empty() && !study.places.iter().any(|pl| pl.boundary.contains(&p)) {
             outside += 1;
         }
         out.push(Candidate {
