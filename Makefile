@@ -40,6 +40,7 @@ bench: deps
 	$(CARGO) bench --bench micro
 	benches/scale.sh
 	benches/network.sh
+	benches/siting.sh
 
 ## qgis-check: open the demo's results.gpkg and GeoJSON layers in QGIS (Debian's python3-qgis,
 ## installed if missing), check every layer opens styled as designed, and render PNGs to look at
