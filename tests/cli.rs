@@ -1308,3 +1308,86 @@ fn network_crs_without_a_network_is_refused() {
     assert_eq!(out.code, Some(1), "{}", out.show());
     assert_has(&out.stderr, "--network-crs: no street network given");
 }
+
+/// `lifecircle site` on the sample district: the worked example of the README, then a
+/// target the candidates cannot reach, which exits 3 with --fail-on-target.
+#[test]
+fn site_answers_the_readme_example_and_exits_3_when_the_target_is_out_of_reach() {
+    let dir = Dir::new();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/teda");
+    let file = |name: &str| data.join(name).display().to_string();
+    let (communities, demand, facilities) = (
+        file("communities.geojson"),
+        file("buildings.geojson"),
+        file("facilities.geojson"),
+    );
+    let site = |extra: &[&str]| {
+        let mut args = vec![
+            "site",
+            "--communities",
+            &communities,
+            "--demand",
+            &demand,
+            "--facilities",
+            &facilities,
+            "--category",
+            "market",
+            "--radius",
+            "1000",
+            "--basis",
+            "population",
+            "--out",
+            "out",
+            "--no-maps",
+            "--no-report",
+            "--no-gpkg",
+        ];
+        args.extend_from_slice(extra);
+        dir.run(&args)
+    };
+    let out = site(&[
+        "--target",
+        "0.95",
+        "--group-field",
+        "street",
+        "--group",
+        "东海街",
+        "--candidates",
+        "gaps",
+        "--fail-on-target",
+    ]);
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains("Where to add market (东海街")
+            && out.stdout.contains("1     B0387")
+            && out
+                .stdout
+                .contains("1 new site brings coverage to 95.4%, meeting the target 95.0%"),
+        "{}",
+        out.show()
+    );
+    assert_eq!(
+        dir.json("out/summary.json")["siting"][0]["added"][0]["id"],
+        "B0387"
+    );
+
+    // One candidate far to the east: 100% cannot be reached.
+    dir.write(
+        "lots.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"L1"},"geometry":{"type":"Point","coordinates":[117.75,39.04]}}]}"#,
+    );
+    let out = site(&[
+        "--target",
+        "1.0",
+        "--candidates",
+        "lots.geojson",
+        "--fail-on-target",
+    ]);
+    out.expect_code(3);
+    assert!(
+        out.stdout
+            .contains("cannot be reached with these candidates"),
+        "{}",
+        out.show()
+    );
+}
