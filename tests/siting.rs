@@ -224,7 +224,7 @@ fn a_target_already_met_says_there_is_nothing_to_add() {
 
 #[test]
 fn a_target_the_candidates_cannot_reach_is_said_plainly() {
-    // Candidates: the facilities file's two elderly-care points only (far from the east).
+    // Two candidate lots: one on a community's corner, one far outside the district.
     let dir = tempfile::tempdir().unwrap();
     let lots = dir.path().join("lots.geojson");
     std::fs::write(

@@ -154,10 +154,7 @@ fn read_layer(
     osm: Option<&OsmSelect<'_>>,
     sink: &mut dyn FnMut(Parsed) -> Result<()>,
 ) -> Result<(Crs, CrsSource, Option<String>)> {
-    let is_pbf = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pbf"));
+    let is_pbf = has_extension(path, "pbf");
     if is_pbf {
         drop(reader);
         let Some(select) = osm else {
@@ -169,18 +166,9 @@ fn read_layer(
         };
         return osm::read_osm_features(path, select.keys.as_ref(), select.keep, sink);
     }
-    let is_csv = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let is_gpkg = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"));
-    let is_shp = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    let is_csv = has_extension(path, "csv");
+    let is_gpkg = has_extension(path, "gpkg");
+    let is_shp = has_extension(path, "shp");
     if is_shp {
         drop(reader);
         shapefile::read_shapefile(path, declared, table.encoding.as_deref(), sink)
@@ -200,6 +188,13 @@ fn read_layer(
         )?;
         Ok((crs, source, None))
     }
+}
+
+/// Whether the file name ends in `.ext` (any case).
+fn has_extension(path: &Path, ext: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// Which elements of an OpenStreetMap extract a layer takes: those with one of `keys`

@@ -18,6 +18,7 @@ use crate::siting::{
     self, candidate_index, Added, Candidate, CandidateSource, Goal, Problem, SitingResult,
     SitingSpec,
 };
+use crate::text::pct;
 
 fn setting(spec: &SitingSpec, message: impl Into<String>) -> Error {
     Error::Setting {
@@ -119,8 +120,8 @@ pub(super) fn site(
                 fewest_possible: Some(0),
                 note: format!(
                     "nothing to add: coverage is already {} against the target {}",
-                    percent(before / population),
-                    percent(target.unwrap_or(0.0))
+                    pct(before / population),
+                    pct(target.unwrap_or(0.0))
                 ),
                 ..base
             });
@@ -208,10 +209,6 @@ pub(super) fn site(
     })
 }
 
-fn percent(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
 fn note(
     spec: &SitingSpec,
     solution: &siting::Solution,
@@ -235,21 +232,21 @@ fn note(
         Problem::Add(k) if n < k => format!(
             "{sites} (of {k} asked for: no other candidate adds anyone) {bring} coverage to {} \
              ({proof})",
-            percent(after)
+            pct(after)
         ),
-        Problem::Add(_) => format!("{sites} {bring} coverage to {} ({proof})", percent(after)),
+        Problem::Add(_) => format!("{sites} {bring} coverage to {} ({proof})", pct(after)),
         Problem::Target(t) if reachable => format!(
             "{sites} {bring} coverage to {}, meeting the target {}; no fewer than {} can ({})",
-            percent(after),
-            percent(t),
+            pct(after),
+            pct(t),
             solution.fewest_bound,
             if proven { "proven" } else { "a bound" }
         ),
         Problem::Target(t) => format!(
             "the target {} cannot be reached with these candidates: all {n} useful ones \
              together bring coverage to {}",
-            percent(target.unwrap_or(t)),
-            percent(after)
+            pct(target.unwrap_or(t)),
+            pct(after)
         ),
     }
 }

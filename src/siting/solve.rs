@@ -8,11 +8,15 @@
 //! a stale gain is an upper bound and is recomputed only when it comes to the top), then
 //! improve by swaps (interchange: drop one chosen site, add the candidate that gains most)
 //! until no swap helps. Ties go to the larger gain, then the candidate first in `rank`.
+//! Unless that is proven best, Add goes on with the Lagrangian relaxation's own solutions
+//! and an iterated local search; Reach solves one fewer site as Add while that still
+//! reaches the weight.
 //!
-//! Upper bounds come from submodularity: for any set S, the best K sites reach at most
-//! f(S) plus the K largest gains over S. Every greedy step gives one such bound for free
-//! (the lazy gains are upper bounds of the true ones), and the final solution another with
-//! exact gains; the least is reported. When the solution reaches it, it is optimal.
+//! Upper bounds come from submodularity (for any set S, the best K sites reach at most
+//! f(S) plus the K largest gains over S: every greedy step gives one such bound for free,
+//! the lazy gains being upper bounds of the true ones, and the final solution another with
+//! exact gains) and from the Lagrangian relaxation; the least is reported. When the
+//! solution reaches it, it is optimal.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -476,12 +480,13 @@ fn exact_gains(cover: &Cover<'_>, chosen: &[(usize, f64)]) -> Vec<f64> {
 /// its order, a swapped-in site taking the place of the one it replaces; the added weights
 /// are recomputed in that order afterwards.
 fn improve(instance: &Instance, cover: &mut Cover<'_>, chosen: &mut [(usize, f64)]) -> usize {
-    improve_counted(instance, cover, chosen, &mut 0)
+    improve_counted(instance, &Reverse::of(instance), cover, chosen, &mut 0)
 }
 
 /// [`improve`], adding to `work` the candidates weighed and the unit visits it made.
 fn improve_counted(
     instance: &Instance,
+    reverse: &Reverse,
     cover: &mut Cover<'_>,
     chosen: &mut [(usize, f64)],
     work: &mut u64,
@@ -490,7 +495,6 @@ fn improve_counted(
     if chosen.is_empty() || chosen.len() >= n {
         return 0;
     }
-    let reverse = Reverse::of(instance);
     let nnz: u64 = instance.covers.iter().map(|c| c.len() as u64).sum();
     let total: f64 = instance.weight.iter().sum();
     let eps = 1e-12 * total.max(1.0);
@@ -504,15 +508,7 @@ fn improve_counted(
     // Passes are bounded: each swap raises the weight by more than eps.
     'passes: for _ in 0..1000 {
         *work += nnz;
-        let mut gain0: Vec<f64> = (0..n)
-            .map(|c| {
-                if is_chosen[c] {
-                    f64::NEG_INFINITY
-                } else {
-                    cover.gain(c)
-                }
-            })
-            .collect();
+        let mut gain0 = open_gains(cover, &is_chosen);
         let mut improved = false;
         for slot in chosen.iter_mut() {
             let s = slot.0;
@@ -530,13 +526,12 @@ fn improve_counted(
                 }
             }
             *work += n as u64;
-            let best = (0..n)
-                .filter(|&c| !is_chosen[c])
-                .map(|c| (gain0[c] + bonus[c], c))
-                .max_by(|a, b| {
-                    a.0.total_cmp(&b.0)
-                        .then_with(|| instance.rank[b.1].cmp(&instance.rank[a.1]))
-                });
+            let best = best_by_gain(
+                instance,
+                (0..n)
+                    .filter(|&c| !is_chosen[c])
+                    .map(|c| (gain0[c] + bonus[c], c)),
+            );
             for c in touched.drain(..) {
                 bonus[c] = 0.0;
             }
@@ -550,15 +545,7 @@ fn improve_counted(
                     swaps += 1;
                     improved = true;
                     *work += nnz;
-                    gain0 = (0..n)
-                        .map(|c| {
-                            if is_chosen[c] {
-                                f64::NEG_INFINITY
-                            } else {
-                                cover.gain(c)
-                            }
-                        })
-                        .collect();
+                    gain0 = open_gains(cover, &is_chosen);
                 }
             }
         }
@@ -617,6 +604,7 @@ fn perturb<'a>(
     }
     let nnz: usize = instance.covers.iter().map(Vec::len).sum::<usize>().max(1);
     let mut work = 0u64;
+    let reverse = Reverse::of(instance);
     let mut draws = Draws(0x6c69_6665_6369_7263); // "lifecirc"
     let mut kept = 0;
     let mut is_chosen = vec![false; n];
@@ -648,14 +636,13 @@ fn perturb<'a>(
         }
         // Refill with the best gains; a dropped site may come back.
         for &slot in &slots {
-            let pick = (0..n)
-                .filter(|&c| !trial_chosen[c])
-                .map(|c| (trial_cover.gain(c), c))
-                .max_by(|a, b| {
-                    a.0.total_cmp(&b.0)
-                        .then_with(|| instance.rank[b.1].cmp(&instance.rank[a.1]))
-                })
-                .map(|(_, c)| c);
+            let pick = best_by_gain(
+                instance,
+                (0..n)
+                    .filter(|&c| !trial_chosen[c])
+                    .map(|c| (trial_cover.gain(c), c)),
+            )
+            .map(|(_, c)| c);
             let Some(c) = pick else {
                 break;
             };
@@ -664,7 +651,7 @@ fn perturb<'a>(
             trial[slot] = (c, 0.0);
         }
         work += (n * drop) as u64 + nnz as u64 / 4;
-        let swaps = improve_counted(instance, &mut trial_cover, &mut trial, &mut work);
+        let swaps = improve_counted(instance, &reverse, &mut trial_cover, &mut trial, &mut work);
         let covered = trial_cover.exact();
         // Equal weight is taken too: it moves the search along a plateau.
         if covered >= best - 1e-9 * best.abs().max(1.0) {
@@ -680,22 +667,41 @@ fn perturb<'a>(
     (best, kept)
 }
 
+/// The candidate with the largest gain, ties to the lower rank.
+fn best_by_gain(
+    instance: &Instance,
+    gains: impl Iterator<Item = (f64, usize)>,
+) -> Option<(f64, usize)> {
+    gains.max_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then_with(|| instance.rank[b.1].cmp(&instance.rank[a.1]))
+    })
+}
+
+/// Each candidate's gain over `cover`; the chosen ones rank below everything.
+fn open_gains(cover: &Cover<'_>, is_chosen: &[bool]) -> Vec<f64> {
+    (0..is_chosen.len())
+        .map(|c| {
+            if is_chosen[c] {
+                f64::NEG_INFINITY
+            } else {
+                cover.gain(c)
+            }
+        })
+        .collect()
+}
+
 /// Orders the chosen sites greedily among themselves (most weight first) and sets each
 /// one's added weight, so the ranked list reads as "add this, then this".
 fn reorder(instance: &Instance, chosen: &mut [(usize, f64)]) {
     let mut cover = Cover::new(instance);
     let mut left: Vec<usize> = chosen.iter().map(|&(c, _)| c).collect();
     for slot in chosen.iter_mut() {
-        let (i, gain) = left
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| (i, cover.gain(c)))
-            .max_by(|a, b| {
-                a.1.total_cmp(&b.1)
-                    .then_with(|| instance.rank[left[b.0]].cmp(&instance.rank[left[a.0]]))
-            })
-            .unwrap_or((0, 0.0));
-        let c = left.swap_remove(i);
+        let Some((gain, c)) = best_by_gain(instance, left.iter().map(|&c| (cover.gain(c), c)))
+        else {
+            break;
+        };
+        left.retain(|&x| x != c);
         cover.add(c);
         *slot = (c, gain);
     }
