@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::config::{fmt_num, IndicatorSpec, Numerator};
+use crate::config::{fmt_num, IndicatorSpec, Lang, Numerator};
 use crate::error::{Error, FeatureProblem, Result};
 use crate::load::{Community, Facility};
 use crate::summary::round6;
@@ -162,6 +162,9 @@ pub struct IndicatorSummary {
     pub value_range: Option<[f64; 2]>,
     /// Where it comes from.
     pub source: Option<String>,
+    /// The indicator as configured, for the formula and condition in other languages.
+    #[serde(skip)]
+    pub spec: IndicatorSpec,
 }
 
 /// Sums up an indicator over communities.
@@ -191,15 +194,10 @@ pub fn summarise_indicator<'a>(
     IndicatorSummary {
         name: spec.name.clone(),
         label: spec.label.clone(),
-        formula: formula(spec),
+        formula: formula(spec, Lang::En),
         bound: spec.compare.to_string(),
-        condition: (!spec.when.is_empty()).then(|| {
-            spec.when
-                .iter()
-                .map(|c| format!("{} {}", c.field, c.compare))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        }),
+        condition: condition(spec, Lang::En),
+        spec: spec.clone(),
         communities,
         judged,
         not_applicable,
@@ -214,21 +212,41 @@ pub fn summarise_indicator<'a>(
 }
 
 /// The formula in words: "sum of floor_area_m2 of service_centre facilities / households
-/// x 100".
-pub fn formula(spec: &IndicatorSpec) -> String {
-    let numerator = match &spec.numerator {
-        Numerator::Field(f) => f.clone(),
-        Numerator::Count(c) => format!("number of {c} facilities"),
-        Numerator::Sum { field, category } => format!("sum of {field} of {category} facilities"),
+/// x 100" (in Chinese "service_centre 类设施的 floor_area_m2 之和 / households × 100").
+pub fn formula(spec: &IndicatorSpec, lang: Lang) -> String {
+    let numerator = match (&spec.numerator, lang) {
+        (Numerator::Field(f), _) => f.clone(),
+        (Numerator::Count(c), Lang::En) => format!("number of {c} facilities"),
+        (Numerator::Count(c), Lang::Zh) => format!("{c} 类设施的数量"),
+        (Numerator::Sum { field, category }, Lang::En) => {
+            format!("sum of {field} of {category} facilities")
+        }
+        (Numerator::Sum { field, category }, Lang::Zh) => {
+            format!("{category} 类设施的 {field} 之和")
+        }
     };
     let mut text = numerator;
     if let Some(d) = &spec.denominator {
         text.push_str(&format!(" / {d}"));
     }
     if spec.scale != 1.0 {
-        text.push_str(&format!(" x {}", fmt_num(spec.scale)));
+        let times = if lang == Lang::Zh { "×" } else { "x" };
+        text.push_str(&format!(" {times} {}", fmt_num(spec.scale)));
     }
     text
+}
+
+/// Which communities are judged, in words ("urban >= 1 and households >= 500"); `None`
+/// when every community is.
+pub fn condition(spec: &IndicatorSpec, lang: Lang) -> Option<String> {
+    let and = if lang == Lang::Zh { " 且 " } else { " and " };
+    (!spec.when.is_empty()).then(|| {
+        spec.when
+            .iter()
+            .map(|c| format!("{} {}", c.field, c.compare))
+            .collect::<Vec<_>>()
+            .join(and)
+    })
 }
 
 #[cfg(test)]

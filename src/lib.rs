@@ -25,6 +25,7 @@ pub mod summary;
 pub mod synth;
 pub mod text;
 pub mod validate;
+pub mod warning;
 pub mod write;
 
 pub use config::{Basis, Config, Job};

@@ -96,7 +96,7 @@ impl ProductArgs {
             });
         }
         if let Some(title) = &self.title {
-            output.title = Some(title.clone());
+            output.title = Some(title.as_str().into());
         }
         if let Some(dpi) = self.map_dpi {
             output.map_dpi = Some(dpi);

@@ -12,6 +12,8 @@ use geo::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::warning::Defect;
+
 /// What to do with an invalid community boundary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,12 +51,12 @@ pub enum Check {
         /// The valid boundary.
         boundary: MultiPolygon<f64>,
         /// What was wrong.
-        problems: Vec<String>,
+        problems: Vec<Defect>,
     },
     /// Invalid beyond repair (empty, no area).
     Unusable {
         /// What was wrong.
-        problems: Vec<String>,
+        problems: Vec<Defect>,
     },
 }
 
@@ -67,10 +69,10 @@ pub enum Check {
 /// (a hole outside the shell removes nothing), and the parts are merged, so overlaps count
 /// once. The result is validated again; if it is still invalid or has no area, the
 /// boundary is unusable.
-pub fn check_boundary(boundary: &MultiPolygon<f64>, mut problems: Vec<String>) -> Check {
+pub fn check_boundary(boundary: &MultiPolygon<f64>, mut problems: Vec<Defect>) -> Check {
     let deduped = boundary.remove_repeated_points();
     if deduped != *boundary {
-        problems.push("duplicate consecutive vertices (removed)".into());
+        problems.push(Defect::DuplicateVertices);
     }
     let rings_before: usize = deduped.0.iter().map(|p| 1 + p.interiors().len()).sum();
     let mut parts = Vec::with_capacity(deduped.0.len());
@@ -84,12 +86,10 @@ pub fn check_boundary(boundary: &MultiPolygon<f64>, mut problems: Vec<String>) -
     let rings_after: usize = parts.iter().map(|(_, h): &(_, Vec<_>)| 1 + h.len()).sum();
     let short_rings = rings_before - rings_after;
     if short_rings > 0 {
-        problems.push(format!(
-            "{short_rings} ring(s) with fewer than 3 distinct points (dropped)"
-        ));
+        problems.push(Defect::ShortRings(short_rings));
     }
     if parts.is_empty() {
-        problems.push("no ring encloses any area".into());
+        problems.push(Defect::NoArea);
         return Check::Unusable { problems };
     }
     let mut shape = MultiPolygon(
@@ -99,10 +99,10 @@ pub fn check_boundary(boundary: &MultiPolygon<f64>, mut problems: Vec<String>) -
             .collect(),
     );
     if let Err(e) = shape.check_validation() {
-        problems.push(e.to_string());
+        problems.push(Defect::Invalid(e.to_string()));
         shape = rebuild(parts);
         if let Err(e) = shape.check_validation() {
-            problems.push(format!("repair failed: {e}"));
+            problems.push(Defect::RepairFailed(e.to_string()));
             return Check::Unusable { problems };
         }
     }
@@ -114,7 +114,7 @@ pub fn check_boundary(boundary: &MultiPolygon<f64>, mut problems: Vec<String>) -
         .map(|r| Euclidean.length(r))
         .sum();
     if shape.unsigned_area() <= 1e-6 * perimeter {
-        problems.push("zero area".into());
+        problems.push(Defect::ZeroArea);
         return Check::Unusable { problems };
     }
     if problems.is_empty() {
@@ -156,7 +156,9 @@ mod tests {
 
     fn repaired(mp: MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<String>) {
         match check_boundary(&mp, Vec::new()) {
-            Check::Repaired { boundary, problems } => (boundary, problems),
+            Check::Repaired { boundary, problems } => {
+                (boundary, problems.iter().map(|p| p.to_string()).collect())
+            }
             other => panic!("expected a repair, got {other:?}"),
         }
     }
@@ -228,14 +230,16 @@ mod tests {
     #[test]
     fn text_defects_count_as_repairs() {
         let square = wkt!(MULTIPOLYGON(((0. 0.,10. 0.,10. 10.,0. 10.,0. 0.))));
-        let (b, problems) = repaired_with(square.clone(), vec!["an unclosed ring (closed)".into()]);
+        let (b, problems) = repaired_with(square.clone(), vec![Defect::Unclosed]);
         assert_eq!(b, square);
         assert_eq!(problems, vec!["an unclosed ring (closed)".to_string()]);
     }
 
-    fn repaired_with(mp: MultiPolygon<f64>, text: Vec<String>) -> (MultiPolygon<f64>, Vec<String>) {
+    fn repaired_with(mp: MultiPolygon<f64>, text: Vec<Defect>) -> (MultiPolygon<f64>, Vec<String>) {
         match check_boundary(&mp, text) {
-            Check::Repaired { boundary, problems } => (boundary, problems),
+            Check::Repaired { boundary, problems } => {
+                (boundary, problems.iter().map(|p| p.to_string()).collect())
+            }
             other => panic!("expected a repair, got {other:?}"),
         }
     }

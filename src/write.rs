@@ -449,6 +449,7 @@ pub fn summary_json(analysis: &Analysis) -> String {
         "levels": levels,
         "indicators": indicators,
         "group_field": analysis.group_field,
+        "group_label": analysis.group_label,
         "groups": groups,
         "warnings": analysis.warnings,
     });

@@ -113,7 +113,7 @@ fn demand_points_count_their_weight_within_reach() {
     assert!(a
         .warnings
         .iter()
-        .any(|w| w.contains("outside every community")));
+        .any(|w| w.to_string().contains("outside every community")));
 
     // Market at 500 m: p1 only, 100 of the 450 people inside the communities.
     let market = &a.categories[0];

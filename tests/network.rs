@@ -180,10 +180,9 @@ fn sao_paulo_network_is_built_like_the_reference() {
     );
     assert!((inputs.length_km * 1000.0 - f(&n["total_length_m"])).abs() < 1.0);
     assert_eq!(inputs.facilities_unreachable["school"], 1);
-    assert!(analysis
-        .warnings
-        .iter()
-        .any(|w| w.contains("1 of 51 facilities are more than 100 m from every street")));
+    assert!(analysis.warnings.iter().any(|w| w
+        .to_string()
+        .contains("1 of 51 facilities are more than 100 m from every street")));
 }
 
 fn helsinki_layer(file: &str) -> NetworkLayer {
@@ -443,9 +442,9 @@ fn every_facility_off_the_streets_gives_coverage_zero_and_a_warning() {
     assert_eq!(s.circle_coverage, Some(1.0));
     assert_eq!(a.categories[0].communities[0].nearest_m, None);
     assert!(
-        a.warnings
-            .iter()
-            .any(|w| w.contains("none of its 1 facilities is within 100 m of a street")),
+        a.warnings.iter().any(|w| w
+            .to_string()
+            .contains("none of its 1 facilities is within 100 m of a street")),
         "{:?}",
         a.warnings
     );

@@ -118,7 +118,7 @@ fn the_rules_take_what_gdal_finds_with_the_same_tags() {
     assert_eq!(ours, gdal);
     assert!(ours.iter().any(|(id, _)| id.starts_with("way/")));
     assert_eq!(ours.len(), layer.features.len(), "no element twice");
-    let note = layer.note.unwrap();
+    let note = layer.note.unwrap().to_string();
     assert!(
         note.starts_with("read from OpenStreetMap: ") && note.contains(" ways and "),
         "{note}"

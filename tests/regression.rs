@@ -28,9 +28,11 @@ fn invalid_multipolygon_parts_overlapping_were_miscounted() {
     assert!((a.inputs.communities.as_ref().unwrap().area_m2 - 30_000.0).abs() < 0.1);
     assert!((a.categories[0].communities[0].share - 1.0).abs() < 1e-6);
     assert!(
-        a.warnings.iter().any(|w| w.contains("id \"twice\"")
-            && w.contains("repaired: 30000 m2 measured")
-            && w.contains("40000 m2")),
+        a.warnings
+            .iter()
+            .any(|w| w.to_string().contains("id \"twice\"")
+                && w.to_string().contains("repaired: 30000 m2 measured")
+                && w.to_string().contains("40000 m2")),
         "{:?}",
         a.warnings
     );

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{collection, square, Case};
+use common::{collection, square, unescape, Case};
 use lifecircle::config::Lang;
 use lifecircle::{Config, Job};
 use serde_json::{json, Value};
@@ -53,7 +53,9 @@ fn run(mut job: Job, lang: Lang) -> Written {
 
 fn sample(lang: Lang) -> Written {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = Config::from_file(&root.join("examples/tianjin-plan.toml")).unwrap();
+    let mut config = Config::from_file(&root.join("examples/tianjin-plan.toml")).unwrap();
+    // Texts for readers are resolved in the language when the job is checked.
+    config.output.lang = Some(lang);
     run(
         Job::from_config(&config, &root.join("examples")).unwrap(),
         lang,
@@ -115,14 +117,6 @@ fn hand_made() -> (Case, Job) {
 // ---------------------------------------------------------------------------------------
 // Reading tables back
 // ---------------------------------------------------------------------------------------
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
 
 /// A table cell: its main text and its smaller second line, unescaped.
 #[derive(Debug, Clone, PartialEq)]

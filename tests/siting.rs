@@ -249,7 +249,8 @@ fn a_target_the_candidates_cannot_reach_is_said_plainly() {
     assert!(analysis
         .warnings
         .iter()
-        .any(|w| w.starts_with("siting market: ") && w.contains("outside the study area")));
+        .any(|w| w.to_string().starts_with("siting market: ")
+            && w.to_string().contains("outside the study area")));
 }
 
 #[test]

@@ -15,6 +15,7 @@ use crate::config::{
 };
 use crate::crs::Crs;
 use crate::error::{Error, FeatureProblem, Result};
+use crate::warning::LayerNote;
 
 /// A residential community (社区): a boundary with the people living in it.
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ pub struct Community {
     /// All input properties, kept for the output layer.
     pub properties: Map<String, Value>,
     /// Defects found in the text and mended on reading (3D positions, unclosed rings).
-    pub defects: Vec<String>,
+    pub defects: Vec<crate::warning::Defect>,
     /// Group (district, street), if a group field is configured.
     pub group: Option<String>,
 }
@@ -71,7 +72,7 @@ pub struct Demand {
     /// Group, if the demand layer carries one.
     pub group: Option<String>,
     /// Defects found in the text and mended on reading.
-    pub defects: Vec<String>,
+    pub defects: Vec<crate::warning::Defect>,
 }
 
 /// The shape of a demand feature.
@@ -104,7 +105,7 @@ pub struct Layer<T> {
     pub crs_source: CrsSource,
     /// What reading the file decided that the user should hear: how a table's text was
     /// decoded and why (when it was not plain UTF-8), what an OSM extract gave.
-    pub note: Option<String>,
+    pub note: Option<crate::warning::LayerNote>,
     /// The features, in file order.
     pub features: Vec<T>,
 }
@@ -153,7 +154,7 @@ fn read_layer(
     table: &TableColumns,
     osm: Option<&OsmSelect<'_>>,
     sink: &mut dyn FnMut(Parsed) -> Result<()>,
-) -> Result<(Crs, CrsSource, Option<String>)> {
+) -> Result<(Crs, CrsSource, Option<LayerNote>)> {
     let is_pbf = has_extension(path, "pbf");
     if is_pbf {
         drop(reader);
@@ -404,7 +405,7 @@ pub(crate) fn read_lines(
     declared: Option<&Crs>,
     table: &TableColumns,
     sink: &mut dyn FnMut(usize, Option<String>, Option<geo::Geometry<f64>>) -> Result<()>,
-) -> Result<(Crs, CrsSource, Option<String>)> {
+) -> Result<(Crs, CrsSource, Option<LayerNote>)> {
     read_layer(path, open(path)?, declared, "id", table, None, &mut |p| {
         let id = feature_id(&p, "id");
         sink(p.index, id, p.geometry)

@@ -20,6 +20,7 @@ use super::read::Parsed;
 use super::CrsSource;
 use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::warning::{LayerNote, OsmTally};
 
 /// Calls `f` with every element of the file, block by block; a block that cannot be read
 /// or decoded is an error naming the file and the block's byte offset.
@@ -85,59 +86,6 @@ struct Pending {
     relation: bool,
 }
 
-/// What reading an extract as features found, for the run's warnings.
-#[derive(Default)]
-struct Tally {
-    nodes: usize,
-    ways: usize,
-    relations: usize,
-    open_ways: usize,
-    partial: Vec<String>,
-    unplaced: Vec<String>,
-}
-
-impl Tally {
-    fn note(&self) -> String {
-        let mut note = format!(
-            "read from OpenStreetMap: {} nodes, {} ways and {} multipolygon relations match \
-             the rules",
-            self.nodes, self.ways, self.relations
-        );
-        if self.open_ways > 0 {
-            note.push_str(&format!(
-                "; {} open ways are taken at a point on their line",
-                self.open_ways
-            ));
-        }
-        if !self.partial.is_empty() {
-            note.push_str(&format!(
-                "; {} cut at the extract's edge are placed from their nodes inside it: {}",
-                self.partial.len(),
-                list(&self.partial)
-            ));
-        }
-        if !self.unplaced.is_empty() {
-            note.push_str(&format!(
-                "; {} left out because none of their nodes (or no closed ring) is in the \
-                 extract: {}",
-                self.unplaced.len(),
-                list(&self.unplaced)
-            ));
-        }
-        note
-    }
-}
-
-/// Up to five ids, then "...".
-fn list(ids: &[String]) -> String {
-    let shown: Vec<&str> = ids.iter().take(5).map(String::as_str).collect();
-    format!(
-        "{}{}",
-        shown.join(", "),
-        if ids.len() > 5 { ", ..." } else { "" }
-    )
-}
-
 /// Reads the elements of the extract at `path` whose tags `keep` takes (pre-filtered on
 /// `keys`, the tag keys the rules name), passing each as a feature to `sink`.
 pub(crate) fn read_osm_features(
@@ -145,7 +93,7 @@ pub(crate) fn read_osm_features(
     keys: Option<&HashSet<String>>,
     keep: &dyn Fn(&Map<String, Value>) -> bool,
     sink: &mut dyn FnMut(Parsed) -> Result<()>,
-) -> Result<(Crs, CrsSource, Option<String>)> {
+) -> Result<(Crs, CrsSource, Option<LayerNote>)> {
     let wanted = |tags: Option<Map<String, Value>>| tags.filter(|t| keep(t));
     // Pass 1: the multipolygon relations that match, and the ways they are made of.
     let mut pending: Vec<Pending> = Vec::new();
@@ -219,7 +167,7 @@ pub(crate) fn read_osm_features(
         .collect();
     // Pass 3: the nodes that match (features now, in file order), and the coordinates.
     let mut at: HashMap<i64, Coord<f64>> = HashMap::with_capacity(needed.len());
-    let mut tally = Tally::default();
+    let mut tally = OsmTally::default();
     let mut index = 0;
     let mut failed = None;
     for_each_element(path, |element| {
@@ -255,7 +203,7 @@ pub(crate) fn read_osm_features(
         sink(parsed(index, p.id, p.tags, geometry))?;
         index += 1;
     }
-    Ok((Crs::Wgs84, CrsSource::File, Some(tally.note())))
+    Ok((Crs::Wgs84, CrsSource::File, Some(LayerNote::Osm(tally))))
 }
 
 fn parsed(
@@ -277,7 +225,11 @@ fn parsed(
 /// The geometry of a way or relation from its nodes' coordinates. A way cut at the
 /// extract's edge is placed from the nodes inside it (and counted); `None` when no node of it
 /// is in the extract, or a relation has no closed outer ring whose nodes are all there.
-fn place(p: &Pending, at: &HashMap<i64, Coord<f64>>, tally: &mut Tally) -> Option<Geometry<f64>> {
+fn place(
+    p: &Pending,
+    at: &HashMap<i64, Coord<f64>>,
+    tally: &mut OsmTally,
+) -> Option<Geometry<f64>> {
     let line = |refs: &Vec<i64>| -> Option<LineString<f64>> {
         refs.iter()
             .map(|id| at.get(id).copied())

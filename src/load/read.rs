@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::{id_text, CrsSource};
 use crate::crs::Crs;
 use crate::error::{Error, FeatureProblem, Result};
+use crate::warning::Defect;
 
 /// A feature after parsing, before the layer-specific reading.
 pub(crate) struct Parsed {
@@ -24,7 +25,7 @@ pub(crate) struct Parsed {
     pub geometry: Option<geo::Geometry<f64>>,
     /// What the text had that the conversion to geo silently mends: 3D positions, unclosed
     /// rings. Reported, so the user hears of it.
-    pub defects: Vec<String>,
+    pub defects: Vec<Defect>,
 }
 
 #[derive(Deserialize)]
@@ -274,7 +275,7 @@ fn for_each_position(value: &geojson::GeometryValue, f: &mut dyn FnMut(&geojson:
 /// fewer) and notes 3D positions and unclosed rings, which the conversion mends silently.
 fn check_text(
     value: &geojson::GeometryValue,
-    defects: &mut Vec<String>,
+    defects: &mut Vec<Defect>,
 ) -> std::result::Result<(), FeatureProblem> {
     use geojson::GeometryValue as G;
     let (mut short, mut three_d) = (None, false);
@@ -290,7 +291,7 @@ fn check_text(
         )));
     }
     if three_d {
-        defects.push("3D coordinates (the height was dropped)".into());
+        defects.push(Defect::ThreeD);
     }
     let rings: Vec<&Vec<geojson::Position>> = match value {
         G::Polygon { coordinates } => coordinates.iter().collect(),
@@ -301,7 +302,7 @@ fn check_text(
         .iter()
         .any(|r| r.len() > 1 && r.first().map(|p| p.as_slice()) != r.last().map(|p| p.as_slice()))
     {
-        defects.push("an unclosed ring (closed)".into());
+        defects.push(Defect::Unclosed);
     }
     Ok(())
 }

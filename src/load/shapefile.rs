@@ -25,6 +25,7 @@ use super::read::Parsed;
 use super::CrsSource;
 use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::warning::{EncodingReason, LayerNote};
 
 fn fail(path: &Path, message: impl Into<String>) -> Error {
     Error::NotGeoJson {
@@ -55,7 +56,7 @@ pub(crate) fn read_shapefile(
     declared: Option<&Crs>,
     encoding: Option<&str>,
     sink: &mut dyn FnMut(Parsed) -> Result<()>,
-) -> Result<(Crs, CrsSource, Option<String>)> {
+) -> Result<(Crs, CrsSource, Option<LayerNote>)> {
     let need = |ext: &str, what: &str| {
         sibling(path, ext).ok_or_else(|| {
             fail(
@@ -134,10 +135,9 @@ pub(crate) fn read_shapefile(
         })?;
     }
     if deleted > 0 {
-        let skipped =
-            format!("{deleted} record(s) marked deleted in the .dbf skipped, as GIS software does");
+        let skipped = LayerNote::DeletedRecords(deleted);
         note = Some(match note {
-            Some(n) => format!("{n}; {skipped}"),
+            Some(n) => LayerNote::Several(vec![n, skipped]),
             None => skipped,
         });
     }
@@ -472,10 +472,21 @@ impl<'a> Dbf<'a> {
         path: &Path,
         declared: Option<&str>,
         cpg: Option<&str>,
-    ) -> Result<(&'static Encoding, Option<String>)> {
+    ) -> Result<(&'static Encoding, Option<LayerNote>)> {
+        let note = |e: &'static Encoding, why| {
+            Some(LayerNote::Encoding {
+                // encoding_rs spells it in lower case; planners know it as GB18030.
+                encoding: if e == encoding_rs::GB18030 {
+                    "GB18030".to_string()
+                } else {
+                    e.name().to_string()
+                },
+                why,
+            })
+        };
         if let Some(label) = declared {
             let e = super::encoding::declared(path, label)?;
-            return Ok((e, Some(format!("text read as {} (declared)", e.name()))));
+            return Ok((e, note(e, EncodingReason::Declared)));
         }
         if let Some(label) = cpg.filter(|l| !l.is_empty()) {
             let e = super::encoding::by_label(label).ok_or_else(|| {
@@ -487,23 +498,10 @@ impl<'a> Dbf<'a> {
                     ),
                 )
             })?;
-            return Ok((
-                e,
-                Some(format!(
-                    "text read as {} (the .cpg says \"{label}\")",
-                    e.name()
-                )),
-            ));
+            return Ok((e, note(e, EncodingReason::Cpg(label.to_string()))));
         }
         if let Some(e) = language_encoding(self.language) {
-            return Ok((
-                e,
-                Some(format!(
-                    "text read as {} (no .cpg; the .dbf's language byte 0x{:02X} says so)",
-                    e.name(),
-                    self.language
-                )),
-            ));
+            return Ok((e, note(e, EncodingReason::LanguageByte(self.language))));
         }
         if self.texts().all(|t| t.is_ascii()) {
             return Ok((encoding_rs::UTF_8, None));
@@ -511,18 +509,12 @@ impl<'a> Dbf<'a> {
         if self.texts().all(|t| std::str::from_utf8(t).is_ok()) {
             return Ok((
                 encoding_rs::UTF_8,
-                Some(
-                    "text read as UTF-8 (no .cpg or language byte; all text is valid UTF-8)".into(),
-                ),
+                note(encoding_rs::UTF_8, EncodingReason::ValidUtf8),
             ));
         }
         Ok((
             encoding_rs::GB18030,
-            Some(
-                "text read as GB18030 (no .cpg or language byte, and the text is not UTF-8: taken as the \
-                 GBK family Chinese Windows writes; declare encoding = \"...\" if it is another)"
-                    .into(),
-            ),
+            note(encoding_rs::GB18030, EncodingReason::NotUtf8),
         ))
     }
 

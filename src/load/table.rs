@@ -15,6 +15,8 @@ use geo::{Coord, Geometry, Point};
 use serde_json::{Map, Number, Value};
 use wkt::TryFromWkt;
 
+use crate::warning::{EncodingReason, LayerNote};
+
 use super::read::Parsed;
 use super::CrsSource;
 use crate::config::TableColumns;
@@ -26,7 +28,7 @@ pub(crate) fn decode(
     path: &Path,
     bytes: &[u8],
     declared: Option<&str>,
-) -> Result<(String, Option<String>)> {
+) -> Result<(String, Option<LayerNote>)> {
     if let Some(label) = declared {
         let encoding = super::encoding::declared(path, label)?;
         let (text, _, bad) = encoding.decode(bytes);
@@ -38,7 +40,10 @@ pub(crate) fn decode(
         }
         return Ok((
             text.into_owned(),
-            Some(format!("text read as {} (declared)", encoding.name())),
+            Some(LayerNote::Encoding {
+                encoding: encoding.name().to_string(),
+                why: EncodingReason::Declared,
+            }),
         ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -56,7 +61,10 @@ pub(crate) fn decode(
             }
             Ok((
                 text.into_owned(),
-                Some("text read as GB18030 (the file is not valid UTF-8)".into()),
+                Some(LayerNote::Encoding {
+                    encoding: "GB18030".into(),
+                    why: EncodingReason::NotUtf8,
+                }),
             ))
         }
     }
@@ -145,7 +153,7 @@ pub(crate) fn read_table(
     declared: Option<&Crs>,
     table: &TableColumns,
     sink: &mut dyn FnMut(Parsed) -> Result<()>,
-) -> Result<(Crs, CrsSource, Option<String>)> {
+) -> Result<(Crs, CrsSource, Option<LayerNote>)> {
     let mut bytes = Vec::new();
     reader
         .read_to_end(&mut bytes)
@@ -219,7 +227,7 @@ pub(crate) fn read_table(
 mod tests {
     use super::*;
 
-    fn read(bytes: &[u8], table: &TableColumns) -> Result<(Vec<Parsed>, Option<String>)> {
+    fn read(bytes: &[u8], table: &TableColumns) -> Result<(Vec<Parsed>, Option<LayerNote>)> {
         let mut rows = Vec::new();
         let (_, _, encoding) = read_table(Path::new("t.csv"), bytes, None, table, &mut |p| {
             rows.push(p);
@@ -254,8 +262,12 @@ mod tests {
         let (rows, encoding) = read(&gbk, &TableColumns::default()).unwrap();
         assert_eq!(rows[0].properties["name"], Value::from("泰达东社区"));
         assert_eq!(
-            encoding.as_deref(),
-            Some("text read as GB18030 (the file is not valid UTF-8)")
+            encoding.map(|n| n.to_string()).as_deref(),
+            Some(
+                "text read as GB18030 (no declared encoding, and the text is not UTF-8: taken \
+                 as the GBK family Chinese Windows writes; declare encoding = \"...\" if it is \
+                 another)"
+            )
         );
         // UTF-8 with a byte order mark, as Excel writes it.
         let (rows, encoding) = read(

@@ -198,7 +198,10 @@ pub fn radius_basis(basis: &str, lang: Lang) -> String {
             .strip_suffix(" km/h")
             .and_then(|b| b.split_once(" min at "))
         {
-            return format!("步行 {min} 分钟，{speed} km/h");
+            return format!("步行 {min} 分钟，{speed} 千米/小时");
+        }
+        if let Some(m) = basis.strip_suffix(" m") {
+            return format!("{m} 米");
         }
     }
     basis.to_string()
@@ -385,8 +388,9 @@ mod tests {
         );
         assert_eq!(
             radius_basis("15 min at 4 km/h", Lang::Zh),
-            "步行 15 分钟，4 km/h"
+            "步行 15 分钟，4 千米/小时"
         );
-        assert_eq!(radius_basis("300 m", Lang::Zh), "300 m");
+        assert_eq!(radius_basis("300 m", Lang::Zh), "300 米");
+        assert_eq!(radius_basis("300 m", Lang::En), "300 m");
     }
 }

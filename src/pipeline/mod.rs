@@ -39,6 +39,7 @@ use crate::summary::{
     round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts, Totals,
 };
 use crate::validate::{check_boundary, Check, InvalidPolicy};
+use crate::warning::{Consequence, Defect, Warning};
 
 mod site;
 
@@ -68,13 +69,25 @@ pub struct Analysis {
     pub groups: Vec<GroupResult>,
     /// The group field, if any.
     pub group_field: Option<String>,
+    /// What a group is, for readers (`[communities] group_label`), in the run's language.
+    pub group_label: Option<String>,
     /// Things the user should know that did not stop the run.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The street network's edges, WGS 84 lon/lat, for the maps; empty without a network
     /// or when no product draws areas.
     pub streets: Vec<LineString<f64>>,
     /// Where to add facilities, one per siting asked for.
     pub siting: Vec<crate::siting::SitingResult>,
+}
+
+impl Analysis {
+    /// What a group is called for readers: the group label, else the group field's name.
+    pub fn group_title(&self) -> &str {
+        self.group_label
+            .as_deref()
+            .or(self.group_field.as_deref())
+            .unwrap_or("group")
+    }
 }
 
 /// What was read, for the summary.
@@ -446,6 +459,12 @@ pub fn analyse_observed(
     let mut facilities = facilities?;
     let mut demand = demand?;
     let mut warnings = check_categories(job, &facilities)?;
+    if !job.not_in_lang.is_empty() {
+        warnings.push(Warning::NotInLang {
+            lang: job.products.lang,
+            texts: job.not_in_lang.clone(),
+        });
+    }
     let notes = communities
         .iter()
         .map(|l| (&l.path, &l.note))
@@ -453,7 +472,10 @@ pub fn analyse_observed(
         .chain([(&facilities.path, &facilities.note)]);
     for (path, note) in notes {
         if let Some(note) = note {
-            warnings.push(format!("{}: {note}", path.display()));
+            warnings.push(Warning::Layer {
+                path: path.display().to_string(),
+                note: note.clone(),
+            });
         }
     }
     progress.end();
@@ -628,12 +650,13 @@ pub fn analyse_observed(
             d.outside_communities = Some(placed.outside_features);
             d.outside_weight = Some((placed.outside_weight * 10.0).round() / 10.0);
             if placed.outside_weight > 0.0 {
-                warnings.push(format!(
-                    "{}: {} of {} demand features lie wholly outside every community, and {:.1} \
-                     of {:.1} weight in all; demand outside the communities is left out of \
-                     the figures",
-                    d.path, placed.outside_features, d.features, placed.outside_weight, d.weight
-                ));
+                warnings.push(Warning::DemandOutside {
+                    path: d.path.clone(),
+                    outside: placed.outside_features,
+                    features: d.features,
+                    outside_weight: placed.outside_weight,
+                    weight: d.weight,
+                });
             }
         }
         d
@@ -667,6 +690,11 @@ pub fn analyse_observed(
     )?;
 
     // Groups.
+    let group_label = match (&job.communities, &job.demand) {
+        (Some(c), _) => c.group_label.clone(),
+        (None, Some(d)) => d.group_label.clone(),
+        (None, None) => None,
+    };
     let (group_field, group_values): (Option<String>, Vec<Option<String>>) =
         match (&job.communities, &job.demand) {
             (Some(c), _) => (
@@ -857,8 +885,18 @@ pub fn analyse_observed(
         let index = &indexes[spec.category.as_str()];
         let result = site::site(&study, &work, &choice, job, spec, &categories, index)?;
         progress.end();
-        if !result.target_reachable || result.candidates_outside > 0 {
-            warnings.push(format!("siting {}: {}", spec.category, result.note));
+        if result.candidates_outside > 0 {
+            warnings.push(Warning::CandidatesOutside {
+                category: spec.category.clone(),
+                count: result.candidates_outside,
+            });
+        }
+        if !result.target_reachable {
+            warnings.push(Warning::TargetOutOfReach {
+                category: spec.category.clone(),
+                target: result.target.unwrap_or(0.0),
+                best: result.coverage_after,
+            });
         }
         siting.push(result);
     }
@@ -920,6 +958,7 @@ pub fn analyse_observed(
         indicators,
         groups,
         group_field,
+        group_label,
         warnings,
         siting,
     })
@@ -988,7 +1027,7 @@ fn note_unreachable(
     streets: &Streets,
     study: &Study<'_>,
     inputs: &mut NetworkInputs,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     let snap = inputs.snap_max_m;
     for spec in job
@@ -1004,18 +1043,11 @@ fn note_unreachable(
             }
         }
         if far > 0 {
-            warnings.push(if far == total {
-                format!(
-                    "category \"{}\": none of its {total} facilities is within {snap} m of a \
-                     street: nothing is within reach along the network (coverage 0)",
-                    spec.name
-                )
-            } else {
-                format!(
-                    "category \"{}\": {far} of {total} facilities are more than {snap} m from \
-                     every street and serve no one along the network",
-                    spec.name
-                )
+            warnings.push(Warning::FacilitiesOffStreets {
+                category: spec.name.clone(),
+                far,
+                total,
+                snap_m: snap,
             });
         }
         inputs.facilities_unreachable.insert(spec.name.clone(), far);
@@ -1037,16 +1069,12 @@ fn note_unreachable(
         .filter(|&&c| streets.attach(c).is_none())
         .count();
     if far > 0 {
-        warnings.push(format!(
-            "{far} of {} {} are more than {snap} m from every street: unreachable along the \
-             network, never covered",
-            points.len(),
-            if study.has_demand() {
-                "demand points"
-            } else {
-                "community centres"
-            }
-        ));
+        warnings.push(Warning::PeopleOffStreets {
+            far,
+            total: points.len(),
+            demand_points: study.has_demand(),
+            snap_m: snap,
+        });
     }
     inputs.points_unreachable = far;
 }
@@ -1067,7 +1095,7 @@ fn prepare_demand(
     path: &Path,
     policy: InvalidPolicy,
     work: &WorkCrs,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<(
     Vec<Demand>,
     Vec<DemandAt>,
@@ -1125,7 +1153,7 @@ fn assign_facilities(
     sites: &[Vec<Coord<f64>>],
     communities: &[Community],
     places: &[Place],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Option<usize>>> {
     if places.is_empty() {
         return Ok(vec![None; facilities.features.len()]);
@@ -1165,10 +1193,10 @@ fn assign_facilities(
         out.push(by_field.or(at));
     }
     if unknown > 0 {
-        warnings.push(format!(
-            "{}: {unknown} facilities name a community that is not in the community layer",
-            facilities.path.display()
-        ));
+        warnings.push(Warning::UnknownCommunity {
+            path: facilities.path.display().to_string(),
+            count: unknown,
+        });
     }
     Ok(out)
 }
@@ -2056,7 +2084,7 @@ fn measure_level(
 /// A category asked for that no facility has is measured (coverage 0) with a warning,
 /// unless its name is a near miss of one the facilities have: then it is a typo, and an
 /// error that suggests the right name.
-fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<String>> {
+fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Warning>> {
     let found: BTreeSet<&str> = facilities
         .features
         .iter()
@@ -2069,15 +2097,15 @@ fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Strin
         .map(|r| r.category.as_str())
         .collect();
     // Every category a figure asks for, with what asks for it.
-    let mut wanted: Vec<(&str, String)> = Vec::new();
+    let mut wanted: Vec<(&str, Consequence)> = Vec::new();
     for spec in &job.categories {
-        wanted.push((spec.name.as_str(), "its coverage is 0".into()));
+        wanted.push((spec.name.as_str(), Consequence::CoverageZero));
     }
     for level in &job.levels {
         for c in &level.categories {
             wanted.push((
                 c.as_str(),
-                format!("no place has a complete \"{}\" circle", level.name),
+                Consequence::NoCompleteCircle(level.name.clone()),
             ));
         }
     }
@@ -2085,7 +2113,7 @@ fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Strin
         if let Numerator::Count(c) | Numerator::Sum { category: c, .. } = &ind.numerator {
             wanted.push((
                 c.as_str(),
-                format!("indicator \"{}\" counts none", ind.name),
+                Consequence::IndicatorCountsNone(ind.name.clone()),
             ));
         }
     }
@@ -2107,21 +2135,13 @@ fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Result<Vec<Strin
         if !warned.insert(name) {
             continue;
         }
-        warnings.push(format!(
-            "category \"{name}\": no facility in {} has it{}; {consequence} (categories \
-             found: {})",
-            facilities.path.display(),
-            if ruled.contains(name) {
-                " (no rule for it matched)"
-            } else {
-                ""
-            },
-            if found.is_empty() {
-                "none".to_string()
-            } else {
-                found.iter().copied().collect::<Vec<_>>().join(", ")
-            }
-        ));
+        warnings.push(Warning::NoFacility {
+            category: name.to_string(),
+            path: facilities.path.display().to_string(),
+            no_rule_matched: ruled.contains(name),
+            consequence,
+            found: found.iter().map(|s| s.to_string()).collect(),
+        });
     }
     Ok(warnings)
 }
@@ -2232,7 +2252,7 @@ pub struct BoundaryNote {
     /// Community id.
     pub id: String,
     /// What was wrong.
-    pub problems: Vec<String>,
+    pub problems: Vec<Defect>,
     /// Area of the rings as drawn, m2 (overlaps counted twice, bow-tie lobes cancelling).
     pub area_m2_as_drawn: f64,
     /// Area measured after repair, m2; `None` if left out.
@@ -2253,7 +2273,7 @@ struct Boundary<'a> {
     index: usize,
     id: &'a str,
     shape: &'a MultiPolygon<f64>,
-    defects: &'a [String],
+    defects: &'a [Defect],
 }
 
 /// Projects the boundaries and checks them; invalid ones are repaired, skipped or refused
@@ -2265,7 +2285,7 @@ fn project_boundaries<'a>(
     boundaries: impl Iterator<Item = Boundary<'a>>,
     policy: InvalidPolicy,
     work: &WorkCrs,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Checked> {
     let boundaries: Vec<Boundary<'a>> = boundaries.collect();
     let crs = work.crs();
@@ -2301,13 +2321,13 @@ fn project_boundaries<'a>(
             (_, false, _, InvalidPolicy::Skip) => None,
             (_, false, true, InvalidPolicy::Fail) => {
                 return Err(fail(FeatureProblem::Invalid {
-                    problems: problems.join("; "),
+                    problems: crate::text::defects(&problems, crate::config::Lang::En),
                     hint: "--on-invalid repair mends it, --on-invalid skip leaves it out",
                 }))
             }
             _ => {
                 return Err(fail(FeatureProblem::Invalid {
-                    problems: problems.join("; "),
+                    problems: crate::text::defects(&problems, crate::config::Lang::En),
                     hint: "it cannot be repaired; --on-invalid skip leaves it out",
                 }))
             }
@@ -2325,19 +2345,14 @@ fn project_boundaries<'a>(
                 area_m2_as_drawn: (drawn * 100.0).round() / 100.0,
                 area_m2_used: place.as_ref().map(|p| (p.area_m2 * 100.0).round() / 100.0),
             };
-            warnings.push(format!(
-                "{}: feature {} (id \"{}\"): {}; {}",
-                path.display(),
-                c.index,
-                c.id,
-                note.problems.join("; "),
-                match note.area_m2_used {
-                    Some(used) => format!(
-                        "repaired: {used:.0} m2 measured (the rings as drawn give {drawn:.0} m2)"
-                    ),
-                    None => "left out of the analysis (--on-invalid skip)".to_string(),
-                }
-            ));
+            warnings.push(Warning::Boundary {
+                path: path.display().to_string(),
+                index: c.index,
+                id: c.id.to_string(),
+                problems: note.problems.clone(),
+                used_m2: note.area_m2_used,
+                drawn_m2: drawn,
+            });
             if place.is_some() {
                 checked.repaired.push(note);
             } else {
@@ -2353,7 +2368,7 @@ fn project_boundaries<'a>(
 /// boundary has no area left), the problems found and whether it could be repaired.
 struct Prepared {
     drawn: f64,
-    guarded: (Option<Option<Place>>, Vec<String>, bool),
+    guarded: (Option<Option<Place>>, Vec<Defect>, bool),
 }
 
 fn prepare_boundary(path: &Path, c: &Boundary<'_>, work: &WorkCrs) -> Result<Prepared> {

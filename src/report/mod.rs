@@ -9,6 +9,7 @@ mod html;
 mod markdown;
 
 use crate::config::{Basis, Lang, Products};
+use crate::indicator::{condition, formula};
 use crate::pipeline::{Analysis, CategoryResult, Owner};
 use crate::summary::{round6, CategorySummary};
 use crate::text::{self, term, Term};
@@ -282,7 +283,7 @@ fn results(analysis: &Analysis, lang: Lang) -> Section {
         blocks.push(Block::Note(text::served_rule(common, lang)));
     }
     if !analysis.groups.is_empty() {
-        let field = analysis.group_field.as_deref().unwrap_or("group");
+        let field = analysis.group_title();
         blocks.push(Block::Heading(text::by_group(field, lang)));
         let mut rows = Vec::new();
         for g in &analysis.groups {
@@ -374,7 +375,7 @@ fn circle_against_network(analysis: &Analysis, lang: Lang) -> Option<Table> {
             rows.extend(row(format!("{}/{}", g.group, s.name), Some(&g.group), s));
         }
     }
-    let field = analysis.group_field.as_deref().unwrap_or("group");
+    let field = analysis.group_title();
     let mut heads = Vec::new();
     if !analysis.groups.is_empty() {
         heads.push((field, Col::Short));
@@ -510,10 +511,9 @@ fn levels_and_indicators(analysis: &Analysis, lang: Lang) -> Section {
                     key: s.name.clone(),
                     cells: vec![
                         titled(s.label.as_deref(), &s.name),
-                        Cell::new(s.bound.clone()).sub(s.formula.clone()),
+                        Cell::new(s.bound.clone()).sub(formula(&s.spec, lang)),
                         Cell::new(
-                            s.condition
-                                .clone()
+                            condition(&s.spec, lang)
                                 .unwrap_or_else(|| term(Term::EveryCommunity, lang).into()),
                         ),
                         Cell::new(format!("{}/{}", s.judged, s.communities))
@@ -692,7 +692,7 @@ fn least_served_section(analysis: &Analysis, lang: Lang) -> Section {
     ]);
     if grouped {
         heads.push(Head {
-            text: analysis.group_field.clone().unwrap_or_default(),
+            text: analysis.group_title().to_string(),
             col: Col::Short,
         });
     }
@@ -775,7 +775,7 @@ fn category_section(analysis: &Analysis, c: usize, lang: Lang) -> Section {
         ]);
         if grouped {
             heads.push(Head {
-                text: analysis.group_field.clone().unwrap_or_default(),
+                text: analysis.group_title().to_string(),
                 col: Col::Short,
             });
         }
@@ -895,10 +895,13 @@ fn notes(analysis: &Analysis, lang: Lang) -> Section {
     ];
     if !analysis.warnings.is_empty() {
         blocks.push(Block::Heading(term(Term::Warnings, lang).into()));
-        if lang == Lang::Zh {
-            blocks.push(Block::Note(text::warnings_as_written(lang)));
-        }
-        blocks.push(Block::List(analysis.warnings.clone()));
+        blocks.push(Block::List(
+            analysis
+                .warnings
+                .iter()
+                .map(|w| text::warning(w, lang))
+                .collect(),
+        ));
     }
     blocks.push(Block::Heading(term(Term::DataNotes, lang).into()));
     let i = &analysis.inputs;
@@ -924,7 +927,7 @@ fn notes(analysis: &Analysis, lang: Lang) -> Section {
                     key: n.id.clone(),
                     cells: vec![
                         Cell::new(n.id.clone()).sub(format!("#{}", n.index)),
-                        Cell::new(n.problems.join("; ")),
+                        Cell::new(text::defects(&n.problems, lang)),
                         Cell::new(text::area_m2(n.area_m2_as_drawn, lang)),
                         Cell::new(
                             n.area_m2_used

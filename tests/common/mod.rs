@@ -99,3 +99,12 @@ pub fn one_block() -> Value {
 pub fn square(x: f64, y: f64, w: f64, h: f64) -> Value {
     ring(&[(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)])
 }
+
+/// Text of an HTML or SVG page with its entities decoded.
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

@@ -13,6 +13,10 @@ use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::validate::InvalidPolicy;
 
+mod text;
+
+pub use text::{InLang, LocalText};
+
 /// Default walking speed, km/h: 15 minutes at 4 km/h is 1,000 m.
 pub const DEFAULT_WALKING_SPEED_KMH: f64 = 4.0;
 /// Default share of a community's area that must be covered for it to count as served.
@@ -76,6 +80,9 @@ pub struct CommunitiesConfig {
     pub on_invalid: Option<InvalidPolicy>,
     /// Field holding the group (district, street) every figure is also given for.
     pub group: Option<String>,
+    /// What a group is, for readers (e.g. `{ en = "street", zh = "街道" }`; default the
+    /// group field's name).
+    pub group_label: Option<LocalText>,
     /// CSV: the column holding longitude or x (default `lon`, `lng`, `longitude` or `x`).
     pub x: Option<String>,
     /// CSV: the column holding latitude or y (default `lat`, `latitude` or `y`).
@@ -105,6 +112,8 @@ pub struct DemandConfig {
     pub kind: Option<DemandKind>,
     /// Field holding the group, when there is no community layer to take it from.
     pub group: Option<String>,
+    /// What a group is, for readers (plain, or per language; default the field's name).
+    pub group_label: Option<LocalText>,
     /// What to do with an invalid polygon: repair (default), skip or fail.
     pub on_invalid: Option<InvalidPolicy>,
     /// CSV: the column holding longitude or x (default `lon`, `lng`, `longitude` or `x`).
@@ -144,8 +153,8 @@ impl fmt::Display for DemandKind {
 pub struct LevelConfig {
     /// Level name, used in column names (e.g. `15min`).
     pub name: String,
-    /// A readable title.
-    pub label: Option<String>,
+    /// A readable title (plain, or `{ en = "...", zh = "..." }`).
+    pub label: Option<LocalText>,
     /// Radius in metres.
     pub radius_m: Option<f64>,
     /// Radius as minutes of walking.
@@ -155,7 +164,7 @@ pub struct LevelConfig {
     /// Target share of residents living in a complete circle, 0..1.
     pub target: Option<f64>,
     /// Where the radius and the list come from.
-    pub source: Option<String>,
+    pub source: Option<LocalText>,
 }
 
 /// `[[indicator]]`: a ratio per community, judged against a target.
@@ -164,8 +173,8 @@ pub struct LevelConfig {
 pub struct IndicatorConfig {
     /// Indicator name, used in column names.
     pub name: String,
-    /// A readable title.
-    pub label: Option<String>,
+    /// A readable title (plain, or `{ en = "...", zh = "..." }`).
+    pub label: Option<LocalText>,
     /// What is counted or summed.
     pub numerator: NumeratorConfig,
     /// A community field to divide by (households, population); none divides by 1.
@@ -181,7 +190,7 @@ pub struct IndicatorConfig {
     /// Share of judged communities that must meet it for a pass (default 1: all).
     pub target_share: Option<f64>,
     /// Where the indicator comes from.
-    pub source: Option<String>,
+    pub source: Option<LocalText>,
 }
 
 /// An indicator's numerator: one of `field`, `count`, or `sum` with `category`.
@@ -391,8 +400,8 @@ pub struct AnalysisConfig {
 pub struct CategoryConfig {
     /// Category name as the facilities carry it; also used in column and file names.
     pub name: String,
-    /// A readable title, e.g. "15-minute fitness circle".
-    pub label: Option<String>,
+    /// A readable title, e.g. "15-minute fitness circle" (plain, or per language).
+    pub label: Option<LocalText>,
     /// Radius in metres.
     pub radius_m: Option<f64>,
     /// Radius as minutes of walking (at `walking_speed_kmh`).
@@ -404,7 +413,7 @@ pub struct CategoryConfig {
     /// Served threshold for this category, overriding `[analysis]`.
     pub served_threshold: Option<f64>,
     /// Where the radius and target come from (a plan, a standard); printed in the summary.
-    pub source: Option<String>,
+    pub source: Option<LocalText>,
     /// `circle` keeps straight-line circles for this category when a network is given.
     pub reach: Option<ReachKind>,
 }
@@ -419,11 +428,13 @@ pub struct OutputConfig {
     pub min_gap_area_m2: Option<f64>,
     /// Language of the report and the maps: `en` (default) or `zh`.
     pub lang: Option<Lang>,
-    /// Title of the report and the maps (default "15-minute life circles").
-    pub title: Option<String>,
+    /// Title of the report and the maps (default "15-minute life circles", in Chinese
+    /// "15分钟生活圈"; plain, or per language).
+    pub title: Option<LocalText>,
     /// Where the data come from, printed on every map and in the report
-    /// (e.g. "Boundaries: city planning bureau 2024; facilities: © OpenStreetMap contributors").
-    pub attribution: Option<String>,
+    /// (e.g. "Boundaries: city planning bureau 2024; facilities: © OpenStreetMap contributors";
+    /// plain, or per language).
+    pub attribution: Option<LocalText>,
     /// Write the GeoJSON layers (communities, facilities, demand, gaps_*, circles_*) and
     /// their `.qml` styles (default true).
     pub layers: Option<bool>,
@@ -476,6 +487,14 @@ pub const DEFAULT_MAP_DPI: f64 = 150.0;
 /// Default report and map title.
 pub const DEFAULT_TITLE: &str = "15-minute life circles";
 
+/// The default title in `lang`.
+pub fn default_title(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => DEFAULT_TITLE,
+        Lang::Zh => "15分钟生活圈",
+    }
+}
+
 /// The finished products a run writes beside its data layers: the GeoPackage, the maps and
 /// the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -490,7 +509,9 @@ pub struct Products {
     pub map_dpi: f64,
     /// Write `report.html` and `report.md`.
     pub report: bool,
-    /// Language of the report and the maps.
+    /// Language of the report and the maps. The configuration's texts (titles, labels,
+    /// sources) are resolved in it by [`Job::from_config`]: set `[output] lang` before,
+    /// not this field after.
     pub lang: Lang,
     /// Title of the report and the maps.
     pub title: String,
@@ -608,6 +629,9 @@ pub struct Job {
     pub products: Products,
     /// Where to add facilities, in the order given.
     pub siting: Vec<crate::siting::SitingSpec>,
+    /// The readers' texts given only in the other language than the run's (named as in
+    /// the configuration, e.g. `category "market" label`): shown in that language.
+    pub not_in_lang: Vec<String>,
 }
 
 /// Where the community layer is and which fields mean what.
@@ -633,6 +657,8 @@ pub struct CommunityLayer {
     pub on_invalid: InvalidPolicy,
     /// Group field, if figures are also wanted per group.
     pub group_field: Option<String>,
+    /// What a group is, for readers, in the run's language (default the field's name).
+    pub group_label: Option<String>,
     /// CSV columns and encoding.
     pub table: TableColumns,
 }
@@ -652,6 +678,8 @@ pub struct DemandLayer {
     pub kind: Option<DemandKind>,
     /// Group field, used when there is no community layer.
     pub group_field: Option<String>,
+    /// What a group is, for readers, in the run's language.
+    pub group_label: Option<String>,
     /// What to do with an invalid polygon.
     pub on_invalid: InvalidPolicy,
     /// CSV columns and encoding.
@@ -899,11 +927,19 @@ impl Job {
             return Err(setting("facilities path", "no facility layer given"));
         }
         let parse_crs = |c: &Option<String>| c.as_deref().map(str::parse::<Crs>).transpose();
+        let lang = config.output.lang.unwrap_or_default();
+        let mut words = InLang::new(lang);
         let communities = match &config.communities {
             None => None,
             Some(c) => {
                 if c.path.as_os_str().is_empty() {
                     return Err(setting("communities path", "no community layer given"));
+                }
+                if c.group_label.is_some() && c.group.is_none() {
+                    return Err(setting(
+                        "communities group_label",
+                        "names what a group is, but no group field is given: add group = \"...\"",
+                    ));
                 }
                 Some(CommunityLayer {
                     path: resolve(&c.path),
@@ -916,6 +952,7 @@ impl Job {
                     households_required: c.households.is_some(),
                     on_invalid: c.on_invalid.unwrap_or_default(),
                     group_field: c.group.clone(),
+                    group_label: words.text("[communities] group_label", c.group_label.as_ref()),
                     table: TableColumns {
                         x: c.x.clone(),
                         y: c.y.clone(),
@@ -932,6 +969,12 @@ impl Job {
                 if d.path.as_os_str().is_empty() {
                     return Err(setting("demand path", "no demand layer given"));
                 }
+                if d.group_label.is_some() && d.group.is_none() {
+                    return Err(setting(
+                        "demand group_label",
+                        "names what a group is, but no group field is given: add group = \"...\"",
+                    ));
+                }
                 if d.group.is_some() && communities.is_some() {
                     return Err(setting(
                         "demand group",
@@ -946,6 +989,7 @@ impl Job {
                     weight_field: d.weight.clone().unwrap_or_else(|| "population".into()),
                     kind: d.kind,
                     group_field: d.group.clone(),
+                    group_label: words.text("[demand] group_label", d.group_label.as_ref()),
                     on_invalid: d.on_invalid.unwrap_or_default(),
                     table: TableColumns {
                         x: d.x.clone(),
@@ -1013,13 +1057,13 @@ impl Job {
             check_fraction(&format!("{what} served_threshold"), served_threshold, false)?;
             categories.push(CategorySpec {
                 name: cat.name.clone(),
-                label: cat.label.clone(),
+                label: words.text(&format!("{what} label"), cat.label.as_ref()),
                 radius_m,
                 radius_basis,
                 target: cat.target,
                 basis: cat.basis,
                 served_threshold,
-                source: cat.source.clone(),
+                source: words.text(&format!("{what} source"), cat.source.as_ref()),
                 reach: cat.reach.unwrap_or_default(),
             });
         }
@@ -1071,12 +1115,18 @@ impl Job {
             }
             levels.push(LevelSpec {
                 name: level.name.clone(),
-                label: level.label.clone(),
+                label: words.text(
+                    &format!("level \"{}\" label", level.name),
+                    level.label.as_ref(),
+                ),
                 radius_m,
                 radius_basis,
                 categories: wanted,
                 target: level.target,
-                source: level.source.clone(),
+                source: words.text(
+                    &format!("level \"{}\" source", level.name),
+                    level.source.as_ref(),
+                ),
             });
         }
 
@@ -1148,14 +1198,20 @@ impl Job {
             check_fraction(&format!("{what} target_share"), target_share, true)?;
             indicators.push(IndicatorSpec {
                 name: ind.name.clone(),
-                label: ind.label.clone(),
+                label: words.text(
+                    &format!("indicator \"{}\" label", ind.name),
+                    ind.label.as_ref(),
+                ),
                 numerator,
                 denominator: ind.denominator.clone(),
                 scale,
                 compare,
                 when,
                 target_share,
-                source: ind.source.clone(),
+                source: words.text(
+                    &format!("indicator \"{}\" source", ind.name),
+                    ind.source.as_ref(),
+                ),
             });
         }
 
@@ -1185,13 +1241,11 @@ impl Job {
             maps: o.maps.unwrap_or(true),
             map_dpi,
             report: o.report.unwrap_or(true),
-            lang: o.lang.unwrap_or_default(),
-            title: o
-                .title
-                .clone()
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_TITLE.to_string()),
-            attribution: o.attribution.clone().filter(|a| !a.trim().is_empty()),
+            lang,
+            title: words
+                .text("[output] title", o.title.as_ref())
+                .unwrap_or_else(|| default_title(lang).to_string()),
+            attribution: words.text("[output] attribution", o.attribution.as_ref()),
         };
         let network = config
             .network
@@ -1219,6 +1273,7 @@ impl Job {
             min_gap_area_m2,
             products,
             siting,
+            not_in_lang: words.fell_back(),
         })
     }
 }

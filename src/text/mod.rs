@@ -8,6 +8,10 @@ use crate::network::NetworkInputs;
 use crate::pipeline::{Analysis, CommunityInputs, DemandInputs, FacilityInputs, Inputs};
 use crate::summary::CategorySummary;
 
+mod warnings;
+
+pub use warnings::{defect, defects, layer_note, warning};
+
 /// A fraction as a percentage with one decimal: `0.8523` -> `85.2%`.
 pub fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
@@ -682,7 +686,8 @@ pub fn served_rule(threshold: Option<f64>, lang: Lang) -> String {
 pub fn by_group(field: &str, lang: Lang) -> String {
     match lang {
         Lang::En => format!("By {field}"),
-        Lang::Zh => format!("按 {field} 分组"),
+        Lang::Zh if field.is_ascii() => format!("按 {field} 分组"),
+        Lang::Zh => format!("按{field}分组"),
     }
 }
 
@@ -982,14 +987,6 @@ pub fn gaps_note(
 /// "1 gap", "3 gaps".
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Under the Chinese warnings: they are quoted as the program wrote them.
-pub fn warnings_as_written(lang: Lang) -> String {
-    match lang {
-        Lang::En => String::new(),
-        Lang::Zh => "以下警告为程序输出的英文原文。".into(),
-    }
 }
 
 /// "1 invalid boundary in communities.geojson was repaired ...".
