@@ -82,10 +82,7 @@ fn clipping(c: &mut Criterion) {
     let places: Vec<Place> = (0..city.communities())
         .filter_map(|k| Place::new(MultiPolygon(vec![city.community(k)])))
         .collect();
-    let circles = Circles {
-        index,
-        model: &model,
-    };
+    let circles = Circles::new(index, &model);
     // A community partly covered by several circles: the case that costs.
     let partly = places
         .iter()

@@ -237,15 +237,15 @@ mod tests {
     use geo::{wkt, Coord};
 
     fn index(points: &[(f64, f64)]) -> Circles<'static> {
-        Circles {
-            index: FacilityIndex::new(
+        Circles::new(
+            FacilityIndex::new(
                 points
                     .iter()
                     .enumerate()
                     .map(|(i, &(x, y))| (Coord { x, y }, i)),
             ),
-            model: Box::leak(Box::new(StraightLine::default())),
-        }
+            Box::leak(Box::new(StraightLine::default())),
+        )
     }
 
     /// A 1,000 m square; category A's circle (r = 1,000 m) from the left edge's midpoint

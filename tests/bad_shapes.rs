@@ -245,14 +245,7 @@ fn measure_in_time(
         let place = Place::new(boundary)?;
         let index = FacilityIndex::new(sites.iter().enumerate().map(|(i, c)| (*c, i)));
         let model = StraightLine::default();
-        let cov = measure_place(
-            &place,
-            &Circles {
-                index,
-                model: &model,
-            },
-            radius_m,
-        );
+        let cov = measure_place(&place, &Circles::new(index, &model), radius_m);
         Some((place.area_m2, cov))
     })
     .unwrap()

@@ -249,7 +249,7 @@ pub struct CurveConfig {
     pub to_m: Option<f64>,
     /// Step, m (default 100).
     pub step_m: Option<f64>,
-    /// Set to false to skip the curve (it costs a clip per radius on polygons).
+    /// Set to false to skip the curve.
     pub enabled: Option<bool>,
 }
 

@@ -28,8 +28,7 @@ use crate::load::{
     load_communities, load_demand, load_facilities, Community, Demand, DemandShape, Facility, Layer,
 };
 use crate::measure::{
-    measure_place, shares_at_radii, CategoryReach, Circles, Coverage, DistanceModel, Place,
-    StraightLine,
+    measure_place, CategoryReach, Circles, Coverage, DistanceModel, Place, StraightLine,
 };
 use crate::network::{
     extent_of as network_extent, load_network, NetworkInputs, NetworkReach, Streets, STREET_NETWORK,
@@ -401,10 +400,7 @@ fn index_category<'a>(
             .flat_map(|(k, &i)| sites[i].iter().map(move |&c| (c, k))),
     );
     let circles: Option<Box<dyn CategoryReach + 'a>> = match (choice.streets, kind) {
-        (Some(_), ReachKind::Network) => Some(Box::new(Circles {
-            index: index.clone(),
-            model: choice.model,
-        })),
+        (Some(_), ReachKind::Network) => Some(Box::new(Circles::new(index.clone(), choice.model))),
         _ => None,
     };
     CategoryIndex {
@@ -425,10 +421,7 @@ fn reach_over<'a>(
         (Some(streets), ReachKind::Network) => {
             Box::new(NetworkReach::new(streets, index, choice.count_bound_m))
         }
-        _ => Box::new(Circles {
-            index,
-            model: choice.model,
-        }),
+        _ => Box::new(Circles::new(index, choice.model)),
     }
 }
 
@@ -1858,7 +1851,7 @@ fn curve(
                     }
                 }
                 DemandAt::Area(place) => {
-                    for (k, share) in shares_at_radii(place, reach, radii).into_iter().enumerate() {
+                    for (k, share) in reach.shares_at_radii(place, radii).into_iter().enumerate() {
                         put(k, unit.weight * share);
                     }
                 }
@@ -1888,7 +1881,7 @@ fn curve(
             };
             put(n, whole);
             if whole > 0.0 {
-                for (c, share) in shares_at_radii(place, reach, radii).into_iter().enumerate() {
+                for (c, share) in reach.shares_at_radii(place, radii).into_iter().enumerate() {
                     put(c, whole * share);
                 }
             }

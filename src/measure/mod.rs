@@ -24,6 +24,10 @@ use rayon::prelude::*;
 
 use crate::index::FacilityIndex;
 
+pub mod cells;
+
+pub use cells::NearestCells;
+
 /// What "within reach" means for one category, decided once per run: the analysis asks it
 /// for the nearest facility, the facilities within reach, the reached part of a place and
 /// the dissolved service areas, and never how it knows. Straight-line [`Circles`] are one
@@ -50,6 +54,12 @@ pub trait CategoryReach: Sync {
 
     /// The service areas at `radius_m`, dissolved (working CRS).
     fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea>;
+
+    /// The covered share of `place` at each radius of `radii_m` (ascending): the coverage
+    /// curve. By default one overlay per radius ([`shares_by_overlay`]).
+    fn shares_at_radii(&self, place: &Place, radii_m: &[f64]) -> Vec<f64> {
+        shares_by_overlay(place, self, radii_m)
+    }
 }
 
 /// Straight-line reach of one category: its facilities' R-tree and a [`DistanceModel`].
@@ -58,6 +68,19 @@ pub struct Circles<'a> {
     pub index: FacilityIndex,
     /// How a facility's service area is drawn.
     pub model: &'a dyn DistanceModel,
+    /// The facilities' nearest-facility cells, made on the first curve asked for.
+    cells: std::sync::OnceLock<NearestCells>,
+}
+
+impl<'a> Circles<'a> {
+    /// The reach of the facilities in `index`, drawn by `model`.
+    pub fn new(index: FacilityIndex, model: &'a dyn DistanceModel) -> Circles<'a> {
+        Circles {
+            index,
+            model,
+            cells: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl CategoryReach for Circles<'_> {
@@ -79,6 +102,29 @@ impl CategoryReach for Circles<'_> {
 
     fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea> {
         dissolve_service_areas(&self.index, self.model, radius_m)
+    }
+
+    /// With true circles, the place is split once by the facilities' nearest-facility
+    /// cells and every radius costs a closed form per piece ([`NearestCells`]); other models clip
+    /// once per radius.
+    fn shares_at_radii(&self, place: &Place, radii_m: &[f64]) -> Vec<f64> {
+        let Some(&largest) = radii_m.last() else {
+            return Vec::new();
+        };
+        if !self.model.is_circle() {
+            return shares_by_overlay(place, self, radii_m);
+        }
+        let cells = self
+            .cells
+            .get_or_init(|| NearestCells::new(self.index.sites(), largest));
+        if cells.max_radius_m() < largest {
+            return shares_by_overlay(place, self, radii_m);
+        }
+        cells
+            .covered_m2(&place.boundary, radii_m)
+            .into_iter()
+            .map(|a| (a / place.area_m2).clamp(0.0, 1.0))
+            .collect()
     }
 }
 
@@ -109,6 +155,12 @@ pub trait DistanceModel: Sync {
 
     /// Walking distance between two points; never shorter than the straight line.
     fn distance_m(&self, from: Coord<f64>, to: Coord<f64>) -> f64;
+
+    /// Whether the service area is a circle of the radius around the site (drawn as a
+    /// polygon of the same area): the coverage curve then uses true circles.
+    fn is_circle(&self) -> bool {
+        false
+    }
 
     /// Whether the service area of `site` surely holds the whole ring `ring`, so that no
     /// clipping is needed. `false` means "not known": the community is clipped.
@@ -178,6 +230,10 @@ impl Default for StraightLine {
 impl DistanceModel for StraightLine {
     fn name(&self) -> &'static str {
         "straight-line circle"
+    }
+
+    fn is_circle(&self) -> bool {
+        true
     }
 
     fn service_area(&self, site: Coord<f64>, radius_m: f64) -> Polygon<f64> {
@@ -499,7 +555,11 @@ pub fn measure_place(place: &Place, reach: &dyn CategoryReach, radius_m: f64) ->
 /// The covered share of a place at each radius of `radii_m` (ascending): one pass of
 /// service areas per radius, with no clipping where a place is reached nowhere or
 /// everywhere. A place held whole at one radius is held at every larger one.
-pub fn shares_at_radii(place: &Place, reach: &dyn CategoryReach, radii_m: &[f64]) -> Vec<f64> {
+pub fn shares_by_overlay<R: CategoryReach + ?Sized>(
+    place: &Place,
+    reach: &R,
+    radii_m: &[f64],
+) -> Vec<f64> {
     let mut shares = Vec::with_capacity(radii_m.len());
     let mut whole = false;
     for &r in radii_m {
@@ -868,10 +928,7 @@ mod tests {
     }
 
     fn circles(index: &FacilityIndex) -> Circles<'static> {
-        Circles {
-            index: index.clone(),
-            model: Box::leak(Box::new(StraightLine::default())),
-        }
+        Circles::new(index.clone(), Box::leak(Box::new(StraightLine::default())))
     }
 
     fn index(points: &[(f64, f64)]) -> FacilityIndex {
