@@ -22,7 +22,7 @@ use geo::{
 };
 use rayon::prelude::*;
 
-use crate::index::FacilityIndex;
+use crate::index::{EdgeIndex, FacilityIndex};
 
 pub mod cells;
 
@@ -357,6 +357,8 @@ pub struct Place {
     /// else a point inside (geo's `InteriorPoint`).
     pub centre: Coord<f64>,
     bbox: Rect<f64>,
+    /// The edges of a large place (a district), for quick reach tests.
+    edges: Option<EdgeIndex>,
 }
 
 impl Place {
@@ -375,11 +377,13 @@ impl Place {
             .filter(|c| boundary.contains(c))
             .or_else(|| boundary.interior_point())?
             .0;
+        let edges = EdgeIndex::of(&boundary);
         Some(Place {
             boundary,
             area_m2,
             centre,
             bbox,
+            edges,
         })
     }
 
@@ -397,6 +401,14 @@ impl Place {
     /// The bounding box, working CRS.
     pub fn bbox(&self) -> Rect<f64> {
         self.bbox
+    }
+
+    /// Whether `c` lies inside the place or within `distance_m` of its boundary.
+    pub fn within(&self, c: Coord<f64>, distance_m: f64) -> bool {
+        match &self.edges {
+            Some(edges) => edges.within(c, distance_m),
+            None => Euclidean.distance(&Point::from(c), &self.boundary) <= distance_m,
+        }
     }
 }
 
@@ -463,7 +475,7 @@ fn reaching_areas(
     let mut candidates: Vec<Coord<f64>> = index
         .reaching(place.bbox, reach)
         .map(|s| index.sites()[s.data])
-        .filter(|c| Euclidean.distance(&Point::from(*c), &place.boundary) <= reach)
+        .filter(|c| place.within(*c, reach))
         .collect();
     if candidates.is_empty() {
         return Reaching::Nowhere;

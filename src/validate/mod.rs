@@ -8,11 +8,13 @@
 use geo::algorithm::bool_ops::FillRule;
 use geo::{
     Area, BooleanOps, Euclidean, Length, LineString, MultiPolygon, OpType, Polygon,
-    RemoveRepeatedPoints, Validation,
+    RemoveRepeatedPoints,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::warning::Defect;
+
+mod rules;
 
 /// What to do with an invalid community boundary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -98,11 +100,11 @@ pub fn check_boundary(boundary: &MultiPolygon<f64>, mut problems: Vec<Defect>) -
             .map(|(e, h)| Polygon::new(e.clone(), h.clone()))
             .collect(),
     );
-    if let Err(e) = shape.check_validation() {
-        problems.push(Defect::Invalid(e.to_string()));
+    if let Err(e) = rules::check(&shape) {
+        problems.push(Defect::Invalid(e));
         shape = rebuild(parts);
-        if let Err(e) = shape.check_validation() {
-            problems.push(Defect::RepairFailed(e.to_string()));
+        if let Err(e) = rules::check(&shape) {
+            problems.push(Defect::RepairFailed(e));
             return Check::Unusable { problems };
         }
     }
@@ -152,7 +154,7 @@ fn rebuild(parts: Vec<(LineString<f64>, Vec<LineString<f64>>)>) -> MultiPolygon<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::wkt;
+    use geo::{wkt, Validation};
 
     fn repaired(mp: MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<String>) {
         match check_boundary(&mp, Vec::new()) {

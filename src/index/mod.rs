@@ -4,6 +4,10 @@ use geo::{BoundingRect, Contains, Coord, MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
+mod edges;
+
+pub use edges::EdgeIndex;
+
 /// A facility site in the tree: its point, and its position in [`FacilityIndex::sites`].
 pub type Site = GeomWithData<[f64; 2], usize>;
 
@@ -74,6 +78,8 @@ impl FacilityIndex {
 pub struct CommunityIndex<'a> {
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     boundaries: Vec<&'a MultiPolygon<f64>>,
+    /// The edges of the large boundaries (districts), by position.
+    edges: Vec<Option<EdgeIndex>>,
 }
 
 impl<'a> CommunityIndex<'a> {
@@ -91,21 +97,31 @@ impl<'a> CommunityIndex<'a> {
                 ))
             })
             .collect();
+        let edges = boundaries.iter().map(|b| EdgeIndex::of(b)).collect();
         CommunityIndex {
             tree: RTree::bulk_load(entries),
             boundaries,
+            edges,
+        }
+    }
+
+    /// Whether boundary `i` holds `c`, edge included.
+    fn holds(&self, i: usize, c: Coord<f64>) -> bool {
+        match &self.edges[i] {
+            // On the edge, up to the rounding of the distance to it.
+            Some(edges) => edges.within(c, 1e-12 * (c.x.abs() + c.y.abs()).max(1.0)),
+            None => {
+                let (b, p) = (self.boundaries[i], geo::Point::from(c));
+                b.contains(&p) || geo::Intersects::intersects(b, &p)
+            }
         }
     }
 
     /// The first community (lowest position) that holds `c`, edge included.
     pub fn locate(&self, c: Coord<f64>) -> Option<usize> {
-        let p = geo::Point::from(c);
         self.tree
             .locate_all_at_point(&[c.x, c.y])
-            .filter(|e| {
-                let b = self.boundaries[e.data];
-                b.contains(&p) || geo::Intersects::intersects(b, &p)
-            })
+            .filter(|e| self.holds(e.data, c))
             .map(|e| e.data)
             .min()
     }
@@ -125,11 +141,9 @@ impl<'a> CommunityIndex<'a> {
 
     /// Whether `c` lies inside (or on the edge of) any community.
     pub fn covers(&self, c: Coord<f64>) -> bool {
-        let p = geo::Point::from(c);
-        self.tree.locate_all_at_point(&[c.x, c.y]).any(|e| {
-            let b = self.boundaries[e.data];
-            b.contains(&p) || geo::Intersects::intersects(b, &p)
-        })
+        self.tree
+            .locate_all_at_point(&[c.x, c.y])
+            .any(|e| self.holds(e.data, c))
     }
 }
 
