@@ -217,6 +217,10 @@ struct RunArgs {
     #[arg(long)]
     fail_on_target: bool,
 
+    /// Skip the coverage curve, overriding `[curve]`.
+    #[arg(long)]
+    no_curve: bool,
+
     /// What to do with an invalid community boundary, overriding `[communities] on_invalid`.
     #[arg(long, value_enum, value_name = "POLICY")]
     on_invalid: Option<OnInvalid>,
@@ -535,6 +539,9 @@ fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> 
     products.apply(&mut config.output);
     if let Some(crs) = &args.work_crs {
         config.analysis.work_crs = Some(crs.clone());
+    }
+    if args.no_curve {
+        config.curve.enabled = Some(false);
     }
     if let Some(policy) = args.on_invalid {
         if let Some(c) = config.communities.as_mut() {

@@ -1391,3 +1391,35 @@ fn site_answers_the_readme_example_and_exits_3_when_the_target_is_out_of_reach()
         out.show()
     );
 }
+
+/// `run --no-curve` leaves the curve out whatever `[curve]` says; without it the sample's
+/// curve is there.
+#[test]
+fn run_without_the_curve() {
+    let dir = Dir::new();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tianjin-plan.toml");
+    let plan = plan.to_str().unwrap();
+    let quiet = ["--no-layers", "--no-gpkg", "--no-maps", "--no-report", "-q"];
+    let with: Vec<&str> = ["run", plan, "--out", "with"]
+        .iter()
+        .chain(&quiet)
+        .copied()
+        .collect();
+    let out = dir.run(&with);
+    assert_eq!(out.code, Some(0), "{}", out.show());
+    let without: Vec<&str> = ["run", plan, "--out", "without", "--no-curve"]
+        .iter()
+        .chain(&quiet)
+        .copied()
+        .collect();
+    let out = dir.run(&without);
+    assert_eq!(out.code, Some(0), "{}", out.show());
+    let curve = |rel: &str| {
+        dir.json(rel)["categories"][0]["curve"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(curve("with/summary.json"), 30);
+    assert_eq!(curve("without/summary.json"), 0);
+}

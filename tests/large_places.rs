@@ -81,8 +81,8 @@ fn strip_population(mut layer: Value) -> Value {
 }
 
 /// Tianjin's 16 districts (GCJ-02, 20,383 vertices) and `n` market points spread over them
-/// by a fixed sequence (a Halton sequence over the districts' extent, kept where it falls
-/// inside the extent of some district).
+/// by a fixed sequence (a Halton sequence over the districts' extent; those outside every
+/// district serve the districts near them).
 fn districts_case(n: usize, radius_m: f64) -> Analysis {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let districts = root.join("data/tianjin/districts.geojson");
