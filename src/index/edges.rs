@@ -50,6 +50,17 @@ impl EdgeIndex {
             || self.inside(c)
     }
 
+    /// Whether the place and the rectangle from `min` to `max` meet: an edge crosses it, or
+    /// it lies inside the place.
+    pub fn meets(&self, min: Coord<f64>, max: Coord<f64>) -> bool {
+        let rect = AABB::from_corners([min.x, min.y], [max.x, max.y]);
+        self.tree
+            .locate_in_envelope_intersecting(&rect)
+            .next()
+            .is_some()
+            || self.inside((min + max) / 2.0)
+    }
+
     /// Whether `c` is inside the rings (even-odd rule): edges crossed by the ray from `c`
     /// to the east, each counted on its half-open span of y.
     fn inside(&self, c: Coord<f64>) -> bool {

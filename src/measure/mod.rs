@@ -403,6 +403,15 @@ impl Place {
         self.bbox
     }
 
+    /// Whether the place may meet `rect` (working CRS): exact for a large place, its
+    /// bounding box for a small one.
+    pub fn meets(&self, rect: Rect<f64>) -> bool {
+        match &self.edges {
+            Some(edges) => edges.meets(rect.min(), rect.max()),
+            None => geo::Intersects::intersects(&self.bbox, &rect),
+        }
+    }
+
     /// Whether `c` lies inside the place or within `distance_m` of its boundary.
     pub fn within(&self, c: Coord<f64>, distance_m: f64) -> bool {
         match &self.edges {
@@ -503,16 +512,51 @@ fn reaching_areas(
             y: size.y + 1.0,
         },
     );
-    let areas: Vec<Polygon<f64>> = candidates
-        .iter()
-        .map(|&c| model.service_area_within(c - origin, radius_m, window))
-        .filter(|p| !p.exterior().0.is_empty())
-        .collect();
+    let areas = if many_overlapping(candidates.len(), reach, window) {
+        // A district under hundreds of circles: the parts held whole by one circle enter
+        // the overlay as squares, as when service areas are dissolved.
+        let local: Vec<Coord<f64>> = candidates.iter().map(|&c| c - origin).collect();
+        let all: Vec<usize> = (0..local.len()).collect();
+        let mut pieces = Vec::new();
+        Cells {
+            model,
+            radius_m,
+            reach,
+            smallest: reach / 8.0,
+            within: Some((place, origin)),
+        }
+        .dissolve(&local, &all, window, &mut pieces);
+        // Unioned first, through i_overlay's list splitter (see `union_of`): squares must
+        // not reach the overlay with the place.
+        union_of(&pieces).0
+    } else {
+        candidates
+            .iter()
+            .map(|&c| model.service_area_within(c - origin, radius_m, window))
+            .filter(|p| !p.exterior().0.is_empty())
+            .collect()
+    };
     if areas.is_empty() {
         return Reaching::Nowhere;
     }
     Reaching::Partly(areas)
 }
+
+/// Whether the service areas reaching a place are many and cover its window more than
+/// [`MEASURE_OVERLAP`] times over on average: then the quadtree of [`Cells`] gives fewer
+/// edges to clip than the circles themselves.
+fn many_overlapping(count: usize, reach: f64, window: Rect<f64>) -> bool {
+    const MANY: usize = 64;
+    let overlap = count as f64 * PI * reach * reach
+        / (window.width() * window.height()).max(f64::MIN_POSITIVE);
+    count > MANY && overlap > MEASURE_OVERLAP
+}
+
+/// How many times over the circles must cover a place's window for the quadtree to pay
+/// when measuring: more than when dissolving, since the place's own edges enter the
+/// overlay with the pieces (Tianjin's districts: 5 times over, 0.47 s -> 0.22 s; 3 times,
+/// 0.47 s -> 0.98 s).
+const MEASURE_OVERLAP: f64 = 2.0;
 
 /// The parts of a place outside every one of `areas` (local coordinates): one overlay of
 /// the place against all of them, where a point is covered if any area winds around it, so
@@ -777,6 +821,7 @@ pub fn dissolve_service_areas(
                     radius_m,
                     reach,
                     smallest: reach / 8.0,
+                    within: None,
                 };
                 let mut pieces = Vec::new();
                 let all: Vec<usize> = (0..local.len()).collect();
@@ -868,6 +913,8 @@ struct Cells<'a> {
     reach: f64,
     /// Windows this small are not cut further.
     smallest: f64,
+    /// Only windows that meet this place count (its origin: windows are local to it).
+    within: Option<(&'a Place, Coord<f64>)>,
 }
 
 impl Cells<'_> {
@@ -896,6 +943,11 @@ impl Cells<'_> {
             .collect();
         if here.is_empty() {
             return;
+        }
+        if let Some((place, origin)) = self.within {
+            if !place.meets(window.translate(origin.x, origin.y)) {
+                return;
+            }
         }
         let square = window.to_polygon();
         if here.iter().any(|&i| {
@@ -1095,6 +1147,41 @@ mod tests {
                 prop_assert!((gap + cov.covered_m2 - w * h).abs() < 1e-4 * w * h);
             }
         }
+    }
+
+    /// A place under hundreds of overlapping circles is measured through the quadtree
+    /// (squares where one circle holds a window): the same covered area and the same gaps
+    /// as one overlay of every circle.
+    #[test]
+    fn a_place_under_many_circles_measures_as_one_overlay() {
+        // A concave 30 x 20 km place with a bay, and 400 circles of 1 km on a jittered
+        // grid: each window is covered about four times over.
+        let boundary = wkt!(MULTIPOLYGON(((0. 0.,30000. 0.,30000. 20000.,16000. 20000.,
+            15000. 8000.,14000. 20000.,0. 20000.,0. 0.))));
+        let place = place(boundary);
+        let points: Vec<(f64, f64)> = (0..400)
+            .map(|i| {
+                let (x, y) = ((i % 25) as f64, (i / 25) as f64);
+                let jitter = ((i * 7919) % 97) as f64 * 13.0;
+                (x * 1250.0 + jitter, y * 1300.0 + jitter * 0.7)
+            })
+            .collect();
+        let model = StraightLine::default();
+        let reach = circles(&index(&points));
+        let window = place.bbox();
+        assert!(many_overlapping(points.len(), 1000.0, window));
+        let got = measure_place(&place, &reach, 1000.0);
+        // One overlay of every circle, clipped to nothing.
+        let origin = place.origin();
+        let every: Vec<Polygon<f64>> = points
+            .iter()
+            .map(|&(x, y)| model.service_area(Coord { x, y } - origin, 1000.0))
+            .collect();
+        let outside = outside_all(&place, every);
+        let want = place.area_m2 - outside.unsigned_area();
+        assert_relative_eq!(got.covered_m2, want, max_relative = 1e-9);
+        assert!(got.share > 0.3 && got.share < 0.99, "{}", got.share);
+        assert_eq!(got.gaps.len(), outside.0.len());
     }
 
     /// A group of more than `TILED_GROUP` touching circles is dissolved in tiles: the
