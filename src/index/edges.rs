@@ -43,11 +43,8 @@ impl EdgeIndex {
     /// Whether `c` lies inside the place or within `distance_m` of its boundary.
     pub fn within(&self, c: Coord<f64>, distance_m: f64) -> bool {
         let p = [c.x, c.y];
-        self.tree
-            .locate_within_distance(p, distance_m * distance_m)
-            .next()
-            .is_some()
-            || self.inside(c)
+        let d = distance_m.max(0.0);
+        self.tree.locate_within_distance(p, d * d).next().is_some() || self.inside(c)
     }
 
     /// Whether the place and the rectangle from `min` to `max` meet: an edge crosses it, or

@@ -124,7 +124,7 @@ fn boundary(
         (None, true) => "未纳入分析（--on-invalid skip）".to_string(),
     };
     if zh {
-        format!("{path}：第 {index} 个要素（编号“{id}”）：{problems}；{what}")
+        format!("{path}：要素 #{index}（编号“{id}”）：{problems}；{what}")
     } else {
         format!("{path}: feature {index} (id \"{id}\"): {problems}; {what}")
     }
@@ -404,7 +404,7 @@ mod tests {
         );
         assert_eq!(
             zh,
-            "communities.shp：第 3 个要素（编号“C4”）：存在重复的相邻顶点（已删除）；环未闭合（已闭合）；\
+            "communities.shp：要素 #3（编号“C4”）：存在重复的相邻顶点（已删除）；环未闭合（已闭合）；\
              已修复：按 30000 平方米计算（原绘制的环为 40000 平方米）"
         );
     }
