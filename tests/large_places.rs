@@ -147,7 +147,7 @@ fn on_districts_the_curve_agrees_with_runs_at_its_radii() {
             (got - want).abs() < 1e-4,
             "run at {radius} m gives {got}, the curve {want}"
         );
-        // Per district too.
+        // Every district was measured.
         assert_eq!(run.communities.len(), 16);
     }
     assert!(curve.windows(2).all(|w| w[1][1] >= w[0][1]));

@@ -215,7 +215,7 @@ mod tests {
     }
 
     #[test]
-    fn fallbacks_are_listed_once_each() {
+    fn fallbacks_are_listed_in_the_order_asked() {
         let mut in_zh = InLang::new(Lang::Zh);
         let only_en = LocalText::PerLang {
             en: Some("Markets".into()),

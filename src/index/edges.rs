@@ -20,6 +20,10 @@ pub struct EdgeIndex {
 impl EdgeIndex {
     /// The edges of `boundary` (closed rings), if it has `INDEXED_FROM` vertices or more.
     pub fn of(boundary: &MultiPolygon<f64>) -> Option<EdgeIndex> {
+        // Counted first: most places are small, and need no list of their edges.
+        if geo::CoordsIter::coords_count(boundary) < INDEXED_FROM {
+            return None;
+        }
         let lines: Vec<Line<[f64; 2]>> = boundary
             .0
             .iter()

@@ -467,8 +467,9 @@ pub enum Reaching {
     /// Everywhere: the whole place is within reach.
     Everywhere,
     /// Partly: the reached pieces over (at least) the place's bounding box, in the place's
-    /// local coordinates (relative to [`Place::origin`]), counter-clockwise. They may
-    /// overlap: a point is reached when any piece holds it.
+    /// local coordinates (relative to [`Place::origin`]): counter-clockwise exteriors
+    /// (holes clockwise where many circles came unioned). They may overlap: a point is
+    /// reached when any piece holds it.
     Partly(Vec<Polygon<f64>>),
 }
 
