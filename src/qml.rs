@@ -55,7 +55,7 @@ pub fn layer_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
         LayerKind::Demand => demand_qml(analysis, layer),
         LayerKind::Facilities => facilities_qml(analysis),
         LayerKind::Circles(c) => circles_qml(c),
-        LayerKind::Gaps(_) => gaps_qml(layer),
+        LayerKind::Gaps(_) => gaps_qml(layer, ScaleRules::of(analysis).as_ref()),
         LayerKind::Sites(s) => sites_qml(analysis, s),
     }
 }
@@ -87,7 +87,8 @@ pub fn communities_qml(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -
         .get(c)
         .map(|cat| format!("{}_share", cat.summary.name))
         .unwrap_or_default();
-    let renderer = share_renderer(&field, GeometryKind::Polygon);
+    let rules = ScaleRules::of(analysis);
+    let renderer = share_renderer(&field, GeometryKind::Polygon, rules.as_ref());
     let share = quote_field(&field);
     // Floored, as on the maps: 99.6% is not shown as full.
     let percent = format!("format_number(floor({share} * 100), 0) || '%'");
@@ -104,7 +105,14 @@ pub fn communities_qml(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -
         ),
         None => percent,
     };
-    let labels = labeling(&text, true, GeometryKind::Polygon, "50,50,50,255");
+    let labels = labeling_at(
+        &text,
+        true,
+        GeometryKind::Polygon,
+        "50,50,50,255",
+        Spot::Centre,
+        rules.map(|r| r.labels_below),
+    );
     document(renderer, Some(labels), GeometryKind::Polygon)
 }
 
@@ -150,7 +158,7 @@ fn demand_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
         .map(|cat| format!("{}_covered", cat.summary.name))
         .unwrap_or_default();
     let geometry = drawn_geometry(layer);
-    document(share_renderer(&field, geometry), None, geometry)
+    document(share_renderer(&field, geometry, None), None, geometry)
 }
 
 fn facilities_qml(analysis: &Analysis) -> String {
@@ -189,10 +197,25 @@ fn circles_qml(c: usize) -> String {
     document(single(symbol), None, GeometryKind::Polygon)
 }
 
-fn gaps_qml(layer: &OutputLayer<'_>) -> String {
+fn gaps_qml(layer: &OutputLayer<'_>, rules: Option<&ScaleRules>) -> String {
     let geometry = drawn_geometry(layer);
+    // Thinner where the communities are small on screen, as on the maps.
+    let width = rules.map(|r| {
+        (
+            "outlineWidth",
+            format!(
+                "CASE WHEN @map_scale > {} THEN 0.2 ELSE 0.8 END",
+                num(r.thin_above)
+            ),
+        )
+    });
     let symbol = match geometry {
-        GeometryKind::Polygon => fill("0", Some((GAP_COLOUR, 0.1)), GAP_COLOUR, 1.0, 0.8),
+        GeometryKind::Polygon => fill_with(
+            "0",
+            Some((GAP_COLOUR, 0.1)),
+            (GAP_COLOUR, 1.0, 0.8),
+            width.as_slice(),
+        ),
         GeometryKind::Point => marker("0", GAP_COLOUR, 2.4, "#ffffff", 0.3),
     };
     let with_population = layer
@@ -206,6 +229,7 @@ fn gaps_qml(layer: &OutputLayer<'_>) -> String {
             geometry,
             "140,50,0,255",
             Spot::Inside,
+            None,
         )
     });
     document(single(symbol), labels, geometry)
@@ -234,6 +258,72 @@ fn quote_field(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Map scales at which the communities' cartography changes, as on the maps
+/// ([`crate::map`]), from the median community's side `S` (metres): outlines thin to 0.1 mm
+/// below 6 mm on screen (scales smaller than 1:`S`/6 mm) and go below 2.5 mm; names show
+/// from 10 mm (1:`S`/10 mm and larger). Scales are rounded to two figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScaleRules {
+    /// Outlines thin above this scale denominator.
+    pub thin_above: f64,
+    /// Outlines go above this one.
+    pub drop_above: f64,
+    /// Labels show below this one.
+    pub labels_below: f64,
+}
+
+impl ScaleRules {
+    /// The rules for the run's communities; none without communities.
+    pub fn of(analysis: &Analysis) -> Option<ScaleRules> {
+        use geo::ChamberlainDuquetteArea;
+        let mut sides: Vec<f64> = analysis
+            .communities
+            .iter()
+            .map(|c| c.boundary.chamberlain_duquette_unsigned_area().sqrt())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .collect();
+        if sides.is_empty() {
+            return None;
+        }
+        sides.sort_by(f64::total_cmp);
+        let side_mm = sides[sides.len() / 2] * 1000.0;
+        Some(ScaleRules {
+            thin_above: two_figures(side_mm / 6.0),
+            drop_above: two_figures(side_mm / 2.5),
+            labels_below: two_figures(side_mm / 10.0),
+        })
+    }
+
+    /// The communities' outline as data-defined width and style.
+    fn outline(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "outlineWidth",
+                format!(
+                    "CASE WHEN @map_scale > {} THEN 0.1 ELSE 0.26 END",
+                    num(self.thin_above)
+                ),
+            ),
+            (
+                "outlineStyle",
+                format!(
+                    "CASE WHEN @map_scale > {} THEN 'no' ELSE 'solid' END",
+                    num(self.drop_above)
+                ),
+            ),
+        ]
+    }
+}
+
+/// `v` rounded to two significant figures.
+fn two_figures(v: f64) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        return v;
+    }
+    let step = 10f64.powf(v.log10().floor() - 1.0);
+    (v / step).round() * step
+}
+
 /// The share classes, highest first, each `(lower, upper, label, colour)`.
 pub fn share_classes() -> Vec<(f64, f64, String, &'static str)> {
     let mut out: Vec<(f64, f64, String, &'static str)> = SHARE_BREAKS
@@ -251,9 +341,15 @@ pub fn share_classes() -> Vec<(f64, f64, String, &'static str)> {
 
 /// A graduated renderer on `field` in the share classes, with a grey class for features
 /// without a value.
-fn share_renderer(field: &str, geometry: GeometryKind) -> Element {
+fn share_renderer(field: &str, geometry: GeometryKind, rules: Option<&ScaleRules>) -> Element {
+    let outline = rules.map(ScaleRules::outline).unwrap_or_default();
     let symbol = |name: &str, colour: &str| match geometry {
-        GeometryKind::Polygon => fill(name, Some((colour, 1.0)), COMMUNITY_OUTLINE, 1.0, 0.26),
+        GeometryKind::Polygon => fill_with(
+            name,
+            Some((colour, 1.0)),
+            (COMMUNITY_OUTLINE, 1.0, 0.26),
+            &outline,
+        ),
         GeometryKind::Point => marker(name, colour, 1.8, COMMUNITY_OUTLINE, 0.15),
     };
     let mut ranges = Vec::new();
@@ -443,6 +539,17 @@ fn fill(
     outline_opacity: f64,
     width_mm: f64,
 ) -> Element {
+    fill_with(name, fill, (outline, outline_opacity, width_mm), &[])
+}
+
+/// [`fill`] with data-defined properties: `outline` is (colour, opacity, width in mm).
+fn fill_with(
+    name: &str,
+    fill: Option<(&str, f64)>,
+    outline: (&str, f64, f64),
+    expressions: &[(&str, String)],
+) -> Element {
+    let (outline, outline_opacity, width_mm) = outline;
     let (colour, style) = match fill {
         Some((c, opacity)) => (rgba(c, opacity), "solid"),
         None => (rgba("#ffffff", 0.0), "no"),
@@ -460,7 +567,11 @@ fn fill(
         ("outline_width_unit", "MM".into()),
         ("style", style.into()),
     ];
-    symbol("fill", name, symbol_layer("SimpleFill", &props))
+    symbol(
+        "fill",
+        name,
+        symbol_layer_with("SimpleFill", &props, expressions),
+    )
 }
 
 /// A circle marker of `size_mm` in `colour` with an outline.
@@ -501,12 +612,21 @@ fn shaped_marker(
 }
 
 fn symbol_layer(class: &str, props: &[(&'static str, String)]) -> Element {
+    symbol_layer_with(class, props, &[])
+}
+
+/// A symbol layer with data-defined properties (see [`data_defined_with`]).
+fn symbol_layer_with(
+    class: &str,
+    props: &[(&'static str, String)],
+    expressions: &[(&str, String)],
+) -> Element {
     let layer = Element::new("layer")
         .attr("class", class)
         .attr("enabled", "1")
         .attr("locked", "0")
         .attr("pass", "0");
-    with_props(layer, props).child(data_defined())
+    with_props(layer, props).child(data_defined_with(expressions))
 }
 
 /// Properties as QGIS 3.22 writes them: an `<Option type="Map">` and the same as `<prop>`s.
@@ -528,6 +648,40 @@ fn with_props(mut el: Element, props: &[(&'static str, String)]) -> Element {
 }
 
 fn data_defined() -> Element {
+    data_defined_with(&[])
+}
+
+/// Data-defined properties: `(property, QGIS expression)`, e.g. `("outlineWidth", ...)`.
+fn data_defined_with(expressions: &[(&str, String)]) -> Element {
+    let mut properties = Element::new("Option").attr("name", "properties");
+    if !expressions.is_empty() {
+        properties = properties.attr("type", "Map");
+    }
+    for (property, expression) in expressions {
+        properties = properties.child(
+            Element::new("Option")
+                .attr("type", "Map")
+                .attr("name", property)
+                .child(
+                    Element::new("Option")
+                        .attr("type", "bool")
+                        .attr("name", "active")
+                        .attr("value", "true"),
+                )
+                .child(
+                    Element::new("Option")
+                        .attr("type", "QString")
+                        .attr("name", "expression")
+                        .attr("value", expression),
+                )
+                .child(
+                    Element::new("Option")
+                        .attr("type", "int")
+                        .attr("name", "type")
+                        .attr("value", "3"),
+                ),
+        );
+    }
     Element::new("data_defined_properties").child(
         Element::new("Option")
             .attr("type", "Map")
@@ -537,7 +691,7 @@ fn data_defined() -> Element {
                     .attr("name", "name")
                     .attr("value", ""),
             )
-            .child(Element::new("Option").attr("name", "properties"))
+            .child(properties)
             .child(
                 Element::new("Option")
                     .attr("type", "QString")
@@ -550,7 +704,7 @@ fn data_defined() -> Element {
 /// Simple labels from `text` (a field name, or an expression) in a CJK-capable font
 /// with a white halo; polygons labelled inside, points beside.
 fn labeling(text: &str, is_expression: bool, geometry: GeometryKind, colour: &str) -> Element {
-    labeling_at(text, is_expression, geometry, colour, Spot::Centre)
+    labeling_at(text, is_expression, geometry, colour, Spot::Centre, None)
 }
 
 /// Where a polygon's label goes.
@@ -563,12 +717,14 @@ enum Spot {
     Inside,
 }
 
+/// Labels; with `visible_below`, drawn only at map scales of 1:`visible_below` and larger.
 fn labeling_at(
     text: &str,
     is_expression: bool,
     geometry: GeometryKind,
     colour: &str,
     spot: Spot,
+    visible_below: Option<f64>,
 ) -> Element {
     // QGIS placements: 1 = over a point (inside the polygon), 4 = horizontal, anywhere
     // inside; a higher priority is placed first.
@@ -643,7 +799,13 @@ fn labeling_at(
                 .attr("obstacleType", "1")
                 .attr("displayAll", "0")
                 .attr("upsidedownLabels", "0")
-                .attr("scaleVisibility", "0")
+                .attr(
+                    "scaleVisibility",
+                    if visible_below.is_some() { "1" } else { "0" },
+                )
+                // QGIS writes its minimum scale (the most zoomed out) as scaleMax.
+                .attr("scaleMax", &visible_below.map(num).unwrap_or("0".into()))
+                .attr("scaleMin", "0")
                 .attr("fontLimitPixelSize", "0")
                 .attr("labelPerPart", "0")
                 .attr("zIndex", "0"),

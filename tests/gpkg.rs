@@ -631,3 +631,70 @@ fn names_with_ampersands_and_chinese_stay_whole_in_the_style() {
         "{field:?}"
     );
 }
+
+/// The scale (1:N) in a `CASE WHEN @map_scale > N THEN ...` expression.
+fn scale_in(expression: &str) -> f64 {
+    let after = expression.split("@map_scale > ").nth(1).unwrap();
+    after.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn styles_follow_the_scale_as_the_maps_do() {
+    use geo::GeodesicArea;
+    let run = run();
+    // The median community's side, m, by the geodesic area (the styles use another formula).
+    let mut sides: Vec<f64> = run
+        .analysis
+        .communities
+        .iter()
+        .map(|c| c.boundary.geodesic_area_unsigned().sqrt())
+        .collect();
+    sides.sort_by(f64::total_cmp);
+    let side_mm = sides[sides.len() / 2] * 1000.0;
+    let near = |got: f64, want: f64| (got / want - 1.0).abs() < 0.05;
+
+    let text = std::fs::read_to_string(run.out.join("communities.qml")).unwrap();
+    let doc = parse_qml(&text);
+    // Labels from 10 mm a community (QGIS writes its minimum scale as scaleMax).
+    let rendering = doc
+        .descendants()
+        .find(|n| n.has_tag_name("rendering"))
+        .unwrap();
+    assert_eq!(rendering.attribute("scaleVisibility"), Some("1"));
+    let labels_below: f64 = rendering.attribute("scaleMax").unwrap().parse().unwrap();
+    assert!(
+        near(labels_below, side_mm / 10.0),
+        "labels below 1:{labels_below}"
+    );
+    // Every class's outline thins below 6 mm a community and goes below 2.5 mm.
+    let layers: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("layer") && n.attribute("class") == Some("SimpleFill"))
+        .collect();
+    assert_eq!(layers.len(), 7, "5 classes, no data, the source symbol");
+    for layer in layers {
+        let width = layer
+            .descendants()
+            .find(|n| n.attribute("name") == Some("outlineWidth"))
+            .and_then(|n| option(n, "expression"))
+            .unwrap();
+        assert!(near(scale_in(width), side_mm / 6.0), "{width}");
+        assert!(width.ends_with("THEN 0.1 ELSE 0.26 END"), "{width}");
+        let style = layer
+            .descendants()
+            .find(|n| n.attribute("name") == Some("outlineStyle"))
+            .and_then(|n| option(n, "expression"))
+            .unwrap();
+        assert!(near(scale_in(style), side_mm / 2.5), "{style}");
+        assert!(style.ends_with("THEN 'no' ELSE 'solid' END"), "{style}");
+    }
+    // The gaps' outline thins at the same scale as the communities'.
+    let gaps = std::fs::read_to_string(run.out.join("gaps_market.qml")).unwrap();
+    let doc = parse_qml(&gaps);
+    let width = doc
+        .descendants()
+        .find(|n| n.attribute("name") == Some("outlineWidth"))
+        .and_then(|n| option(n, "expression"))
+        .unwrap();
+    assert!(near(scale_in(width), side_mm / 6.0), "{width}");
+}
