@@ -84,6 +84,11 @@ struct ProductArgs {
     /// Do not write report.html and report.md.
     #[arg(long, global = true)]
     no_report: bool,
+
+    /// Also draw one map per group and category, maps/<category>/<group>.svg and .png,
+    /// each framed on its group (needs a group field).
+    #[arg(long, global = true)]
+    maps_per_group: bool,
 }
 
 impl ProductArgs {
@@ -112,6 +117,9 @@ impl ProductArgs {
         }
         if self.no_report {
             output.report = Some(false);
+        }
+        if self.maps_per_group {
+            output.maps_per_group = Some(true);
         }
     }
 }

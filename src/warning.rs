@@ -113,6 +113,8 @@ pub enum Warning {
         /// The texts, as the configuration names them.
         texts: Vec<String>,
     },
+    /// Maps per group were asked for, but the run has no groups.
+    NoGroupsToMap,
 }
 
 /// What a missing category means for the figures.

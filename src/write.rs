@@ -88,6 +88,7 @@ fn stage_outputs(
     progress: &dyn Progress,
 ) -> Result<Vec<String>> {
     let with_maps = products.maps && !analysis.categories.is_empty();
+    let group_maps = with_maps && products.maps_per_group && !analysis.groups.is_empty();
     let layer_kinds = if products.layers {
         layers::kinds(analysis)
     } else {
@@ -97,7 +98,7 @@ fn stage_outputs(
         + 2 * layer_kinds.len()
         + usize::from(products.geopackage)
         + if with_maps {
-            2 * analysis.categories.len()
+            2 * analysis.categories.len() * (1 + if group_maps { analysis.groups.len() } else { 0 })
         } else {
             0
         }
@@ -138,36 +139,38 @@ fn stage_outputs(
         staged(|| crate::gpkg::write_gpkg(analysis, &staging.join("results.gpkg")))?;
         put_done(&mut entries, "results.gpkg", progress);
     }
-    let mut svgs: Vec<(usize, String)> = Vec::new();
-    let mut pngs: Vec<(usize, String)> = Vec::new();
+    let mut svgs: Vec<(report::MapKey, String)> = Vec::new();
+    let mut pngs: Vec<(report::MapKey, String)> = Vec::new();
     if with_maps {
         let dir = staging.join("maps");
         staged(|| std::fs::create_dir_all(&dir)).map_err(|source| Error::Write {
             path: dir.clone(),
             source,
         })?;
-        // Maps are drawn in parallel, one category each.
-        let drawn: Vec<(String, Vec<u8>)> = (0..analysis.categories.len())
+        // Maps are drawn in parallel, one category each (and its groups' in parallel).
+        let drawn: Vec<CategoryDrawn> = (0..analysis.categories.len())
             .into_par_iter()
-            .map(|c| {
-                let svg = map::map_svg(analysis, c, products)?;
-                let png = map::map_png(&svg, products.map_dpi)?;
-                progress.advance(2);
-                Ok((svg, png))
-            })
+            .map(|c| draw_category(analysis, c, products, group_maps, progress))
             .collect::<Result<_>>()?;
-        for (c, (svg, png)) in drawn.into_iter().enumerate() {
+        let stems = map::group_file_stems(analysis.groups.iter().map(|g| g.group.as_str()));
+        for (c, drawn) in drawn.into_iter().enumerate() {
             let name = &analysis.categories[c].summary.name;
-            for (file, bytes) in [
-                (format!("{name}.svg"), svg.as_bytes()),
-                (format!("{name}.png"), &png[..]),
-            ] {
-                let path = dir.join(&file);
-                staged(|| std::fs::write(&path, bytes))
-                    .map_err(|source| Error::Write { path, source })?;
+            write_map(&dir, name, &drawn.whole)?;
+            pngs.push(((c, None), format!("maps/{name}.png")));
+            svgs.push(((c, None), drawn.whole.svg));
+            if drawn.groups.is_empty() {
+                continue;
             }
-            pngs.push((c, format!("maps/{name}.png")));
-            svgs.push((c, svg));
+            let sub = dir.join(name);
+            staged(|| std::fs::create_dir_all(&sub)).map_err(|source| Error::Write {
+                path: sub.clone(),
+                source,
+            })?;
+            for (g, map) in drawn.groups {
+                let stem = write_group_map(&sub, &stems[g], g, &map)?;
+                pngs.push(((c, Some(g)), format!("maps/{name}/{stem}.png")));
+                svgs.push(((c, Some(g)), map.svg));
+            }
         }
         entries.push("maps".into());
     }
@@ -186,6 +189,77 @@ fn stage_outputs(
     }
     progress.end();
     Ok(entries)
+}
+
+/// One map, drawn.
+struct Drawn {
+    svg: String,
+    png: Vec<u8>,
+}
+
+/// A category's maps: the study area's, and each group's (by position in
+/// `analysis.groups`) when asked for.
+struct CategoryDrawn {
+    whole: Drawn,
+    groups: Vec<(usize, Drawn)>,
+}
+
+fn draw_category(
+    analysis: &Analysis,
+    c: usize,
+    products: &Products,
+    group_maps: bool,
+    progress: &dyn Progress,
+) -> Result<CategoryDrawn> {
+    let maps = map::CategoryMaps::new(analysis, c)?;
+    let render = |svg: String| -> Result<Drawn> {
+        let png = map::map_png(&svg, products.map_dpi)?;
+        progress.advance(2);
+        Ok(Drawn { svg, png })
+    };
+    let whole = render(maps.whole(analysis, products))?;
+    let groups = if group_maps {
+        (0..analysis.groups.len())
+            .into_par_iter()
+            .filter_map(|g| {
+                let svg = maps.of_group(analysis, products, g);
+                if svg.is_none() {
+                    progress.advance(2); // a group with no community on the map
+                }
+                Some(render(svg?).map(|d| (g, d)))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(CategoryDrawn { whole, groups })
+}
+
+/// Writes `maps/<name>.svg` and `.png`.
+fn write_map(dir: &Path, name: &str, map: &Drawn) -> Result<()> {
+    for (file, bytes) in [
+        (format!("{name}.svg"), map.svg.as_bytes()),
+        (format!("{name}.png"), &map.png[..]),
+    ] {
+        let path = dir.join(&file);
+        staged(|| std::fs::write(&path, bytes)).map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// Writes a group's map as `<stem>.svg|png` in `dir`, or, when the file system refuses that
+/// name (a Chinese name on a file system without UTF-8 names), as `group-<n>.svg|png`
+/// (`n` the group's position, from 1). Returns the stem used.
+fn write_group_map(dir: &Path, stem: &str, g: usize, map: &Drawn) -> Result<String> {
+    if write_map(dir, stem, map).is_ok() {
+        return Ok(stem.to_string());
+    }
+    for file in [format!("{stem}.svg"), format!("{stem}.png")] {
+        let _ = std::fs::remove_file(dir.join(file));
+    }
+    let plain = format!("group-{}", g + 1);
+    write_map(dir, &plain, map)?;
+    Ok(plain)
 }
 
 fn put_done(entries: &mut Vec<String>, name: &str, progress: &dyn Progress) {

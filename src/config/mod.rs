@@ -444,6 +444,9 @@ pub struct OutputConfig {
     pub maps: Option<bool>,
     /// Resolution of the PNG maps, dots per inch at A4 width (default 150; 300 for print).
     pub map_dpi: Option<f64>,
+    /// Also draw one map per group (`[communities] group`) and category,
+    /// `maps/<category>/<group>.svg` and `.png`, each framed on its group (default false).
+    pub maps_per_group: Option<bool>,
     /// Write `report.html` and `report.md` (default true).
     pub report: Option<bool>,
 }
@@ -507,6 +510,8 @@ pub struct Products {
     pub maps: bool,
     /// PNG resolution, dots per inch at A4 width (210 mm).
     pub map_dpi: f64,
+    /// Also draw `maps/<category>/<group>.svg|png`, one map per group and category.
+    pub maps_per_group: bool,
     /// Write `report.html` and `report.md`.
     pub report: bool,
     /// Language of the report and the maps. The configuration's texts (titles, labels,
@@ -535,6 +540,7 @@ impl Default for Products {
             geopackage: true,
             maps: true,
             map_dpi: DEFAULT_MAP_DPI,
+            maps_per_group: false,
             report: true,
             lang: Lang::En,
             title: DEFAULT_TITLE.to_string(),
@@ -1240,6 +1246,7 @@ impl Job {
             geopackage: o.geopackage.unwrap_or(true),
             maps: o.maps.unwrap_or(true),
             map_dpi,
+            maps_per_group: o.maps_per_group.unwrap_or(false),
             report: o.report.unwrap_or(true),
             lang,
             title: words

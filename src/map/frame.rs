@@ -113,6 +113,14 @@ impl Frame {
         1000.0 / self.mm_per_m
     }
 
+    /// The ground the frame shows, working-CRS metres.
+    pub fn ground(&self) -> Extent {
+        let half_w = self.rect.w / 2.0 / self.mm_per_m;
+        let half_h = self.rect.h / 2.0 / self.mm_per_m;
+        let c = self.centre;
+        [c.x - half_w, c.y - half_h, c.x + half_w, c.y + half_h]
+    }
+
     /// A working-CRS point on the page, mm.
     pub fn place(&self, c: Coord<f64>) -> Coord<f64> {
         Coord {

@@ -11,6 +11,7 @@
 mod frame;
 mod labels;
 mod render;
+mod scale;
 mod sheet;
 mod svg;
 pub(crate) mod words;
@@ -29,18 +30,57 @@ pub use render::png_width;
 
 /// The SVG map of the `category`-th category (its position in the analysis).
 pub fn map_svg(analysis: &Analysis, category: usize, products: &Products) -> Result<String> {
-    let Some(cat) = analysis.categories.get(category) else {
-        return Err(Error::Setting {
-            setting: "map".into(),
-            message: format!(
-                "there is no category {category}: the run has {}",
-                analysis.categories.len()
-            ),
-        });
-    };
-    let path = PathBuf::from(format!("maps/{}.svg", cat.summary.name));
-    let content = Content::project(analysis, category, &path)?;
-    Ok(sheet::draw(analysis, category, products, &content))
+    Ok(CategoryMaps::new(analysis, category)?.whole(analysis, products))
+}
+
+/// The maps of one category: its layers projected once, drawn for the whole study area
+/// and for each group (district, street).
+pub struct CategoryMaps {
+    category: usize,
+    content: Content,
+}
+
+impl CategoryMaps {
+    /// Projects the `category`-th category's layers (its position in the analysis).
+    pub fn new(analysis: &Analysis, category: usize) -> Result<CategoryMaps> {
+        let Some(cat) = analysis.categories.get(category) else {
+            return Err(Error::Setting {
+                setting: "map".into(),
+                message: format!(
+                    "there is no category {category}: the run has {}",
+                    analysis.categories.len()
+                ),
+            });
+        };
+        let path = PathBuf::from(format!("maps/{}.svg", cat.summary.name));
+        Ok(CategoryMaps {
+            category,
+            content: Content::project(analysis, category, &path)?,
+        })
+    }
+
+    /// The map of the whole study area, as SVG.
+    pub fn whole(&self, analysis: &Analysis, products: &Products) -> String {
+        sheet::draw(analysis, self.category, products, &self.content, None)
+    }
+
+    /// The map of the `group`-th group (its position in `analysis.groups`), framed on it
+    /// with the other groups faded, as SVG; none when the group has no community on the map.
+    pub fn of_group(
+        &self,
+        analysis: &Analysis,
+        products: &Products,
+        group: usize,
+    ) -> Option<String> {
+        let focus = self.content.groups.iter().position(|g| g.group == group)?;
+        Some(sheet::draw(
+            analysis,
+            self.category,
+            products,
+            &self.content,
+            Some(focus),
+        ))
+    }
 }
 
 /// The map as PNG, `round(210 / 25.4 * dpi)` pixels wide (dpi at A4 width), drawn with the
@@ -71,12 +111,26 @@ struct Area {
     anchor: Option<Coord<f64>>,
     /// Its area, m2, to label the larger first.
     area_m2: f64,
+    /// Its group, as a position in [`Content::groups`].
+    group: Option<usize>,
+}
+
+/// A group (district, street) on the map: its communities dissolved.
+struct GroupArea {
+    /// Its position in `analysis.groups`.
+    group: usize,
+    /// Working-CRS metres.
+    shape: MultiPolygon<f64>,
+    /// Where its label goes, metres.
+    anchor: Option<Coord<f64>>,
 }
 
 /// The map's layers in working-CRS metres.
 struct Content {
     kind: Option<AreaKind>,
     areas: Vec<Area>,
+    /// The groups of the communities, when the run has groups; in `analysis.groups` order.
+    groups: Vec<GroupArea>,
     /// Demand points, with whether they are within reach (a run without communities).
     points: Vec<(Coord<f64>, bool)>,
     circles: Vec<MultiPolygon<f64>>,
@@ -92,6 +146,8 @@ struct Content {
     proposed_radius_m: Option<f64>,
     /// What the map shows, metres, padded.
     extent: frame::Extent,
+    /// What the map is of, metres, unpadded.
+    extent_m: frame::Extent,
     /// True north from the page's up, degrees clockwise.
     north_deg: f64,
 }
@@ -146,6 +202,12 @@ impl Content {
             Ok(p.0)
         };
 
+        let group_of: std::collections::HashMap<&str, usize> = analysis
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.group.as_str(), i))
+            .collect();
         let mut areas = Vec::new();
         let mut points = Vec::new();
         let kind;
@@ -160,6 +222,10 @@ impl Content {
                     shape: s,
                     share: cat.communities.get(k).map(|v| v.share).unwrap_or(f64::NAN),
                     name: Some(community.name.clone().unwrap_or(community.id.clone())),
+                    group: community
+                        .group
+                        .as_ref()
+                        .and_then(|g| group_of.get(g.as_str()).copied()),
                 });
             }
         } else {
@@ -177,6 +243,7 @@ impl Content {
                             shape: s,
                             share: covered,
                             name: None,
+                            group: None,
                         });
                     }
                     DemandShape::Point(p) => points.push((point(&what, *p)?, covered > 0.0)),
@@ -233,8 +300,10 @@ impl Content {
             .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
             .unwrap_or([-500.0, -500.0, 500.0, 500.0]);
         let north_deg = frame::north_rotation_deg(&work, centre)?;
+        let groups = group_areas(&areas, analysis.groups.len());
         Ok(Content {
             kind,
+            groups,
             areas,
             points,
             circles,
@@ -245,9 +314,44 @@ impl Content {
             proposed,
             proposed_radius_m,
             extent: frame::padded(extent_m, 0.03),
+            extent_m,
             north_deg,
         })
     }
+}
+
+/// The communities of each group dissolved, groups in `analysis.groups` order (those with
+/// no community left out).
+fn group_areas(areas: &[Area], groups: usize) -> Vec<GroupArea> {
+    let mut members: Vec<Vec<geo::Polygon<f64>>> = vec![Vec::new(); groups];
+    for a in areas {
+        if let Some(g) = a.group {
+            members[g].extend(a.shape.0.iter().cloned());
+        }
+    }
+    members
+        .into_iter()
+        .enumerate()
+        .filter(|(_, polygons)| !polygons.is_empty())
+        .map(|(group, polygons)| {
+            let shape = crate::measure::union_of(&polygons);
+            let anchor = label_anchor(&shape);
+            GroupArea {
+                group,
+                shape,
+                anchor,
+            }
+        })
+        .collect()
+}
+
+/// Where a group's label goes: inside its largest part.
+fn label_anchor(shape: &MultiPolygon<f64>) -> Option<Coord<f64>> {
+    let largest = shape
+        .0
+        .iter()
+        .max_by(|a, b| geo::Area::unsigned_area(*a).total_cmp(&geo::Area::unsigned_area(*b)))?;
+    largest.interior_point().map(|p| p.0)
 }
 
 /// The bounding box of some boxes.
@@ -271,4 +375,121 @@ fn on_page(shape: &MultiPolygon<f64>, f: &frame::Frame) -> MultiPolygon<f64> {
     let mut s = shape.clone();
     s.map_coords_in_place(|c| f.place(c));
     s
+}
+
+/// The longest file stem of a group's map, in characters.
+const STEM_CHARS: usize = 60;
+
+/// File stems for the groups' maps, `maps/<category>/<stem>.png`, one per group in order:
+/// the group's name (Chinese kept) made safe for a file name, and never two alike.
+///
+/// A name comes from data, so path separators, characters Windows refuses (`: * ? " < > |`)
+/// and control characters become `_`; leading and trailing dots and spaces go (no `..`, no
+/// hidden files); a name left empty becomes `group`; names Windows reserves (`CON`, `NUL`,
+/// `COM1`...) and names like the plain fallback `group-<n>` get a leading `_`; and a name is
+/// cut to 60 characters. Two names that are the same up to case (file systems that ignore
+/// case) get `-2`, `-3`... in order.
+pub fn group_file_stems<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::new();
+    names
+        .map(|name| {
+            let base = safe_stem(name);
+            let mut stem = base.clone();
+            let mut k = 1;
+            while !taken.insert(stem.to_lowercase()) {
+                k += 1;
+                stem = format!("{base}-{k}");
+            }
+            stem
+        })
+        .collect()
+}
+
+/// One name made safe for a file name (see [`group_file_stems`]).
+fn safe_stem(name: &str) -> String {
+    let replaced: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = replaced.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    let mut stem: String = trimmed.chars().take(STEM_CHARS).collect();
+    // Cutting may leave a trailing dot or space.
+    while stem.ends_with(|c: char| c == '.' || c.is_whitespace()) {
+        stem.pop();
+    }
+    if stem.is_empty() {
+        return "group".into();
+    }
+    let upper = stem.to_ascii_uppercase();
+    let device = upper.split('.').next().unwrap_or_default();
+    let reserved = matches!(device, "CON" | "PRN" | "AUX" | "NUL")
+        || ((device.starts_with("COM") || device.starts_with("LPT"))
+            && device.len() == 4
+            && device[3..].chars().all(|c| c.is_ascii_digit()));
+    let fallback_like = upper
+        .strip_prefix("GROUP-")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if reserved || fallback_like {
+        stem.insert(0, '_');
+    }
+    stem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stems(names: &[&str]) -> Vec<String> {
+        group_file_stems(names.iter().copied())
+    }
+
+    #[test]
+    fn chinese_names_are_kept() {
+        assert_eq!(stems(&["东海街", "新城镇"]), ["东海街", "新城镇"]);
+    }
+
+    #[test]
+    fn names_cannot_leave_the_folder() {
+        assert_eq!(stems(&["../etc/passwd"]), ["_etc_passwd"]);
+        assert_eq!(stems(&[".."]), ["group"]);
+        assert_eq!(stems(&["a\\b:c*d?e\"f<g>h|i"]), ["a_b_c_d_e_f_g_h_i"]);
+        assert_eq!(stems(&["tab\there\nnew"]), ["tab_here_new"]);
+        assert_eq!(stems(&[" .hidden. "]), ["hidden"]);
+        assert_eq!(stems(&["", "   "]), ["group", "group-2"]);
+    }
+
+    #[test]
+    fn reserved_and_fallback_names_are_prefixed() {
+        assert_eq!(
+            stems(&["CON", "com1", "nul.txt", "group-3", "Group-12", "group-x"]),
+            [
+                "_CON",
+                "_com1",
+                "_nul.txt",
+                "_group-3",
+                "_Group-12",
+                "group-x"
+            ]
+        );
+    }
+
+    #[test]
+    fn long_names_are_cut_by_characters() {
+        let long = "街".repeat(100);
+        let s = stems(&[long.as_str()]);
+        assert_eq!(s[0].chars().count(), STEM_CHARS);
+        assert_eq!(s[0], "街".repeat(STEM_CHARS));
+    }
+
+    #[test]
+    fn no_two_groups_share_a_file() {
+        assert_eq!(
+            stems(&["a/b", "a_b", "A_B", "a:b", "a_b-2"]),
+            ["a_b", "a_b-2", "A_B-3", "a_b-4", "a_b-2-2"]
+        );
+    }
 }

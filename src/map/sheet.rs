@@ -3,13 +3,14 @@
 
 use std::fmt::Write;
 
-use geo::Coord;
+use geo::{BoundingRect, Coord};
 
-use super::frame::{frame_height, round_scale, Frame, Rect, ScaleBar};
+use super::frame::{frame_height, padded, round_scale, Frame, Rect, ScaleBar};
 use super::labels::{self, Line, Request, PITCH};
+use super::scale::{Cartography, GapDrawing};
 use super::svg::{escape, line_path, num, polygon_path, text, TextStyle, FONT_FAMILY};
 use super::words::{self, wrap, Words};
-use super::{on_page, AreaKind, Content};
+use super::{on_page, AreaKind, Content, GroupArea};
 use crate::config::{Lang, Products};
 use crate::pipeline::Analysis;
 use crate::style;
@@ -97,14 +98,30 @@ fn label_pct(share: f64) -> String {
 }
 
 /// The whole SVG of one category's map.
-pub fn draw(analysis: &Analysis, c: usize, products: &Products, content: &Content) -> String {
-    let s = &analysis.categories[c].summary;
+pub fn draw(
+    analysis: &Analysis,
+    c: usize,
+    products: &Products,
+    content: &Content,
+    focus: Option<usize>,
+) -> String {
+    let cat = &analysis.categories[c];
+    let group = focus.map(|f| &content.groups[f]);
+    // A group's map gives the group's figures.
+    let s = group
+        .and_then(|g| {
+            analysis.groups[g.group]
+                .categories
+                .iter()
+                .find(|gs| gs.name == cat.summary.name)
+        })
+        .unwrap_or(&cat.summary);
     let lang = products.lang;
     let w = words::words(lang);
     let colour = style::category_colour(c);
     let mut body = String::new();
 
-    // Header: the title, the category with its marker, the result.
+    // Header: the title, the category with its marker (and the group), the result.
     let mut y = MARGIN;
     y = paragraph(
         &mut body,
@@ -120,11 +137,15 @@ pub fn draw(analysis: &Analysis, c: usize, products: &Products, content: &Conten
         num(MARGIN + 1.6),
         num(y + CATEGORY * 0.6)
     );
+    let heading = match group {
+        Some(g) => format!("{} · {}", category_title(s), analysis.groups[g.group].group),
+        None => category_title(s).to_string(),
+    };
     y = paragraph(
         &mut body,
         MARGIN + indent,
         y,
-        &wrap(category_title(s), CATEGORY, true, CONTENT_W - indent),
+        &wrap(&heading, CATEGORY, true, CONTENT_W - indent),
         style(CATEGORY, true, INK),
     );
     y = paragraph(
@@ -135,20 +156,35 @@ pub fn draw(analysis: &Analysis, c: usize, products: &Products, content: &Conten
         style(HEADLINE, false, "#333333"),
     ) + 1.5;
 
-    // The map.
-    let rect = Rect {
-        x: MARGIN,
-        y,
-        w: CONTENT_W,
-        h: frame_height(content.extent, CONTENT_W, FRAME_MIN_H, FRAME_MAX_H),
+    // The map: the study area, or the group with some of its surroundings.
+    let extent = match group.and_then(|g| g.shape.bounding_rect()) {
+        Some(r) => padded([r.min().x, r.min().y, r.max().x, r.max().y], 0.06),
+        None => content.extent,
     };
-    let frame = Frame::fit(content.extent, rect);
-    let id = id_prefix(&s.name);
-    map_body(&mut body, content, &frame, colour, &id);
+    let (mut frame, mut carto) = fit(content, extent, y);
+    if group.is_none() && carto.is_city() {
+        // A city fills its frame: the margin is white space its maps cannot spare.
+        (frame, carto) = fit(content, padded(content.extent_m, CITY_PADDING), y);
+    }
+    let rect = frame.rect;
+    let id = match group {
+        Some(g) => format!("{}-g{}", id_prefix(&s.name), g.group),
+        None => id_prefix(&s.name),
+    };
+    let view = View {
+        frame: &frame,
+        carto: &carto,
+        focus: group,
+        focus_name: group.map(|g| analysis.groups[g.group].group.as_str()),
+        group_title: analysis.group_title(),
+        group_shares: group_shares(analysis, c),
+        group_names: analysis.groups.iter().map(|g| g.group.clone()).collect(),
+    };
+    map_body(&mut body, content, &view, colour, &id);
     y = rect.bottom() + 5.0;
 
     // The legend band.
-    y += legend(&mut body, content, s, &frame, colour, lang, y) + 3.0;
+    y += legend(&mut body, content, s, &view, colour, lang, y) + 3.0;
 
     // Sources.
     let _ = writeln!(
@@ -197,8 +233,86 @@ pub fn draw(analysis: &Analysis, c: usize, products: &Products, content: &Conten
     out
 }
 
+/// The margin around a city's map, as a share of its larger side.
+const CITY_PADDING: f64 = 0.01;
+
+/// The map frame from `top` that holds `extent`, and the cartography at its scale.
+fn fit(content: &Content, extent: super::frame::Extent, top: f64) -> (Frame, Cartography) {
+    let rect = Rect {
+        x: MARGIN,
+        y: top,
+        w: CONTENT_W,
+        h: frame_height(extent, CONTENT_W, FRAME_MIN_H, FRAME_MAX_H),
+    };
+    let frame = Frame::fit(extent, rect);
+    let [west, south, east, north] = frame.ground();
+    let shown = content
+        .sites
+        .iter()
+        .filter(|p| (west..=east).contains(&p.x) && (south..=north).contains(&p.y))
+        .count();
+    (frame, Cartography::choose(content, &frame, shown))
+}
+
+/// How one sheet's map is drawn: its frame, its cartography, and the group it is of.
+struct View<'a> {
+    frame: &'a Frame,
+    carto: &'a Cartography,
+    /// The group the map is framed on, if it is a group's map.
+    focus: Option<&'a GroupArea>,
+    /// Its name.
+    focus_name: Option<&'a str>,
+    /// What a group is (district, street), for the legend.
+    group_title: &'a str,
+    /// This category's coverage in each group, in `analysis.groups` order.
+    group_shares: Vec<f64>,
+    /// The groups' names, in `analysis.groups` order.
+    group_names: Vec<String>,
+}
+
+impl View<'_> {
+    /// Whether a shape with this bounding box shows in the frame. A group's map draws only
+    /// what it shows; the study area's map draws everything (the frame holds it).
+    fn shows(&self, bbox: Option<geo::Rect<f64>>) -> bool {
+        if self.focus.is_none() {
+            return true;
+        }
+        let [w, s, e, n] = self.frame.ground();
+        bbox.is_some_and(|b| b.min().x <= e && b.max().x >= w && b.min().y <= n && b.max().y >= s)
+    }
+
+    fn shows_point(&self, p: Coord<f64>) -> bool {
+        self.shows(Some(geo::Rect::new(p, p)))
+    }
+
+    /// Whether an area's label is drawn: on a group's map, only its own communities'.
+    fn labels(&self, area: &super::Area) -> bool {
+        match self.focus {
+            Some(g) => area.group == Some(g.group),
+            None => !self.carto.group_labels,
+        }
+    }
+}
+
+/// This category's coverage in each group (NaN where the group has no figure).
+fn group_shares(analysis: &Analysis, c: usize) -> Vec<f64> {
+    let name = &analysis.categories[c].summary.name;
+    analysis
+        .groups
+        .iter()
+        .map(|g| {
+            g.categories
+                .iter()
+                .find(|s| &s.name == name)
+                .map_or(f64::NAN, |s| s.coverage)
+        })
+        .collect()
+}
+
 /// The map frame and everything in it.
-fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id: &str) {
+fn map_body(out: &mut String, content: &Content, view: &View<'_>, colour: &str, id: &str) {
+    let frame = view.frame;
+    let carto = view.carto;
     let r = frame.rect;
     let rect_attrs = format!(
         "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
@@ -218,6 +332,7 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
     let circles: Vec<String> = content
         .circles
         .iter()
+        .filter(|shape| view.shows(shape.bounding_rect()))
         .map(|shape| polygon_path(shape, frame))
         .filter(|d| !d.is_empty())
         .collect();
@@ -232,28 +347,16 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
     out.push_str("</g>\n");
 
     if !content.areas.is_empty() {
-        let layer = match content.kind {
-            Some(AreaKind::Demand) => "demand",
-            _ => "communities",
-        };
-        let _ = writeln!(
-            out,
-            "<g id=\"{layer}\" stroke=\"{}\" stroke-width=\"0.25\" stroke-linejoin=\"round\" fill-rule=\"evenodd\">",
-            style::COMMUNITY_OUTLINE
-        );
-        for a in &content.areas {
-            let d = polygon_path(&a.shape, frame);
-            if !d.is_empty() {
-                let fill = style::share_colour(Some(a.share));
-                let _ = writeln!(out, "<path fill=\"{fill}\" d=\"{d}\"/>");
-            }
-        }
-        out.push_str("</g>\n");
+        areas(out, content, view);
     }
 
     if !content.points.is_empty() {
         out.push_str("<g id=\"demand-points\" fill=\"#737373\">\n");
-        for (p, _) in content.points.iter().filter(|(_, covered)| *covered) {
+        for (p, _) in content
+            .points
+            .iter()
+            .filter(|(p, covered)| *covered && view.shows_point(*p))
+        {
             let p = frame.place(*p);
             let _ = writeln!(
                 out,
@@ -265,34 +368,178 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
         out.push_str("</g>\n");
     }
 
-    // Gaps: a vermilion band inside each gap's edge (a stroke twice as wide, clipped to the
-    // gap), so the fill under it keeps the legend's colour and the circle's edge stays seen.
+    gaps(out, content, view, id);
+
+    if !content.streets.is_empty() {
+        // The streets walked along, faint, over the share colours and under the reach.
+        let _ = writeln!(
+            out,
+            "<g id=\"streets\" fill=\"none\" stroke=\"{INK}\" stroke-opacity=\"0.35\" \
+             stroke-width=\"0.12\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
+        );
+        for line in content
+            .streets
+            .iter()
+            .filter(|l| view.shows(l.bounding_rect()))
+        {
+            let d = line_path(line, frame);
+            if !d.is_empty() {
+                let _ = writeln!(out, "<path d=\"{d}\"/>");
+            }
+        }
+        out.push_str("</g>\n");
+    }
+    if let Some(width) = carto.circle_stroke {
+        let _ = writeln!(
+            out,
+            "<g id=\"service-area-outlines\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{}\" \
+             stroke-linejoin=\"round\">",
+            num(width)
+        );
+        for d in &circles {
+            let _ = writeln!(out, "<path d=\"{d}\"/>");
+        }
+        out.push_str("</g>\n");
+    }
+    if carto.group_labels {
+        group_outlines(out, content, frame);
+    }
+
+    let _ = writeln!(
+        out,
+        "<g id=\"facilities\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"{}\">",
+        num(carto.marker_stroke)
+    );
+    let mut markers = Vec::with_capacity(content.sites.len());
+    let marker_r = carto.marker_r;
+    for p in content.sites.iter().filter(|p| view.shows_point(**p)) {
+        let p = frame.place(*p);
+        let _ = writeln!(
+            out,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>",
+            num(p.x),
+            num(p.y),
+            num(marker_r)
+        );
+        markers.push(Rect {
+            x: p.x - marker_r,
+            y: p.y - marker_r,
+            w: 2.0 * marker_r,
+            h: 2.0 * marker_r,
+        });
+    }
+    out.push_str("</g>\n");
+    proposed_sites(out, content, frame, colour, &mut markers);
+    if let Some(g) = view.focus {
+        fade_outside(out, g, frame);
+    }
+
+    if carto.group_labels {
+        group_labels(out, content, view, &markers);
+    } else {
+        community_labels(out, content, view, &markers);
+    }
+    out.push_str("</g>\n");
+    let _ = writeln!(
+        out,
+        "<rect {rect_attrs} fill=\"none\" stroke=\"#404040\" stroke-width=\"0.3\"/>"
+    );
+}
+
+/// The communities (or demand polygons) filled by their share class, outlined as the scale
+/// allows.
+fn areas(out: &mut String, content: &Content, view: &View<'_>) {
+    let layer = match content.kind {
+        Some(AreaKind::Demand) => "demand",
+        _ => "communities",
+    };
+    let stroke = match view.carto.outline_mm {
+        Some(width) => format!(
+            "stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"",
+            view.carto.outline_colour,
+            num(width)
+        ),
+        None => "stroke=\"none\"".to_string(),
+    };
+    let _ = writeln!(out, "<g id=\"{layer}\" {stroke} fill-rule=\"evenodd\">");
+    for a in content
+        .areas
+        .iter()
+        .filter(|a| view.shows(a.shape.bounding_rect()))
+    {
+        let d = polygon_path(&a.shape, view.frame);
+        if d.is_empty() {
+            continue;
+        }
+        let fill = style::share_colour(Some(a.share));
+        if view.carto.outline_mm.is_some() {
+            let _ = writeln!(out, "<path fill=\"{fill}\" d=\"{d}\"/>");
+        } else {
+            // Without outlines, an edge in the fill's own colour closes the hairline seams
+            // anti-aliasing leaves between neighbours.
+            let _ = writeln!(
+                out,
+                "<path fill=\"{fill}\" stroke=\"{fill}\" stroke-width=\"{SEAM_MM}\" d=\"{d}\"/>"
+            );
+        }
+    }
+    out.push_str("</g>\n");
+}
+
+/// Width of the edge that closes the seams between unoutlined neighbours, mm.
+const SEAM_MM: f64 = 0.1;
+
+/// The gaps: at a district's scale a vermilion band inside each gap's edge (a stroke twice
+/// as wide, clipped to the gap), so the fill under it keeps the legend's colour and the
+/// circle's edge stays seen; at a city's scale, where bands would touch, vermilion
+/// hatching over the gap.
+fn gaps(out: &mut String, content: &Content, view: &View<'_>, id: &str) {
+    let frame = view.frame;
     let gaps: Vec<String> = content
         .gap_areas
         .iter()
+        .filter(|shape| view.shows(shape.bounding_rect()))
         .map(|shape| polygon_path(shape, frame))
         .filter(|d| !d.is_empty())
         .collect();
-    if !gaps.is_empty() {
-        out.push_str("<defs>\n");
-        for (i, d) in gaps.iter().enumerate() {
+    match view.carto.gaps {
+        GapDrawing::Band(band) => {
+            if !gaps.is_empty() {
+                out.push_str("<defs>\n");
+                for (i, d) in gaps.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "<clipPath id=\"{id}-gap{i}\"><path clip-rule=\"evenodd\" d=\"{d}\"/></clipPath>"
+                    );
+                }
+                out.push_str("</defs>\n");
+            }
             let _ = writeln!(
                 out,
-                "<clipPath id=\"{id}-gap{i}\"><path clip-rule=\"evenodd\" d=\"{d}\"/></clipPath>"
+                "<g id=\"gaps\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\">",
+                style::GAP_COLOUR,
+                num(2.0 * band)
             );
+            for (i, d) in gaps.iter().enumerate() {
+                let _ = writeln!(out, "<path clip-path=\"url(#{id}-gap{i})\" d=\"{d}\"/>");
+            }
         }
-        out.push_str("</defs>\n");
+        GapDrawing::Hatch => {
+            hatch_pattern(out, &format!("{id}-hatch"));
+            let _ = writeln!(
+                out,
+                "<g id=\"gaps\" fill=\"none\" stroke=\"{}\">",
+                style::GAP_COLOUR
+            );
+            for d in &gaps {
+                let _ = writeln!(
+                    out,
+                    "<path fill=\"url(#{id}-hatch)\" fill-rule=\"evenodd\" stroke=\"none\" d=\"{d}\"/>"
+                );
+            }
+        }
     }
-    let _ = writeln!(
-        out,
-        "<g id=\"gaps\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\">",
-        style::GAP_COLOUR,
-        num(2.0 * gap_band(content, frame))
-    );
-    for (i, d) in gaps.iter().enumerate() {
-        let _ = writeln!(out, "<path clip-path=\"url(#{id}-gap{i})\" d=\"{d}\"/>");
-    }
-    for p in &content.gap_points {
+    for p in content.gap_points.iter().filter(|p| view.shows_point(**p)) {
         let p = frame.place(*p);
         let _ = writeln!(
             out,
@@ -302,62 +549,74 @@ fn map_body(out: &mut String, content: &Content, frame: &Frame, colour: &str, id
         );
     }
     out.push_str("</g>\n");
+}
 
-    if !content.streets.is_empty() {
-        // The streets walked along, faint, over the share colours and under the reach.
-        let _ = writeln!(
-            out,
-            "<g id=\"streets\" fill=\"none\" stroke=\"{INK}\" stroke-opacity=\"0.35\" \
-             stroke-width=\"0.12\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        );
-        for line in &content.streets {
-            let d = line_path(line, frame);
-            if !d.is_empty() {
-                let _ = writeln!(out, "<path d=\"{d}\"/>");
-            }
-        }
-        out.push_str("</g>\n");
-    }
+/// Spacing of the gaps' hatching, mm, and the width of its lines.
+const HATCH_SPACING: f64 = 1.8;
+const HATCH_WIDTH: f64 = 0.22;
+
+/// A pattern of vermilion lines at 45°, `HATCH_SPACING` apart.
+fn hatch_pattern(out: &mut String, pattern_id: &str) {
     let _ = writeln!(
         out,
-        "<g id=\"service-area-outlines\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"0.45\" \
-         stroke-linejoin=\"round\">"
-    );
-    for d in &circles {
-        let _ = writeln!(out, "<path d=\"{d}\"/>");
-    }
-    out.push_str("</g>\n");
-
-    let _ = writeln!(
-        out,
-        "<g id=\"facilities\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"0.25\">"
-    );
-    let mut markers = Vec::with_capacity(content.sites.len());
-    for p in &content.sites {
-        let p = frame.place(*p);
-        let _ = writeln!(
-            out,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"{MARKER_R}\"/>",
-            num(p.x),
-            num(p.y)
-        );
-        markers.push(Rect {
-            x: p.x - MARKER_R,
-            y: p.y - MARKER_R,
-            w: 2.0 * MARKER_R,
-            h: 2.0 * MARKER_R,
-        });
-    }
-    out.push_str("</g>\n");
-    proposed_sites(out, content, frame, colour, &mut markers);
-
-    community_labels(out, content, frame, &markers);
-    out.push_str("</g>\n");
-    let _ = writeln!(
-        out,
-        "<rect {rect_attrs} fill=\"none\" stroke=\"#404040\" stroke-width=\"0.3\"/>"
+        "<defs><pattern id=\"{pattern_id}\" patternUnits=\"userSpaceOnUse\" width=\"{s}\" \
+         height=\"{s}\" patternTransform=\"rotate(45)\"><path d=\"M0 {h}H{s}\" stroke=\"{}\" \
+         stroke-width=\"{}\"/></pattern></defs>",
+        style::GAP_COLOUR,
+        num(HATCH_WIDTH),
+        s = num(HATCH_SPACING),
+        h = num(HATCH_SPACING / 2.0),
     );
 }
+
+/// The groups' boundaries, over the share colours, on a city's map.
+fn group_outlines(out: &mut String, content: &Content, frame: &Frame) {
+    let _ = writeln!(
+        out,
+        "<g id=\"group-boundaries\" fill=\"none\" stroke=\"#404040\" stroke-width=\"0.35\" \
+         stroke-linejoin=\"round\">"
+    );
+    for g in &content.groups {
+        // The outer edges only: a lake inside a district is not a border.
+        let outer = geo::MultiPolygon(
+            g.shape
+                .0
+                .iter()
+                .map(|p| geo::Polygon::new(p.exterior().clone(), Vec::new()))
+                .collect(),
+        );
+        let d = polygon_path(&outer, frame);
+        if !d.is_empty() {
+            let _ = writeln!(out, "<path d=\"{d}\"/>");
+        }
+    }
+    out.push_str("</g>\n");
+}
+
+/// On a group's map: everything outside the group under a white veil, and the group's
+/// boundary.
+fn fade_outside(out: &mut String, group: &GroupArea, frame: &Frame) {
+    let r = frame.rect;
+    let d = polygon_path(&group.shape, frame);
+    let _ = writeln!(
+        out,
+        "<path id=\"faded\" fill=\"#ffffff\" fill-opacity=\"{FADE}\" fill-rule=\"evenodd\" \
+         d=\"M{} {}H{}V{}H{}Z{d}\"/>",
+        num(r.x),
+        num(r.y),
+        num(r.right()),
+        num(r.bottom()),
+        num(r.x),
+    );
+    let _ = writeln!(
+        out,
+        "<path id=\"focus\" fill=\"none\" stroke=\"{INK}\" stroke-width=\"0.5\" \
+         stroke-linejoin=\"round\" d=\"{d}\"/>"
+    );
+}
+
+/// Opacity of the white veil over what lies outside a group's map's group.
+const FADE: f64 = 0.65;
 
 /// The proposed sites: black-outlined stars in the category's colour with their rank, over
 /// a dashed circle of their reach when reach is a straight-line circle.
@@ -434,30 +693,12 @@ fn star(cx: f64, cy: f64, r: f64) -> String {
     d
 }
 
-/// Width of the band inside a gap's edge, mm: a twentieth of a typical area's side on the
-/// page, from 0.25 mm (a city of small blocks) to 0.6 mm (a district).
-fn gap_band(content: &Content, frame: &Frame) -> f64 {
-    let mut sides: Vec<f64> = content
-        .areas
-        .iter()
-        .map(|a| a.area_m2.sqrt() * frame.mm_per_m())
-        .filter(|s| s.is_finite())
-        .collect();
-    if sides.is_empty() {
-        return 0.6;
-    }
-    sides.sort_by(f64::total_cmp);
-    (sides[sides.len() / 2] / 20.0).clamp(0.25, 0.6)
-}
-
-/// Radius of a facility marker, mm.
-const MARKER_R: f64 = 1.25;
-
-fn community_labels(out: &mut String, content: &Content, frame: &Frame, markers: &[Rect]) {
+fn community_labels(out: &mut String, content: &Content, view: &View<'_>, markers: &[Rect]) {
+    let frame = view.frame;
     let mut order: Vec<&super::Area> = content
         .areas
         .iter()
-        .filter(|a| a.name.is_some() && a.anchor.is_some())
+        .filter(|a| a.name.is_some() && a.anchor.is_some() && view.labels(a))
         .collect();
     // Larger communities first; ties in input order (the sort is stable).
     order.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
@@ -486,6 +727,50 @@ fn community_labels(out: &mut String, content: &Content, frame: &Frame, markers:
         })
         .collect();
     let placed = labels::place(&requests, markers, frame.rect.grown(-0.5));
+    draw_labels(out, &placed);
+}
+
+/// On a city's map, each group's name and this category's coverage there, in place of the
+/// communities' labels.
+fn group_labels(out: &mut String, content: &Content, view: &View<'_>, markers: &[Rect]) {
+    let frame = view.frame;
+    let mut order: Vec<&GroupArea> = content
+        .groups
+        .iter()
+        .filter(|g| g.anchor.is_some())
+        .collect();
+    // Larger groups first.
+    let area = |g: &GroupArea| geo::Area::unsigned_area(&g.shape);
+    order.sort_by(|a, b| area(b).total_cmp(&area(a)));
+    let requests: Vec<Request> = order
+        .iter()
+        .filter_map(|g| {
+            let mut lines = vec![Line {
+                text: view.group_names.get(g.group)?.clone(),
+                size: LABEL,
+                bold: true,
+            }];
+            let share = view.group_shares.get(g.group).copied().unwrap_or(f64::NAN);
+            if share.is_finite() {
+                lines.push(Line {
+                    text: label_pct(share),
+                    size: LABEL_SHARE,
+                    bold: false,
+                });
+            }
+            Some(Request {
+                lines,
+                anchor: frame.place(g.anchor?),
+                area: on_page(&g.shape, frame),
+            })
+        })
+        .collect();
+    let placed = labels::place(&requests, markers, frame.rect.grown(-0.5));
+    draw_labels(out, &placed);
+}
+
+/// Labels as placed: white halos under every label, then the text.
+fn draw_labels(out: &mut String, placed: &[labels::Placed]) {
     if placed.is_empty() {
         return;
     }
@@ -503,7 +788,7 @@ fn community_labels(out: &mut String, content: &Content, frame: &Frame, markers:
                 String::new()
             }
         );
-        for p in &placed {
+        for p in placed {
             let cx = p.rect.x + p.rect.w / 2.0;
             let mut top = p.rect.y;
             for l in &p.lines {
@@ -529,11 +814,13 @@ fn legend(
     out: &mut String,
     content: &Content,
     s: &CategorySummary,
-    frame: &Frame,
+    view: &View<'_>,
     colour: &str,
     lang: Lang,
     top: f64,
 ) -> f64 {
+    let frame = view.frame;
+    let carto = view.carto;
     let w = words::words(lang);
     let radius = distance(s.radius_m, lang);
     let swatch = |out: &mut String, x: f64, y: f64, attrs: &str| {
@@ -573,7 +860,16 @@ fn legend(
                 style(HEADING, true, INK),
             ) + 0.8;
             let mut counts = [0usize; 5];
-            for a in content.areas.iter().filter(|a| a.share.is_finite()) {
+            let counted = |a: &&super::Area| match view.focus {
+                Some(g) => a.group == Some(g.group),
+                None => true,
+            };
+            for a in content
+                .areas
+                .iter()
+                .filter(counted)
+                .filter(|a| a.share.is_finite())
+            {
                 counts[style::share_class(a.share)] += 1;
             }
             for (i, fill) in style::SHARE_COLOURS.iter().enumerate() {
@@ -639,12 +935,15 @@ fn legend(
     ) + 0.8;
     let _ = writeln!(
         out,
-        "<circle cx=\"{}\" cy=\"{}\" r=\"{MARKER_R}\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"0.25\"/>",
+        "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"{}\"/>",
         num(x2 + 3.5),
-        num(y2 + 2.0)
+        num(y2 + 2.0),
+        num(carto.marker_r),
+        num(carto.marker_stroke)
     );
     let mut facilities = w.facilities.replace("{n}", &thousands(s.facilities as f64));
-    if s.facilities_outside > 0 {
+    // A group's map shows the facilities around it, so "outside the group" says nothing.
+    if s.facilities_outside > 0 && view.focus.is_none() {
         facilities = format!(
             "{facilities}{}{}",
             if lang == Lang::Zh { "，" } else { ", " },
@@ -668,10 +967,17 @@ fn legend(
         out,
         x2,
         y2,
-        &format!(
-            "fill=\"{colour}\" fill-opacity=\"{}\" stroke=\"{colour}\" stroke-width=\"0.45\"",
-            style::CIRCLE_FILL_OPACITY
-        ),
+        &match carto.circle_stroke {
+            Some(width) => format!(
+                "fill=\"{colour}\" fill-opacity=\"{}\" stroke=\"{colour}\" stroke-width=\"{}\"",
+                style::CIRCLE_FILL_OPACITY,
+                num(width)
+            ),
+            None => format!(
+                "fill=\"{colour}\" fill-opacity=\"{}\" stroke=\"none\"",
+                style::CIRCLE_FILL_OPACITY
+            ),
+        },
     );
     let model = words::distance_model(&s.distance_model, lang);
     y2 += row(
@@ -683,16 +989,28 @@ fn legend(
     );
     let gap = style::GAP_COLOUR;
     if content.gap_points.is_empty() || !content.gap_areas.is_empty() {
-        let band = gap_band(content, frame);
-        let _ = writeln!(
-            out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" stroke=\"{gap}\" stroke-width=\"{}\"/>",
-            num(x2 + band / 2.0),
-            num(y2 + band / 2.0),
-            num(7.0 - band),
-            num(4.0 - band),
-            num(band)
-        );
+        match carto.gaps {
+            GapDrawing::Band(band) => {
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\" stroke=\"{gap}\" stroke-width=\"{}\"/>",
+                    num(x2 + band / 2.0),
+                    num(y2 + band / 2.0),
+                    num(7.0 - band),
+                    num(4.0 - band),
+                    num(band)
+                );
+            }
+            GapDrawing::Hatch => {
+                hatch_pattern(out, "legend-hatch");
+                swatch(
+                    out,
+                    x2,
+                    y2,
+                    &format!("fill=\"url(#legend-hatch)\" stroke=\"{gap}\" stroke-width=\"0.15\""),
+                );
+            }
+        }
     } else {
         let _ = writeln!(
             out,
@@ -708,16 +1026,50 @@ fn legend(
     };
     y2 += row(out, x2, y2, w2, &gaps);
     if content.kind == Some(AreaKind::Communities) {
+        match carto.outline_mm {
+            Some(width) => {
+                swatch(
+                    out,
+                    x2,
+                    y2,
+                    &format!(
+                        "fill=\"#ffffff\" stroke=\"{}\" stroke-width=\"{}\"",
+                        carto.outline_colour,
+                        num(width)
+                    ),
+                );
+                y2 += row(out, x2, y2, w2, w.boundary);
+            }
+            None => y2 += row(out, x2, y2, w2, w.boundary_not_drawn),
+        }
+    }
+    if carto.group_labels {
+        swatch(
+            out,
+            x2,
+            y2,
+            "fill=\"#ffffff\" stroke=\"#404040\" stroke-width=\"0.35\"",
+        );
+        let label = w.group_boundary.replace("{group}", view.group_title);
+        y2 += row(out, x2, y2, w2, &label);
+    }
+    if let Some(name) = view.focus_name {
         swatch(
             out,
             x2,
             y2,
             &format!(
-                "fill=\"#ffffff\" stroke=\"{}\" stroke-width=\"0.25\"",
-                style::COMMUNITY_OUTLINE
+                "fill=\"{}\" stroke=\"{INK}\" stroke-width=\"0.5\"",
+                style::SHARE_COLOURS[2]
             ),
         );
-        y2 += row(out, x2, y2, w2, w.boundary);
+        let _ = writeln!(
+            out,
+            "<rect x=\"{}\" y=\"{}\" width=\"3.5\" height=\"4\" fill=\"#ffffff\" fill-opacity=\"{FADE}\"/>",
+            num(x2 + 3.5),
+            num(y2)
+        );
+        y2 += row(out, x2, y2, w2, &w.faded.replace("{name}", name));
     }
 
     // Column 3: scale and north.

@@ -229,6 +229,12 @@ pub struct Words {
     pub no_gaps: &'static str,
     /// Community boundary.
     pub boundary: &'static str,
+    /// Community boundaries left out at a city's scale.
+    pub boundary_not_drawn: &'static str,
+    /// Group boundaries labelled with their share, with `{group}` (district, street).
+    pub group_boundary: &'static str,
+    /// What is faded on a group's map, with `{name}` (the group).
+    pub faded: &'static str,
     /// A demand point within reach.
     pub demand_point: &'static str,
     /// Scale heading.
@@ -264,6 +270,9 @@ const EN: Words = Words {
     gaps: "Gap: not within reach ({n})",
     no_gaps: "Gap: not within reach (none)",
     boundary: "Community boundary",
+    boundary_not_drawn: "Community boundaries: not drawn at this scale",
+    group_boundary: "Boundary of each {group}, labelled with its share",
+    faded: "Outside {name}: faded",
     demand_point: "Residents within reach",
     scale: "Scale",
     ratio: "1:{n} printed at A4 width",
@@ -284,6 +293,9 @@ const ZH: Words = Words {
     gaps: "覆盖盲区（{n} 处）",
     no_gaps: "覆盖盲区（无）",
     boundary: "社区边界",
+    boundary_not_drawn: "社区边界：此比例尺下不绘制",
+    group_boundary: "各{group}边界，注记其覆盖比例",
+    faded: "{name}以外：淡化显示",
     demand_point: "可达的居民点",
     scale: "比例尺",
     ratio: "1:{n}（按 A4 宽度打印）",

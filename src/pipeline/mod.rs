@@ -452,6 +452,14 @@ pub fn analyse_observed(
     let mut facilities = facilities?;
     let mut demand = demand?;
     let mut warnings = check_categories(job, &facilities)?;
+    let grouped = job
+        .communities
+        .as_ref()
+        .is_some_and(|c| c.group_field.is_some())
+        || job.demand.as_ref().is_some_and(|d| d.group_field.is_some());
+    if job.products.maps && job.products.maps_per_group && !grouped {
+        warnings.push(Warning::NoGroupsToMap);
+    }
     if !job.not_in_lang.is_empty() {
         warnings.push(Warning::NotInLang {
             lang: job.products.lang,

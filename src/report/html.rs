@@ -72,8 +72,8 @@ footer { margin-top: 14pt; border-top: 0.5pt solid #9fb3c8; padding-top: 4pt; fo
 }
 "#;
 
-/// Renders the document; `maps` holds `(category index, SVG)`.
-pub(super) fn render(doc: &Doc, maps: &[(usize, String)]) -> String {
+/// Renders the document; `maps` holds `(which map, SVG)`.
+pub(super) fn render(doc: &Doc, maps: &[(super::MapKey, String)]) -> String {
     let lang = match doc.lang {
         Lang::En => "en",
         Lang::Zh => "zh-CN",
@@ -119,7 +119,7 @@ pub(super) fn render(doc: &Doc, maps: &[(usize, String)]) -> String {
     out
 }
 
-fn block(out: &mut String, b: &Block, maps: &[(usize, String)], lang: Lang) {
+fn block(out: &mut String, b: &Block, maps: &[(super::MapKey, String)], lang: Lang) {
     match b {
         Block::Heading(t) => {
             let _ = writeln!(out, "<h3>{}</h3>", esc(t));
@@ -139,8 +139,8 @@ fn block(out: &mut String, b: &Block, maps: &[(usize, String)], lang: Lang) {
         }
         Block::Defs(d) => defs(out, "defs", d),
         Block::Table(t) => table(out, t),
-        Block::Map { category, caption } => {
-            let svg = maps.iter().find(|(c, _)| c == category).map(|(_, s)| s);
+        Block::Map { map, caption } => {
+            let svg = maps.iter().find(|(m, _)| m == map).map(|(_, s)| s);
             match svg {
                 Some(svg) if !svg.trim().is_empty() => {
                     let data = base64::engine::general_purpose::STANDARD.encode(svg.as_bytes());

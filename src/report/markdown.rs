@@ -6,8 +6,8 @@ use super::{Block, Cell, Col, Def, Doc, Table};
 use crate::config::Lang;
 use crate::text;
 
-/// Renders the document; `maps` holds `(category index, relative path of its PNG)`.
-pub(super) fn render(doc: &Doc, maps: &[(usize, String)]) -> String {
+/// Renders the document; `maps` holds `(which map, relative path of its PNG)`.
+pub(super) fn render(doc: &Doc, maps: &[(super::MapKey, String)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n\n*{}*\n", esc(&doc.title), esc(doc.kind));
     defs(&mut out, &doc.facts, doc.lang);
@@ -32,8 +32,8 @@ pub(super) fn render(doc: &Doc, maps: &[(usize, String)]) -> String {
                 }
                 Block::Defs(d) => defs(&mut out, d, doc.lang),
                 Block::Table(t) => table(&mut out, t),
-                Block::Map { category, caption } => {
-                    match maps.iter().find(|(c, _)| c == category) {
+                Block::Map { map, caption } => {
+                    match maps.iter().find(|(m, _)| m == map) {
                         Some((_, path)) => {
                             let _ = writeln!(out, "![{}]({})\n", esc(caption), path);
                         }

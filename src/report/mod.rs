@@ -10,7 +10,7 @@ mod markdown;
 
 use crate::config::{Basis, Lang, Products};
 use crate::indicator::{condition, formula};
-use crate::pipeline::{Analysis, CategoryResult, Owner};
+use crate::pipeline::{Analysis, CategoryResult, GroupResult, Owner};
 use crate::summary::{round6, CategorySummary};
 use crate::text::{self, term, Term};
 
@@ -20,15 +20,19 @@ pub const GAPS_LISTED: usize = 10;
 /// Communities listed as least served.
 pub const LEAST_SERVED_LISTED: usize = 20;
 
-/// `report.html`: one self-contained HTML5 page. `maps` holds `(category index, SVG)` for
-/// the maps drawn (none when maps are off); each is inlined as a `data:` image.
-pub fn report_html(analysis: &Analysis, products: &Products, maps: &[(usize, String)]) -> String {
+/// Which map: `(category index, group index)`, the group `None` for the study area's map
+/// and `Some` for a group's (its position in `analysis.groups`).
+pub type MapKey = (usize, Option<usize>);
+
+/// `report.html`: one self-contained HTML5 page. `maps` holds `(which map, SVG)` for the
+/// maps drawn (none when maps are off); each is inlined as a `data:` image.
+pub fn report_html(analysis: &Analysis, products: &Products, maps: &[(MapKey, String)]) -> String {
     html::render(&document(analysis, products), maps)
 }
 
 /// `report.md`: the same tables in GitHub-flavoured Markdown. `maps` holds
-/// `(category index, relative path of its PNG)`, e.g. `maps/market.png`.
-pub fn report_md(analysis: &Analysis, products: &Products, maps: &[(usize, String)]) -> String {
+/// `(which map, relative path of its PNG)`, e.g. `maps/market.png`.
+pub fn report_md(analysis: &Analysis, products: &Products, maps: &[(MapKey, String)]) -> String {
     markdown::render(&document(analysis, products), maps)
 }
 
@@ -56,9 +60,9 @@ enum Block {
     List(Vec<String>),
     Defs(Vec<Def>),
     Table(Table),
-    /// The map of a category, with its caption.
+    /// The map of a category (or of a category in a group), with its caption.
     Map {
-        category: usize,
+        map: MapKey,
         caption: String,
     },
 }
@@ -144,7 +148,8 @@ fn head(items: &[(&str, Col)]) -> Vec<Head> {
 
 fn document(analysis: &Analysis, products: &Products) -> Doc {
     let lang = products.lang;
-    let mut sections = vec![results(analysis, lang)];
+    let group_maps = products.maps && products.maps_per_group;
+    let mut sections = vec![results(analysis, lang, group_maps)];
     if !analysis.levels.is_empty() || !analysis.indicators.is_empty() {
         sections.push(levels_and_indicators(analysis, lang));
     }
@@ -225,8 +230,9 @@ fn facts(analysis: &Analysis, products: &Products) -> Vec<Def> {
     out
 }
 
-/// Section 1: every category against its target, then per group.
-fn results(analysis: &Analysis, lang: Lang) -> Section {
+/// Section 1: every category against its target, then per group (each group's rows
+/// followed by its maps when `group_maps`).
+fn results(analysis: &Analysis, lang: Lang, group_maps: bool) -> Section {
     let mut blocks = Vec::new();
     let rows = analysis
         .categories
@@ -285,37 +291,36 @@ fn results(analysis: &Analysis, lang: Lang) -> Section {
     if !analysis.groups.is_empty() {
         let field = analysis.group_title();
         blocks.push(Block::Heading(text::by_group(field, lang)));
-        let mut rows = Vec::new();
-        for g in &analysis.groups {
-            for s in &g.categories {
-                rows.push(Row {
-                    key: format!("{}/{}", g.group, s.name),
-                    cells: vec![
-                        Cell::new(g.group.clone()),
-                        Cell::new(s.name.clone()),
-                        Cell::new(text::basis_name(s.basis, lang)),
-                        Cell::new(target(s.target, lang)),
-                        Cell::new(text::share_text(&text::coverage_pct(s), s.basis, lang)),
-                        Cell::verdict(s.meets_target, lang),
-                        Cell::new(served(s, lang)),
-                    ],
-                });
+        if group_maps {
+            for (i, g) in analysis.groups.iter().enumerate() {
+                blocks.push(Block::Heading(g.group.clone()));
+                blocks.push(Block::Table(groups_table(
+                    analysis,
+                    &analysis.groups[i..=i],
+                    &format!("groups-{}", i + 1),
+                    lang,
+                )));
+                for (c, s) in g.categories.iter().enumerate() {
+                    blocks.push(Block::Map {
+                        map: (c, Some(i)),
+                        caption: format!(
+                            "{} · {}{}{}",
+                            text::category_title(s),
+                            g.group,
+                            if lang == Lang::Zh { "：" } else { ": " },
+                            text::headline(s, lang)
+                        ),
+                    });
+                }
             }
+        } else {
+            blocks.push(Block::Table(groups_table(
+                analysis,
+                &analysis.groups,
+                "groups",
+                lang,
+            )));
         }
-        blocks.push(Block::Table(Table {
-            id: "groups".into(),
-            compact: false,
-            head: head(&[
-                (field, Col::Short),
-                (term(Term::Category, lang), Col::Short),
-                (term(Term::CoverageBasis, lang), Col::Text),
-                (term(Term::Target, lang), Col::Number),
-                (term(Term::Reached, lang), Col::Text),
-                (term(Term::Verdict, lang), Col::Text),
-                (term(Term::Served, lang), Col::Number),
-            ]),
-            rows,
-        }));
     }
     if let Some(table) = circle_against_network(analysis, lang) {
         blocks.push(Block::Heading(term(Term::CircleVsNetwork, lang).into()));
@@ -340,6 +345,42 @@ fn results(analysis: &Analysis, lang: Lang) -> Section {
         id: "results".into(),
         title: term(Term::Results, lang).into(),
         blocks,
+    }
+}
+
+/// The figures of `groups`, a row per group and category.
+fn groups_table(analysis: &Analysis, groups: &[GroupResult], id: &str, lang: Lang) -> Table {
+    let field = analysis.group_title();
+    let mut rows = Vec::new();
+    for g in groups {
+        for s in &g.categories {
+            rows.push(Row {
+                key: format!("{}/{}", g.group, s.name),
+                cells: vec![
+                    Cell::new(g.group.clone()),
+                    Cell::new(s.name.clone()),
+                    Cell::new(text::basis_name(s.basis, lang)),
+                    Cell::new(target(s.target, lang)),
+                    Cell::new(text::share_text(&text::coverage_pct(s), s.basis, lang)),
+                    Cell::verdict(s.meets_target, lang),
+                    Cell::new(served(s, lang)),
+                ],
+            });
+        }
+    }
+    Table {
+        id: id.into(),
+        compact: false,
+        head: head(&[
+            (field, Col::Short),
+            (term(Term::Category, lang), Col::Short),
+            (term(Term::CoverageBasis, lang), Col::Text),
+            (term(Term::Target, lang), Col::Number),
+            (term(Term::Reached, lang), Col::Text),
+            (term(Term::Verdict, lang), Col::Text),
+            (term(Term::Served, lang), Col::Number),
+        ]),
+        rows,
     }
 }
 
@@ -756,7 +797,7 @@ fn category_section(analysis: &Analysis, c: usize, lang: Lang) -> Section {
     let s = &cat.summary;
     let mut blocks = vec![Block::Text(text::outside_reach(s, lang))];
     blocks.push(Block::Map {
-        category: c,
+        map: (c, None),
         caption: text::headline(s, lang),
     });
     blocks.push(Block::Heading(term(Term::LargestGaps, lang).into()));
@@ -1120,7 +1161,11 @@ mod tests {
         let products = Products::default();
         let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\">\
                    <rect width=\"10\" height=\"10\" fill=\"#c00\"/></svg>";
-        let html = report_html(&a, &products, &[(0, svg.to_string()), (1, String::new())]);
+        let html = report_html(
+            &a,
+            &products,
+            &[((0, None), svg.to_string()), ((1, None), String::new())],
+        );
         let start = html.find("src=\"data:image/svg+xml;base64,").unwrap() + 31;
         let end = start + html[start..].find('"').unwrap();
         let decoded = base64::engine::general_purpose::STANDARD
@@ -1133,7 +1178,7 @@ mod tests {
         let html = report_html(&a, &products, &[]);
         assert_eq!(html.matches(text::map_off(Lang::En)).count(), 2);
 
-        let md = report_md(&a, &products, &[(0, "maps/market.png".into())]);
+        let md = report_md(&a, &products, &[((0, None), "maps/market.png".into())]);
         let caption = text::headline(&a.categories[0].summary, Lang::En);
         assert!(
             md.contains(&format!("![{caption}](maps/market.png)")),

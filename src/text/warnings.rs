@@ -91,6 +91,14 @@ pub fn warning(w: &Warning, lang: Lang) -> String {
             pct(*best)
         ),
         Warning::NotInLang { lang: run, texts } => not_in_lang(*run, texts, lang),
+        Warning::NoGroupsToMap if zh => {
+            "要求按分组绘图（maps_per_group），但没有分组字段（[communities] group）：只绘制全区地图"
+                .to_string()
+        }
+        Warning::NoGroupsToMap => "maps per group were asked for (maps_per_group), but the run \
+                                   has no group field ([communities] group): only the study \
+                                   area's maps are drawn"
+            .to_string(),
     }
 }
 
