@@ -73,11 +73,13 @@ deps:
 	$(MAKE) --no-print-directory install PACKAGES="$$missing" WHY="to build PROJ and draw maps"
 	@command -v $(CARGO) >/dev/null 2>&1 || { echo "make deps: cargo not found: install Rust from https://rustup.rs"; exit 1; }
 
-## test-deps: GDAL's ogrinfo and Chromium, which the tests use to check the GeoPackage and the report
+## test-deps: GDAL's ogrinfo and Chromium, which the tests use to check the GeoPackage and the
+## report, and GNU time, which measures a reader's peak memory
 test-deps:
 	@missing=""; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	$(MAKE) --no-print-directory install PACKAGES="$$missing" WHY="for the tests"
 
 # install PACKAGES="..." WHY="...": apt-get install the packages named, if any.

@@ -7,9 +7,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::copy_shapefile_set;
 use lifecircle::load::{load_communities, load_facilities};
 use lifecircle::{analyse, Analysis, Config, Job};
 use serde_json::{Map, Value};
@@ -242,16 +245,6 @@ fn gbk_attributes_equal_what_gdal_reads_when_told_the_encoding() {
 }
 
 /// A copy of a fixture's set (all its files) in a temporary folder, to break.
-fn copy_set(dir: &Path, stem: &str) -> PathBuf {
-    for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
-        let from = fixture(&format!("{stem}.{ext}"));
-        if from.exists() {
-            std::fs::copy(&from, dir.join(format!("{stem}.{ext}"))).unwrap();
-        }
-    }
-    dir.join(format!("{stem}.shp"))
-}
-
 fn communities_error(shp: &Path) -> String {
     let mut config = plan();
     config.communities.as_mut().unwrap().path = shp.to_path_buf();
@@ -261,7 +254,7 @@ fn communities_error(shp: &Path) -> String {
 #[test]
 fn a_broken_shapefile_set_is_refused_naming_the_part() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = copy_set(dir.path(), "communities_gbk");
+    let shp = copy_shapefile_set(dir.path(), "communities_gbk");
 
     std::fs::remove_file(dir.path().join("communities_gbk.shx")).unwrap();
     let err = communities_error(&shp);
@@ -270,7 +263,7 @@ fn a_broken_shapefile_set_is_refused_naming_the_part() {
         "{err}"
     );
 
-    let shp = copy_set(dir.path(), "communities_gbk");
+    let shp = copy_shapefile_set(dir.path(), "communities_gbk");
     std::fs::remove_file(dir.path().join("communities_gbk.dbf")).unwrap();
     let err = communities_error(&shp);
     assert!(
@@ -279,7 +272,7 @@ fn a_broken_shapefile_set_is_refused_naming_the_part() {
     );
 
     // The .shp cut short: the index points past its end.
-    let shp = copy_set(dir.path(), "communities_gbk");
+    let shp = copy_shapefile_set(dir.path(), "communities_gbk");
     let bytes = std::fs::read(&shp).unwrap();
     std::fs::write(&shp, &bytes[..bytes.len() - 100]).unwrap();
     let err = communities_error(&shp);
@@ -289,7 +282,7 @@ fn a_broken_shapefile_set_is_refused_naming_the_part() {
     );
 
     // A .dbf that declares more records than it holds.
-    let shp = copy_set(dir.path(), "communities_gbk");
+    let shp = copy_shapefile_set(dir.path(), "communities_gbk");
     let dbf = dir.path().join("communities_gbk.dbf");
     let mut bytes = std::fs::read(&dbf).unwrap();
     bytes[4..8].copy_from_slice(&(1u32 << 31).to_le_bytes());
@@ -301,7 +294,7 @@ fn a_broken_shapefile_set_is_refused_naming_the_part() {
     );
 
     // A .prj PROJ cannot read.
-    let shp = copy_set(dir.path(), "communities_gbk");
+    let shp = copy_shapefile_set(dir.path(), "communities_gbk");
     std::fs::write(
         dir.path().join("communities_gbk.prj"),
         "PROJCS[\"made up\",GEOGCS[\"nothing\"]]",
@@ -317,7 +310,7 @@ fn a_broken_shapefile_set_is_refused_naming_the_part() {
 #[test]
 fn a_dbf_that_decodes_in_no_candidate_encoding_names_the_record_and_field() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = copy_set(dir.path(), "communities_gbk");
+    let shp = copy_shapefile_set(dir.path(), "communities_gbk");
     let dbf = dir.path().join("communities_gbk.dbf");
     let mut bytes = std::fs::read(&dbf).unwrap();
     // The third record's name begins with 0xFF 0xFF: neither UTF-8 nor GB18030.
@@ -363,7 +356,7 @@ fn a_shapefile_with_random_bytes_changed_never_panics() {
         state
     };
     for round in 0..300 {
-        let shp = copy_set(dir.path(), "communities_gbk");
+        let shp = copy_shapefile_set(dir.path(), "communities_gbk");
         let ext = ["shp", "shx", "dbf"][round % 3];
         let path = dir.path().join(format!("communities_gbk.{ext}"));
         let mut bytes = std::fs::read(&path).unwrap();

@@ -73,6 +73,20 @@ pub(crate) fn read_geopackage(
             ))
         }
     };
+    // gpkg_contents is a promise: the table it names may be gone.
+    let exists: bool = db
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1",
+            [&table],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    if !exists {
+        return Err(fail(
+            path,
+            format!("gpkg_contents lists layer \"{table}\" but the file has no such table"),
+        ));
+    }
     let (column, srs): (String, i64) = db
         .query_row(
             "SELECT column_name, srs_id FROM gpkg_geometry_columns WHERE table_name = ?1",

@@ -161,7 +161,8 @@ fn read_layer(
         let Some(select) = osm else {
             return Err(Error::NotGeoJson {
                 path: path.to_path_buf(),
-                message: "an OpenStreetMap extract is read as facilities (through the rules)                           or as the street network, not as this layer"
+                message: "an OpenStreetMap extract is read as facilities (through the rules) \
+                          or as the street network, not as this layer"
                     .into(),
             });
         };

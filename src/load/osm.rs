@@ -25,7 +25,7 @@ use crate::warning::{LayerNote, OsmTally};
 /// Calls `f` with every element of the file, block by block; a block that cannot be read
 /// or decoded is an error naming the file and the block's byte offset.
 pub(crate) fn for_each_element(path: &Path, mut f: impl FnMut(Element<'_>)) -> Result<()> {
-    let fail = |offset: Option<u64>, e: osmpbf::Error| Error::Network {
+    let fail = |offset: Option<u64>, e: &dyn std::fmt::Display| Error::Network {
         path: path.to_path_buf(),
         message: match offset {
             Some(o) => format!(
@@ -35,21 +35,19 @@ pub(crate) fn for_each_element(path: &Path, mut f: impl FnMut(Element<'_>)) -> R
             None => format!("not a readable OpenStreetMap PBF file: {e} (a download cut short?)"),
         },
     };
-    let reader = BlobReader::from_path(path).map_err(|e| fail(None, e))?;
-    let mut offset = 0u64;
+    // Where each block starts, from the blocks' own lengths, so an error names the block
+    // that failed (osmpbf gives the offset of blocks it could read).
+    let starts = block_starts(path).map_err(|e| fail(None, &e))?;
+    let reader = BlobReader::from_path(path).map_err(|e| fail(None, &e))?;
     let mut blocks = 0usize;
     for blob in reader {
-        let blob = blob.map_err(|e| fail(Some(offset), e))?;
-        if let Some(o) = blob.offset() {
-            offset = o.0;
+        let at = starts.get(blocks).or(starts.last()).copied();
+        let blob = blob.map_err(|e| fail(at, &e))?;
+        match blob.decode().map_err(|e| fail(at, &e))? {
+            BlobDecode::OsmData(block) => block.elements().for_each(&mut f),
+            BlobDecode::OsmHeader(_) | BlobDecode::Unknown(_) => {}
         }
-        match blob.decode().map_err(|e| fail(Some(offset), e))? {
-            BlobDecode::OsmData(block) => {
-                blocks += 1;
-                block.elements().for_each(&mut f);
-            }
-            BlobDecode::OsmHeader(_) | BlobDecode::Unknown(_) => blocks += 1,
-        }
+        blocks += 1;
     }
     if blocks == 0 {
         return Err(Error::Network {
@@ -58,6 +56,77 @@ pub(crate) fn for_each_element(path: &Path, mut f: impl FnMut(Element<'_>)) -> R
         });
     }
     Ok(())
+}
+
+/// The byte offsets of the blocks of a `.pbf`, read from their framing (a 4-byte length,
+/// a BlobHeader whose field 3 is the blob's size) without reading the blobs. Stops at the
+/// first frame that does not fit in the file: that block's offset is the last one.
+fn block_starts(path: &Path) -> std::io::Result<Vec<u64>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut starts = Vec::new();
+    let mut at = 0u64;
+    let mut header = Vec::new();
+    while at < len {
+        starts.push(at);
+        let mut size = [0u8; 4];
+        if file.read_exact(&mut size).is_err() {
+            break;
+        }
+        // osmpbf refuses headers over 64 KiB; so does this.
+        let header_len = u64::from(u32::from_be_bytes(size));
+        if header_len > 64 * 1024 || at + 4 + header_len > len {
+            break;
+        }
+        header.resize(header_len as usize, 0);
+        file.read_exact(&mut header)?;
+        let Some(data_len) = blob_size(&header) else {
+            break;
+        };
+        at += 4 + header_len + data_len;
+        file.seek(SeekFrom::Start(at))?;
+    }
+    Ok(starts)
+}
+
+/// Field 3 (`datasize`, a varint) of a protobuf BlobHeader.
+fn blob_size(header: &[u8]) -> Option<u64> {
+    let mut i = 0;
+    let mut size = None;
+    while i < header.len() {
+        let (key, next) = varint(header, i)?;
+        i = next;
+        match key & 7 {
+            0 => {
+                let (v, next) = varint(header, i)?;
+                if key >> 3 == 3 {
+                    size = Some(v);
+                }
+                i = next;
+            }
+            2 => {
+                let (n, next) = varint(header, i)?;
+                i = next.checked_add(usize::try_from(n).ok()?)?;
+            }
+            _ => return None,
+        }
+    }
+    size
+}
+
+/// A protobuf varint at `i`: its value and the index after it.
+fn varint(bytes: &[u8], mut i: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(i)?;
+        i += 1;
+        value |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return Some((value, i));
+        }
+    }
+    None
 }
 
 /// The tags of an element as properties, when any of its keys is one of `keys` (all

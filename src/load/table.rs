@@ -135,13 +135,32 @@ fn cell_value(cell: &str) -> Value {
 }
 
 /// A row's problem, naming its row (1 = the first below the header), line and column.
-fn row_error(path: &Path, row: usize, column: &str, message: String) -> Error {
+fn row_error(path: &Path, row: usize, line: u64, column: &str, message: String) -> Error {
     Error::NotGeoJson {
         path: path.to_path_buf(),
-        message: format!(
-            "row {row} (line {}), column \"{column}\": {message}",
-            row + 1
-        ),
+        message: format!("row {row} (line {line}), column \"{column}\": {message}"),
+    }
+}
+
+/// A row the CSV reader could not read, named by its row (and line, when known).
+fn record_error(path: &Path, row: usize, e: &csv::Error) -> Error {
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => {
+            let line = pos
+                .as_ref()
+                .map(|p| format!(" (line {})", p.line()))
+                .unwrap_or_default();
+            format!("row {row}{line}: it has {len} fields where the header has {expected_len}")
+        }
+        _ => format!("row {row}: {e}"),
+    };
+    Error::NotGeoJson {
+        path: path.to_path_buf(),
+        message: format!("not a readable CSV table: {message}"),
     }
 }
 
@@ -175,8 +194,10 @@ pub(crate) fn read_table(
         .collect();
     let columns = geometry_columns(path, &headers, table)?;
     for (index, record) in csv.records().enumerate() {
-        let record = record.map_err(csv_error)?;
         let row = index + 1;
+        let record = record.map_err(|e| record_error(path, row, &e))?;
+        // The line the row starts on: cells may hold line breaks, blank lines are skipped.
+        let line = record.position().map_or(row as u64 + 1, |p| p.line());
         let number = |c: usize| -> Result<f64> {
             let cell = record.get(c).unwrap_or("").trim();
             cell.parse::<f64>()
@@ -186,6 +207,7 @@ pub(crate) fn read_table(
                     row_error(
                         path,
                         row,
+                        line,
                         &headers[c],
                         format!("\"{cell}\" is not a number"),
                     )
@@ -199,7 +221,13 @@ pub(crate) fn read_table(
             Columns::Wkt(w) => {
                 let cell = record.get(w).unwrap_or("");
                 Geometry::try_from_wkt_str(cell).map_err(|e| {
-                    row_error(path, row, &headers[w], format!("not a WKT geometry: {e}"))
+                    row_error(
+                        path,
+                        row,
+                        line,
+                        &headers[w],
+                        format!("not a WKT geometry: {e}"),
+                    )
                 })?
             }
         };

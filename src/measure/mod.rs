@@ -106,11 +106,13 @@ impl CategoryReach for Circles<'_> {
 
     /// With true circles, the place is split once by the facilities' nearest-facility
     /// cells and every radius costs a closed form per piece ([`NearestCells`]); other models clip
-    /// once per radius.
+    /// once per radius. The cells are made for the largest radius of the first call (a run
+    /// asks every place for the same radii); a later call with a larger one clips.
     fn shares_at_radii(&self, place: &Place, radii_m: &[f64]) -> Vec<f64> {
-        let Some(&largest) = radii_m.last() else {
+        if radii_m.is_empty() {
             return Vec::new();
-        };
+        }
+        let largest = radii_m.iter().copied().fold(0.0, f64::max);
         if !self.model.is_circle() {
             return shares_by_overlay(place, self, radii_m);
         }

@@ -108,3 +108,16 @@ pub fn unescape(s: &str) -> String {
         .replace("&#39;", "'")
         .replace("&amp;", "&")
 }
+
+/// Copies the shapefile set `stem` of `tests/fixtures/formats` (the parts it has) into
+/// `dir`; returns the copy's `.shp`.
+pub fn copy_shapefile_set(dir: &Path, stem: &str) -> PathBuf {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
+    for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+        let from = fixtures.join(format!("{stem}.{ext}"));
+        if from.exists() {
+            std::fs::copy(&from, dir.join(format!("{stem}.{ext}"))).unwrap();
+        }
+    }
+    dir.join(format!("{stem}.shp"))
+}
