@@ -81,3 +81,59 @@ fn a_radius_in_minutes_that_is_not_a_usable_distance_is_refused() {
         }
     }
 }
+
+mod common;
+
+/// A shapefile point whose x is NaN was read as a facility at (NaN, 39.0...): the reader
+/// took any eight bytes for a coordinate. Found by `fuzz/fuzz_targets/shapefile_set.rs`
+/// (invariant: every site is finite) within its first seconds.
+#[test]
+fn a_shapefile_point_that_is_not_a_number_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = common::copy_shapefile_set(dir.path(), "facilities_gbk");
+    let mut bytes = std::fs::read(&shp).unwrap();
+    // Record 1: its 8-byte header at 100, its shape type at 108, x at 112.
+    bytes[112..120].copy_from_slice(&f64::NAN.to_le_bytes());
+    std::fs::write(&shp, bytes).unwrap();
+    let toml = format!(
+        "[facilities]\npath = {:?}\n[demand]\npath = \"d.geojson\"\n[[category]]\nname = \"market\"\nradius_m = 500\n",
+        shp.display().to_string()
+    );
+    let config = Config::from_toml(&toml, &dir.path().join("plan.toml")).unwrap();
+    let job = Job::from_config(&config, dir.path()).unwrap();
+    let err = lifecircle::load::load_facilities(&job.facilities)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("facilities_gbk.shp: record 1: a point is not a pair of numbers (NaN 39."),
+        "{err}"
+    );
+}
+
+/// A GeoPackage column whose name is not UTF-8 made rusqlite panic ("Invalid UTF-8 sequence
+/// in column name", rusqlite 0.37 `column.rs:151`, through `Statement::column_names`). The
+/// reader now takes the names from `PRAGMA table_info`, with replacement characters. Found
+/// by `fuzz/fuzz_targets/geopackage.rs` in its first second; the file is the fuzzer's input
+/// (the seed GeoPackage with one byte of a column name changed to 0xFF).
+#[test]
+fn a_geopackage_column_name_that_is_not_utf8_is_read_not_a_panic() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/gpkg-column-name-not-utf8.gpkg");
+    let toml = format!(
+        "[communities]\npath = {:?}\n[facilities]\npath = \"f.geojson\"\n[[category]]\nname = \"market\"\nradius_m = 500\n",
+        path.display().to_string()
+    );
+    let config = Config::from_toml(&toml, &path.with_extension("toml")).unwrap();
+    let job = Job::from_config(&config, path.parent().unwrap()).unwrap();
+    // The byte changed is in the geometry column's name, so the table no longer has the
+    // column gpkg_geometry_columns names: an error naming the file and the first feature.
+    let err = lifecircle::load::load_communities(job.communities.as_ref().unwrap())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("gpkg-column-name-not-utf8.gpkg") && err.contains("feature 0 (id \"c1\")"),
+        "{err}"
+    );
+}

@@ -106,11 +106,17 @@ pub(crate) fn read_geopackage(
     let mut statement = db
         .prepare(&format!("SELECT * FROM {}", quoted(&table)))
         .map_err(sql)?;
-    let names: Vec<String> = statement
-        .column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let names = column_names(&db, &table).map_err(sql)?;
+    if names.len() != statement.column_count() {
+        return Err(fail(
+            path,
+            format!(
+                "layer \"{table}\" lists {} columns but its rows have {}",
+                names.len(),
+                statement.column_count()
+            ),
+        ));
+    }
     let mut rows = statement.query([]).map_err(sql)?;
     let mut index = 0;
     while let Some(row) = rows.next().map_err(sql)? {
@@ -139,6 +145,21 @@ pub(crate) fn read_geopackage(
         index += 1;
     }
     Ok((crs, source))
+}
+
+/// The column names of `table`, in order, from `PRAGMA table_info` (rusqlite's own
+/// `column_names` panics on a name that is not UTF-8; this reads it with replacements).
+fn column_names(db: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut info = db.prepare(&format!("PRAGMA table_info({})", quoted(table)))?;
+    let names = info.query_map([], |r| {
+        Ok(match r.get_ref(1)? {
+            ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+            ValueRef::Integer(i) => i.to_string(),
+            ValueRef::Real(v) => v.to_string(),
+            ValueRef::Null => String::new(),
+        })
+    })?;
+    names.collect()
 }
 
 fn list(layers: &[String]) -> String {
@@ -273,6 +294,9 @@ impl Wkb<'_> {
         let y = self.f64(little)?;
         for _ in 2..dims {
             self.f64(little)?;
+        }
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(format!("a point is not a pair of numbers ({x} {y})"));
         }
         Ok(Coord { x, y })
     }

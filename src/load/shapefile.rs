@@ -236,10 +236,18 @@ fn record_geometry(
     }
     let short = || "the record is shorter than its counts say".to_string();
     let point = |at: usize| -> std::result::Result<Coord<f64>, String> {
-        Ok(Coord {
+        let c = Coord {
             x: le_f64(content, at).ok_or_else(short)?,
             y: le_f64(content, at + 8).ok_or_else(short)?,
-        })
+        };
+        if c.x.is_finite() && c.y.is_finite() {
+            Ok(c)
+        } else {
+            Err(format!(
+                "a point is not a pair of numbers ({} {})",
+                c.x, c.y
+            ))
+        }
     };
     Ok(Some(match kind % 10 {
         1 => Geometry::Point(Point(point(4)?)),
