@@ -137,3 +137,30 @@ fn a_geopackage_column_name_that_is_not_utf8_is_read_not_a_panic() {
         "{err}"
     );
 }
+
+/// A `.pbf` block whose positions overflow: osmpbf 0.3.8 computes `lon_offset + granularity
+/// × lon` unchecked (`dense.rs:57`), which panics ("attempt to multiply with overflow")
+/// where overflow is checked, as in this test's build. The reader catches it and names the
+/// block. Found by `fuzz/fuzz_targets/osm_pbf.rs` in under a minute. Its input decoded only
+/// with the fuzz build's zlib backend, so the file here is made to overflow on purpose: the
+/// first two blocks of `data/helsinki/Helsinki.osm.pbf` with the data block's `lon_offset`
+/// set to 2^63 - 1000.
+#[test]
+fn a_pbf_block_whose_positions_overflow_is_an_error_naming_the_block() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fuzz/pbf-position-overflow.osm.pbf");
+    let toml = format!(
+        "[demand]\npath = \"d.geojson\"\n[facilities]\npath = {:?}\n[[facilities.rule]]\ncategory = \"market\"\nmatch = {{ shop = \"*\" }}\n[[category]]\nname = \"market\"\nradius_m = 500\n",
+        path.display().to_string()
+    );
+    let config = Config::from_toml(&toml, &path.with_extension("toml")).unwrap();
+    let job = Job::from_config(&config, path.parent().unwrap()).unwrap();
+    let err = lifecircle::load::load_facilities(&job.facilities)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("pbf-position-overflow.osm.pbf: not a readable OpenStreetMap PBF file: the block at byte 98: a position overflows"),
+        "{err}"
+    );
+}

@@ -10,6 +10,7 @@
 //! the run's warnings, never dropped silently.
 
 use std::collections::{HashMap, HashSet};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
 use geo::{Coord, Geometry, InteriorPoint, LineString, Point, Polygon};
@@ -44,7 +45,14 @@ pub(crate) fn for_each_element(path: &Path, mut f: impl FnMut(Element<'_>)) -> R
         let at = starts.get(blocks).or(starts.last()).copied();
         let blob = blob.map_err(|e| fail(at, &e))?;
         match blob.decode().map_err(|e| fail(at, &e))? {
-            BlobDecode::OsmData(block) => block.elements().for_each(&mut f),
+            BlobDecode::OsmData(block) => {
+                // osmpbf computes positions as offset + granularity × value without
+                // checking: a corrupt block overflows, which panics where overflow is
+                // checked (and gives a position off the globe where it is not, refused
+                // later as coordinates impossible in WGS 84).
+                let read = catch_unwind(AssertUnwindSafe(|| block.elements().for_each(&mut f)));
+                read.map_err(|_| fail(at, &"a position overflows (a corrupt block)"))?;
+            }
             BlobDecode::OsmHeader(_) | BlobDecode::Unknown(_) => {}
         }
         blocks += 1;
