@@ -13,12 +13,10 @@
 
 mod common;
 
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use lifecircle::load::{Community, Facility, Layer};
 use lifecircle::{Config, Job};
 
 /// One category and a few category rules, so the rule matching is exercised too.
@@ -57,62 +55,11 @@ fuzz_target!(|data: &[u8]| {
     match communities {
         Err(p) => common::escaped(&p),
         Ok(Err(_)) => {}
-        Ok(Ok(layer)) => check_communities(&layer),
+        Ok(Ok(layer)) => common::files::check_communities(&layer),
     }
     match facilities {
         Err(p) => common::escaped(&p),
         Ok(Err(_)) => {}
-        Ok(Ok(layer)) => check_facilities(&layer),
+        Ok(Ok(layer)) => common::files::check_facilities(&layer),
     }
 });
-
-fn check_communities(layer: &Layer<Community>) {
-    assert!(
-        !layer.features.is_empty(),
-        "a community layer with no communities"
-    );
-    let mut ids = HashSet::new();
-    let mut last_index = None;
-    for c in &layer.features {
-        assert!(!c.id.is_empty(), "community {} has an empty id", c.index);
-        assert!(ids.insert(c.id.as_str()), "community id {:?} twice", c.id);
-        assert!(
-            !c.boundary.0.is_empty(),
-            "community {:?} has an empty boundary",
-            c.id
-        );
-        assert!(
-            last_index.is_none_or(|i| i < c.index),
-            "indices out of order"
-        );
-        last_index = Some(c.index);
-        for v in [c.population, c.households].into_iter().flatten() {
-            assert!(v.is_finite() && v >= 0.0, "community {:?}: count {v}", c.id);
-        }
-    }
-}
-
-fn check_facilities(layer: &Layer<Facility>) {
-    let mut last_index = None;
-    for f in &layer.features {
-        assert!(!f.id.is_empty(), "facility {} has an empty id", f.index);
-        assert!(!f.sites.is_empty(), "facility {:?} has no site", f.id);
-        for s in &f.sites {
-            assert!(
-                s.x.is_finite() && s.y.is_finite(),
-                "facility {:?} has a site at ({}, {})",
-                f.id,
-                s.x,
-                s.y
-            );
-        }
-        assert!(
-            last_index.is_none_or(|i| i < f.index),
-            "indices out of order"
-        );
-        last_index = Some(f.index);
-        if let Some(c) = &f.category {
-            assert!(!c.trim().is_empty(), "facility {:?}: blank category", f.id);
-        }
-    }
-}

@@ -162,3 +162,5 @@ pub fn tolerate(name: &str, what: &str) -> bool {
 pub fn caught(p: &Panic) {
     note_once("caught-by-lifecircle", p);
 }
+
+pub mod files;
