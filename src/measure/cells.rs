@@ -1133,98 +1133,23 @@ mod tests {
         }
     }
 
-    /// Just enough JSON for `cases.json`: numbers, strings, arrays, objects.
-    #[derive(Debug)]
-    enum Json {
-        Num(f64),
-        Str(String),
-        Arr(Vec<Json>),
-        Obj(Vec<(String, Json)>),
+    /// The numbers of a JSON array.
+    fn nums(v: &serde_json::Value) -> Vec<f64> {
+        v.as_array()
+            .expect("an array")
+            .iter()
+            .map(|x| x.as_f64().expect("a number"))
+            .collect()
     }
 
-    impl Json {
-        fn parse(text: &str) -> Json {
-            let mut chars = text.chars().peekable();
-            let value = Self::value(&mut chars);
-            assert!(chars.all(char::is_whitespace), "trailing text");
-            value
-        }
+    /// A JSON `[x, y]`.
+    fn coord(v: &serde_json::Value) -> Coord<f64> {
+        let xy = nums(v);
+        Coord { x: xy[0], y: xy[1] }
+    }
 
-        fn value(it: &mut std::iter::Peekable<std::str::Chars>) -> Json {
-            while it.next_if(|c| c.is_whitespace()).is_some() {}
-            match it.peek() {
-                Some('[') => {
-                    it.next();
-                    Json::Arr(Self::items(it, ']', Self::value))
-                }
-                Some('{') => {
-                    it.next();
-                    Json::Obj(Self::items(it, '}', |it| {
-                        let Json::Str(key) = Self::value(it) else {
-                            panic!("key")
-                        };
-                        while it.next_if(|c| c.is_whitespace() || *c == ':').is_some() {}
-                        (key, Self::value(it))
-                    }))
-                }
-                Some('"') => {
-                    it.next();
-                    Json::Str(it.by_ref().take_while(|&c| c != '"').collect())
-                }
-                _ => {
-                    let mut num = String::new();
-                    while let Some(c) = it.next_if(|c| c.is_ascii_digit() || "+-.eE".contains(*c)) {
-                        num.push(c);
-                    }
-                    Json::Num(num.parse().unwrap())
-                }
-            }
-        }
-
-        fn items<T>(
-            it: &mut std::iter::Peekable<std::str::Chars>,
-            close: char,
-            mut item: impl FnMut(&mut std::iter::Peekable<std::str::Chars>) -> T,
-        ) -> Vec<T> {
-            let mut out = Vec::new();
-            loop {
-                while it.next_if(|c| c.is_whitespace() || *c == ',').is_some() {}
-                if it.next_if_eq(&close).is_some() {
-                    return out;
-                }
-                out.push(item(it));
-            }
-        }
-
-        fn get(&self, key: &str) -> &Json {
-            let Json::Obj(fields) = self else {
-                panic!("not an object")
-            };
-            &fields.iter().find(|(k, _)| k == key).unwrap().1
-        }
-
-        fn arr(&self) -> &[Json] {
-            let Json::Arr(items) = self else {
-                panic!("not an array")
-            };
-            items
-        }
-
-        fn num(&self) -> f64 {
-            let Json::Num(x) = self else {
-                panic!("not a number")
-            };
-            *x
-        }
-
-        fn nums(&self) -> Vec<f64> {
-            self.arr().iter().map(Json::num).collect()
-        }
-
-        fn coord(&self) -> Coord<f64> {
-            let xy = self.nums();
-            Coord { x: xy[0], y: xy[1] }
-        }
+    fn array(v: &serde_json::Value) -> &[serde_json::Value] {
+        v.as_array().expect("an array")
     }
 
     /// Compares with `tests/reference/cells_expected.json` from `cells_reference.py`: shapely buffers with quad_segs 1024
@@ -1240,28 +1165,28 @@ mod tests {
             "/tests/reference/cells_expected.json"
         );
         let text = std::fs::read_to_string(path).expect("tests/reference/cells_expected.json");
-        let json = Json::parse(&text);
+        let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         let mut worst = (0.0, String::new());
-        for case in json.get("cases").arr() {
-            let Json::Str(name) = case.get("name") else {
-                panic!("name")
-            };
-            let polygons = case.get("place").arr().iter().map(|rings| {
-                let mut rings = rings.arr().iter().map(|ring| {
-                    LineString::from(ring.arr().iter().map(Json::coord).collect::<Vec<_>>())
+        let cases = array(&json["cases"]);
+        assert_eq!(cases.len(), 7, "the cases cells_reference.py writes");
+        for case in cases {
+            let name = case["name"].as_str().expect("a name");
+            let polygons = array(&case["place"]).iter().map(|rings| {
+                let mut rings = array(rings).iter().map(|ring| {
+                    LineString::from(array(ring).iter().map(coord).collect::<Vec<_>>())
                 });
                 let exterior = rings.next().unwrap();
                 Polygon::new(exterior, rings.collect())
             });
             let place = MultiPolygon(polygons.collect());
-            let sites: Vec<Coord<f64>> = case.get("sites").arr().iter().map(Json::coord).collect();
-            let radii = case.get("radii").nums();
-            let area = case.get("place_area").num();
+            let sites: Vec<Coord<f64>> = array(&case["sites"]).iter().map(coord).collect();
+            let radii = nums(&case["radii"]);
+            let area = case["place_area"].as_f64().expect("place_area");
             assert_close(place.unsigned_area(), area, 1e-9 * area, "place area");
-            let got =
-                NearestCells::new(&sites, case.get("max_radius").num()).covered_m2(&place, &radii);
-            let fine = case.get("shapely_2048").nums();
-            let extrapolated = case.get("extrapolated").nums();
+            let max_radius = case["max_radius"].as_f64().expect("max_radius");
+            let got = NearestCells::new(&sites, max_radius).covered_m2(&place, &radii);
+            let fine = nums(&case["shapely_2048"]);
+            let extrapolated = nums(&case["extrapolated"]);
             for (i, &r) in radii.iter().enumerate() {
                 let what = format!("{name} r = {r}");
                 let shortfall = got[i] - fine[i];
