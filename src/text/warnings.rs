@@ -389,6 +389,174 @@ fn ids(ids: &[String]) -> String {
 mod tests {
     use super::*;
 
+    /// One of each warning (and each layer note and consequence), with data that holds no
+    /// English word: file names, ids and categories are all short codes.
+    fn every_warning() -> Vec<Warning> {
+        let tally = OsmTally {
+            nodes: 3,
+            ways: 2,
+            relations: 1,
+            open_ways: 1,
+            partial: vec!["r9".into()],
+            unplaced: vec!["w7".into()],
+        };
+        let notes = vec![
+            LayerNote::Encoding {
+                encoding: "GBK".into(),
+                why: EncodingReason::Declared,
+            },
+            LayerNote::Encoding {
+                encoding: "GB18030".into(),
+                why: EncodingReason::Cpg("936".into()),
+            },
+            LayerNote::Encoding {
+                encoding: "UTF-8".into(),
+                why: EncodingReason::ValidUtf8,
+            },
+            LayerNote::Encoding {
+                encoding: "GB18030".into(),
+                why: EncodingReason::NotUtf8,
+            },
+            LayerNote::DeletedRecords(2),
+            LayerNote::Osm(tally),
+        ];
+        let mut out: Vec<Warning> = notes
+            .into_iter()
+            .map(|note| Warning::Layer {
+                path: "c.shp".into(),
+                note,
+            })
+            .collect();
+        out.push(Warning::Boundary {
+            path: "c.geojson".into(),
+            index: 1,
+            id: "C1".into(),
+            problems: vec![
+                Defect::DuplicateVertices,
+                Defect::ShortRings(2),
+                Defect::NoArea,
+                Defect::ZeroArea,
+                Defect::ThreeD,
+                Defect::Unclosed,
+            ],
+            used_m2: None,
+            drawn_m2: 0.0,
+        });
+        out.push(Warning::DemandOutside {
+            path: "d.csv".into(),
+            outside: 2,
+            features: 9,
+            outside_weight: 10.0,
+            weight: 90.0,
+        });
+        out.push(Warning::UnknownCommunity {
+            path: "f.csv".into(),
+            count: 2,
+        });
+        for consequence in [
+            Consequence::CoverageZero,
+            Consequence::NoCompleteCircle("L15".into()),
+            Consequence::IndicatorCountsNone("R1".into()),
+        ] {
+            for no_rule_matched in [false, true] {
+                out.push(Warning::NoFacility {
+                    category: "m".into(),
+                    path: "f.csv".into(),
+                    no_rule_matched,
+                    consequence: consequence.clone(),
+                    found: vec!["h".into()],
+                });
+            }
+        }
+        out.push(Warning::FacilitiesOffStreets {
+            category: "m".into(),
+            far: 1,
+            total: 4,
+            snap_m: 100.0,
+        });
+        for demand_points in [false, true] {
+            out.push(Warning::PeopleOffStreets {
+                far: 1,
+                total: 4,
+                demand_points,
+                snap_m: 100.0,
+            });
+        }
+        out.push(Warning::CandidatesOutside {
+            category: "m".into(),
+            count: 3,
+        });
+        out.push(Warning::TargetOutOfReach {
+            category: "m".into(),
+            target: 0.95,
+            best: 0.9,
+        });
+        out.push(Warning::NotInLang {
+            lang: Lang::Zh,
+            texts: vec!["T1".into()],
+        });
+        out.push(Warning::NoGroupsToMap);
+        out
+    }
+
+    /// Words of two or more Latin letters in `text`, less those allowed: the codes in the
+    /// data above, the configuration keys and flags a warning names (`encoding = "..."`,
+    /// `--on-invalid skip`), units, file formats and proper names (Windows, GIS).
+    fn english_words(text: &str) -> Vec<String> {
+        const ALLOWED: &[&str] = &[
+            "shp",
+            "geojson",
+            "csv",
+            "GBK",
+            "GB18030",
+            "UTF",
+            "cpg",
+            "OpenStreetMap",
+            "OSM",
+            "L15",
+            "R1",
+            "C1",
+            "T1",
+            "r9",
+            "w7",
+            "maps_per_group",
+            "communities",
+            "group",
+            "m2",
+            "lifecircle",
+            "id",
+            "ids",
+            "snap_m",
+            "rule",
+            "facilities",
+            "category",
+            "zh",
+            "en",
+            "Windows",
+            "encoding",
+            "dbf",
+            "GIS",
+            "on",
+            "invalid",
+            "skip",
+        ];
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+            .filter(|w| !ALLOWED.contains(w))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn every_warning_reads_in_chinese() {
+        for w in every_warning() {
+            let (en, zh) = both(&w);
+            assert_ne!(en, zh);
+            assert!(zh.chars().any(crate::map::words::is_cjk), "{zh}");
+            assert_eq!(english_words(&zh), Vec::<String>::new(), "{zh}");
+        }
+    }
+
     fn both(w: &Warning) -> (String, String) {
         (warning(w, Lang::En), warning(w, Lang::Zh))
     }
