@@ -193,18 +193,14 @@ pub fn distance_model(name: &str, lang: Lang) -> String {
 
 /// How the reach was given ("15 min at 4 km/h"), in the language.
 pub fn radius_basis(basis: &str, lang: Lang) -> String {
-    if lang == Lang::Zh {
-        if let Some((min, speed)) = basis
-            .strip_suffix(" km/h")
-            .and_then(|b| b.split_once(" min at "))
-        {
-            return format!("步行 {min} 分钟，{speed} 千米/小时");
-        }
-        if let Some(m) = basis.strip_suffix(" m") {
-            return format!("{m} 米");
-        }
+    if lang == Lang::En {
+        return basis.to_string();
     }
-    basis.to_string()
+    // Inside the footer's parentheses: a comma, not a second pair.
+    match crate::text::walking_basis(basis) {
+        Some((min, speed)) => format!("步行 {min} 分钟，{speed} 千米/小时"),
+        None => crate::text::metres_basis(basis),
+    }
 }
 
 /// The fixed words of a map, in one language.

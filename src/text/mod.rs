@@ -394,12 +394,21 @@ pub fn radius_basis(basis: &str, lang: Lang) -> String {
     if lang == Lang::En {
         return basis.to_string();
     }
-    if let Some((minutes, speed)) = basis
+    match walking_basis(basis) {
+        Some((minutes, speed)) => format!("步行 {minutes} 分钟（{speed} 千米/小时）"),
+        None => metres_basis(basis),
+    }
+}
+
+/// The minutes and speed of a radius given as a walk ("15 min at 4 km/h").
+pub fn walking_basis(basis: &str) -> Option<(&str, &str)> {
+    basis
         .strip_suffix(" km/h")
         .and_then(|b| b.split_once(" min at "))
-    {
-        return format!("步行 {minutes} 分钟（{speed} 千米/小时）");
-    }
+}
+
+/// A radius given in metres ("300 m") in Chinese ("300 米"); anything else as it is.
+pub fn metres_basis(basis: &str) -> String {
     match basis.strip_suffix(" m") {
         Some(m) => format!("{m} 米"),
         None => basis.to_string(),
