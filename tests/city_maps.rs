@@ -238,9 +238,18 @@ fn a_districts_map_of_the_city_is_framed_on_it_with_the_rest_faded() {
         "its communities are named"
     );
     assert_eq!(overlapping(&labels), Vec::<(String, String)>::new());
-    // Only what the frame shows is drawn: a tenth of the city's communities at most.
+    // Only what the frame shows is drawn: a tenth of the city's communities at most, and
+    // the city-wide service areas and gaps cut to the frame, so the page is a small part
+    // of the city's (the report inlines one per district).
     let paths = svg.matches("<path fill=\"#").count();
     assert!(paths < 1_000, "{paths} community paths drawn");
+    let whole = maps.whole(&analysis, &Products::default());
+    assert!(
+        svg.len() * 10 < whole.len(),
+        "{} bytes for the district, {} for the city",
+        svg.len(),
+        whole.len()
+    );
 }
 
 fn examples() -> PathBuf {

@@ -1,9 +1,10 @@
 //! The sheet, laid out in mm on an A4-wide page: the header, the map frame, the legend band
 //! (shares, symbols, scale bar and north), and the sources.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
-use geo::{BoundingRect, Coord};
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon};
 
 use super::frame::{frame_height, padded, round_scale, Frame, Rect, ScaleBar};
 use super::labels::{self, Line, Request, PITCH};
@@ -281,6 +282,19 @@ impl View<'_> {
         bbox.is_some_and(|b| b.min().x <= e && b.max().x >= w && b.min().y <= n && b.max().y >= s)
     }
 
+    /// The shape as drawn: on a group's map, its rings cut to a little more than the frame
+    /// shows (the frame's clip path hides the cut edges), so a city-wide service area or
+    /// gap costs the page only its part in view; the study area's map draws shapes whole.
+    fn cut<'s>(&self, shape: &'s MultiPolygon<f64>) -> Cow<'s, MultiPolygon<f64>> {
+        if self.focus.is_none() {
+            return Cow::Borrowed(shape);
+        }
+        let [w, s, e, n] = self.frame.ground();
+        let margin = 0.02 * (e - w).max(n - s);
+        let window = [w - margin, s - margin, e + margin, n + margin];
+        Cow::Owned(cut_to(shape, window))
+    }
+
     fn shows_point(&self, p: Coord<f64>) -> bool {
         self.shows(Some(geo::Rect::new(p, p)))
     }
@@ -292,6 +306,68 @@ impl View<'_> {
             None => !self.carto.group_labels,
         }
     }
+}
+
+/// `shape` with every ring cut to the `window` (west, south, east, north) by
+/// Sutherland–Hodgman: inside the window each point keeps its winding number, so fills
+/// inside it are drawn as before; rings left with under three points go, and so do
+/// polygons whose outer ring goes.
+fn cut_to(shape: &MultiPolygon<f64>, window: [f64; 4]) -> MultiPolygon<f64> {
+    let [w, s, e, n] = window;
+    let ring = |line: &LineString<f64>| -> Option<LineString<f64>> {
+        let mut pts: Vec<Coord<f64>> = line.0.clone();
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        let sides: [&dyn Fn(Coord<f64>) -> f64; 4] =
+            [&|c| w - c.x, &|c| c.x - e, &|c| s - c.y, &|c| c.y - n];
+        for side in sides {
+            pts = clip_half_plane(&pts, side);
+            if pts.is_empty() {
+                return None;
+            }
+        }
+        if pts.len() < 3 {
+            return None;
+        }
+        pts.push(pts[0]);
+        Some(LineString(pts))
+    };
+    MultiPolygon(
+        shape
+            .0
+            .iter()
+            .filter_map(|p| {
+                let exterior = ring(p.exterior())?;
+                Some(Polygon::new(
+                    exterior,
+                    p.interiors().iter().filter_map(ring).collect(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// The points of the ring `src` on the side of a line where `side` is at most 0, the
+/// crossings put in.
+fn clip_half_plane(src: &[Coord<f64>], side: &dyn Fn(Coord<f64>) -> f64) -> Vec<Coord<f64>> {
+    let mut dst = Vec::with_capacity(src.len() + 4);
+    let Some(&last) = src.last() else {
+        return dst;
+    };
+    let (mut prev, mut s_prev) = (last, side(last));
+    for &cur in src {
+        let s_cur = side(cur);
+        if (s_prev <= 0.0) != (s_cur <= 0.0) {
+            let t = s_prev / (s_prev - s_cur);
+            dst.push(prev + (cur - prev) * t);
+        }
+        if s_cur <= 0.0 {
+            dst.push(cur);
+        }
+        (prev, s_prev) = (cur, s_cur);
+    }
+    dst
 }
 
 /// This category's coverage in each group (NaN where the group has no figure).
@@ -333,7 +409,7 @@ fn map_body(out: &mut String, content: &Content, view: &View<'_>, colour: &str, 
         .circles
         .iter()
         .filter(|shape| view.shows(shape.bounding_rect()))
-        .map(|shape| polygon_path(shape, frame))
+        .map(|shape| polygon_path(&view.cut(shape), frame))
         .filter(|d| !d.is_empty())
         .collect();
     let _ = writeln!(
@@ -467,7 +543,7 @@ fn areas(out: &mut String, content: &Content, view: &View<'_>) {
         .iter()
         .filter(|a| view.shows(a.shape.bounding_rect()))
     {
-        let d = polygon_path(&a.shape, view.frame);
+        let d = polygon_path(&view.cut(&a.shape), view.frame);
         if d.is_empty() {
             continue;
         }
@@ -499,7 +575,7 @@ fn gaps(out: &mut String, content: &Content, view: &View<'_>, id: &str) {
         .gap_areas
         .iter()
         .filter(|shape| view.shows(shape.bounding_rect()))
-        .map(|shape| polygon_path(shape, frame))
+        .map(|shape| polygon_path(&view.cut(shape), frame))
         .filter(|d| !d.is_empty())
         .collect();
     match view.carto.gaps {
