@@ -13,6 +13,7 @@ use super::svg::{escape, line_path, num, polygon_path, text, TextStyle, FONT_FAM
 use super::words::{self, wrap, Words};
 use super::{on_page, AreaKind, Content, GroupArea};
 use crate::config::{Lang, Products};
+use crate::measure::cells::clip_half_plane;
 use crate::pipeline::Analysis;
 use crate::style;
 use crate::summary::CategorySummary;
@@ -321,8 +322,10 @@ fn cut_to(shape: &MultiPolygon<f64>, window: [f64; 4]) -> MultiPolygon<f64> {
         }
         let sides: [&dyn Fn(Coord<f64>) -> f64; 4] =
             [&|c| w - c.x, &|c| c.x - e, &|c| s - c.y, &|c| c.y - n];
+        let mut buf = Vec::with_capacity(pts.len() + 4);
         for side in sides {
-            pts = clip_half_plane(&pts, side);
+            clip_half_plane(&pts, &mut buf, side);
+            std::mem::swap(&mut pts, &mut buf);
             if pts.is_empty() {
                 return None;
             }
@@ -346,28 +349,6 @@ fn cut_to(shape: &MultiPolygon<f64>, window: [f64; 4]) -> MultiPolygon<f64> {
             })
             .collect(),
     )
-}
-
-/// The points of the ring `src` on the side of a line where `side` is at most 0, the
-/// crossings put in.
-fn clip_half_plane(src: &[Coord<f64>], side: &dyn Fn(Coord<f64>) -> f64) -> Vec<Coord<f64>> {
-    let mut dst = Vec::with_capacity(src.len() + 4);
-    let Some(&last) = src.last() else {
-        return dst;
-    };
-    let (mut prev, mut s_prev) = (last, side(last));
-    for &cur in src {
-        let s_cur = side(cur);
-        if (s_prev <= 0.0) != (s_cur <= 0.0) {
-            let t = s_prev / (s_prev - s_cur);
-            dst.push(prev + (cur - prev) * t);
-        }
-        if s_cur <= 0.0 {
-            dst.push(cur);
-        }
-        (prev, s_prev) = (cur, s_cur);
-    }
-    dst
 }
 
 /// This category's coverage in each group (NaN where the group has no figure).

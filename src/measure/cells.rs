@@ -143,8 +143,9 @@ fn twice_ring_area(ring: &[Coord<f64>]) -> f64 {
 
 /// Keeps the part of the closed polyline `src` where `side(p) <= 0`, Sutherland–Hodgman
 /// style: each run outside is replaced by the straight piece of the boundary line between
-/// where it left and where it came back.
-fn clip_half_plane(
+/// where it left and where it came back. The winding number of every point where
+/// `side(p) < 0` is kept (see the module's notes on degenerate edges).
+pub(crate) fn clip_half_plane(
     src: &[Coord<f64>],
     dst: &mut Vec<Coord<f64>>,
     side: impl Fn(Coord<f64>) -> f64,
