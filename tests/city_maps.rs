@@ -8,8 +8,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{examples, frame_mm, path_points};
 use lifecircle::config::{Lang, Products};
 use lifecircle::map::{map_png, map_svg, CategoryMaps};
 use lifecircle::synth::{City, CitySpec};
@@ -36,16 +37,6 @@ fn city() -> (tempfile::TempDir, Analysis) {
     job.out_dir = dir.path().join("out");
     let analysis = lifecircle::analyse(&job).unwrap();
     (dir, analysis)
-}
-
-/// The map frame (the first clip rectangle), mm.
-fn frame_mm(doc: &usvg::roxmltree::Document) -> [f64; 4] {
-    let r = doc
-        .descendants()
-        .find(|n| n.has_tag_name("clipPath"))
-        .and_then(|c| c.children().find(|n| n.has_tag_name("rect")))
-        .unwrap();
-    ["x", "y", "width", "height"].map(|k| r.attribute(k).unwrap().parse().unwrap())
 }
 
 fn page_width_mm(doc: &usvg::roxmltree::Document) -> f64 {
@@ -252,21 +243,12 @@ fn a_districts_map_of_the_city_is_framed_on_it_with_the_rest_faded() {
     );
 }
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
-}
-
 /// The bounding box (page mm) of a path's points.
 fn path_box(d: &str) -> [f64; 4] {
-    let numbers: Vec<f64> = d
-        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect();
-    let (xs, ys): (Vec<f64>, Vec<f64>) = numbers.chunks(2).map(|p| (p[0], p[1])).unzip();
-    let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    [min(&xs), min(&ys), max(&xs), max(&ys)]
+    let points = path_points(d);
+    let min = |f: fn(&(f64, f64)) -> f64| points.iter().map(f).fold(f64::INFINITY, f64::min);
+    let max = |f: fn(&(f64, f64)) -> f64| points.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+    [min(|p| p.0), min(|p| p.1), max(|p| p.0), max(|p| p.1)]
 }
 
 #[test]

@@ -84,6 +84,21 @@ fn a_radius_in_minutes_that_is_not_a_usable_distance_is_refused() {
 
 mod common;
 
+/// A job whose `[table]` layer ("communities" or "facilities") is the file at `path`, with
+/// `extra` lines after it; the other layer is named but never read; one category.
+fn job_reading(table: &str, path: &Path, extra: &str) -> Job {
+    let other = match table {
+        "communities" => "[facilities]\npath = \"f.geojson\"",
+        _ => "[demand]\npath = \"d.geojson\"",
+    };
+    let toml = format!(
+        "[{table}]\npath = {:?}\n{extra}\n{other}\n[[category]]\nname = \"market\"\nradius_m = 500\n",
+        path.display().to_string()
+    );
+    let config = Config::from_toml(&toml, &path.with_extension("toml")).unwrap();
+    Job::from_config(&config, path.parent().unwrap()).unwrap()
+}
+
 /// A shapefile point whose x is NaN was read as a facility at (NaN, 39.0...): the reader
 /// took any eight bytes for a coordinate. Found by `fuzz/fuzz_targets/shapefile_set.rs`
 /// (invariant: every site is finite) within its first seconds.
@@ -95,12 +110,7 @@ fn a_shapefile_point_that_is_not_a_number_is_an_error() {
     // Record 1: its 8-byte header at 100, its shape type at 108, x at 112.
     bytes[112..120].copy_from_slice(&f64::NAN.to_le_bytes());
     std::fs::write(&shp, bytes).unwrap();
-    let toml = format!(
-        "[facilities]\npath = {:?}\n[demand]\npath = \"d.geojson\"\n[[category]]\nname = \"market\"\nradius_m = 500\n",
-        shp.display().to_string()
-    );
-    let config = Config::from_toml(&toml, &dir.path().join("plan.toml")).unwrap();
-    let job = Job::from_config(&config, dir.path()).unwrap();
+    let job = job_reading("facilities", &shp, "");
     let err = lifecircle::load::load_facilities(&job.facilities)
         .err()
         .unwrap()
@@ -120,12 +130,7 @@ fn a_shapefile_point_that_is_not_a_number_is_an_error() {
 fn a_geopackage_column_name_that_is_not_utf8_is_read_not_a_panic() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/fuzz/gpkg-column-name-not-utf8.gpkg");
-    let toml = format!(
-        "[communities]\npath = {:?}\n[facilities]\npath = \"f.geojson\"\n[[category]]\nname = \"market\"\nradius_m = 500\n",
-        path.display().to_string()
-    );
-    let config = Config::from_toml(&toml, &path.with_extension("toml")).unwrap();
-    let job = Job::from_config(&config, path.parent().unwrap()).unwrap();
+    let job = job_reading("communities", &path, "");
     // The byte changed is in the geometry column's name, so the table no longer has the
     // column gpkg_geometry_columns names: an error naming the file and the first feature.
     let err = lifecircle::load::load_communities(job.communities.as_ref().unwrap())
@@ -149,12 +154,11 @@ fn a_geopackage_column_name_that_is_not_utf8_is_read_not_a_panic() {
 fn a_pbf_block_whose_positions_overflow_is_an_error_naming_the_block() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/fuzz/pbf-position-overflow.osm.pbf");
-    let toml = format!(
-        "[demand]\npath = \"d.geojson\"\n[facilities]\npath = {:?}\n[[facilities.rule]]\ncategory = \"market\"\nmatch = {{ shop = \"*\" }}\n[[category]]\nname = \"market\"\nradius_m = 500\n",
-        path.display().to_string()
+    let job = job_reading(
+        "facilities",
+        &path,
+        "[[facilities.rule]]\ncategory = \"market\"\nmatch = { shop = \"*\" }",
     );
-    let config = Config::from_toml(&toml, &path.with_extension("toml")).unwrap();
-    let job = Job::from_config(&config, path.parent().unwrap()).unwrap();
     let err = lifecircle::load::load_facilities(&job.facilities)
         .err()
         .unwrap()

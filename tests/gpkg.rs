@@ -632,6 +632,14 @@ fn names_with_ampersands_and_chinese_stay_whole_in_the_style() {
     );
 }
 
+/// The expression of the data-defined `property` (e.g. `outlineWidth`) under `node`.
+fn expression<'a>(node: roxmltree::Node<'a, 'a>, property: &str) -> &'a str {
+    node.descendants()
+        .find(|n| n.attribute("name") == Some(property))
+        .and_then(|n| option(n, "expression"))
+        .unwrap_or_else(|| panic!("no {property} expression"))
+}
+
 /// The scale (1:N) in a `CASE WHEN @map_scale > N THEN ...` expression.
 fn scale_in(expression: &str) -> f64 {
     let after = expression.split("@map_scale > ").nth(1).unwrap();
@@ -673,28 +681,16 @@ fn styles_follow_the_scale_as_the_maps_do() {
         .collect();
     assert_eq!(layers.len(), 7, "5 classes, no data, the source symbol");
     for layer in layers {
-        let width = layer
-            .descendants()
-            .find(|n| n.attribute("name") == Some("outlineWidth"))
-            .and_then(|n| option(n, "expression"))
-            .unwrap();
+        let width = expression(layer, "outlineWidth");
         assert!(near(scale_in(width), side_mm / 6.0), "{width}");
         assert!(width.ends_with("THEN 0.1 ELSE 0.26 END"), "{width}");
-        let style = layer
-            .descendants()
-            .find(|n| n.attribute("name") == Some("outlineStyle"))
-            .and_then(|n| option(n, "expression"))
-            .unwrap();
+        let style = expression(layer, "outlineStyle");
         assert!(near(scale_in(style), side_mm / 2.5), "{style}");
         assert!(style.ends_with("THEN 'no' ELSE 'solid' END"), "{style}");
     }
     // The gaps' outline thins at the same scale as the communities'.
     let gaps = std::fs::read_to_string(run.out.join("gaps_market.qml")).unwrap();
     let doc = parse_qml(&gaps);
-    let width = doc
-        .descendants()
-        .find(|n| n.attribute("name") == Some("outlineWidth"))
-        .and_then(|n| option(n, "expression"))
-        .unwrap();
+    let width = expression(doc.root(), "outlineWidth");
     assert!(near(scale_in(width), side_mm / 6.0), "{width}");
 }

@@ -7,18 +7,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{collection, community, markets, square, Case, MARKET_1000};
+use common::{
+    collection, community, examples, frame_mm, markets, path_points, square, Case, MARKET_1000,
+};
 use lifecircle::config::{Lang, Products};
 use lifecircle::map::{map_png, map_svg, png_width};
 use lifecircle::{style, Config, Job};
 use resvg::usvg;
 use serde_json::json;
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
-}
 
 /// The Tianjin plan on the sample district, written to a temporary folder: maps only.
 fn sample_run(lang: Lang) -> (tempfile::TempDir, lifecircle::Analysis) {
@@ -74,16 +72,6 @@ fn texts(doc: &usvg::roxmltree::Document) -> Vec<String> {
         .filter(|n| n.has_tag_name("text"))
         .map(|n| n.text().unwrap_or("").to_string())
         .collect()
-}
-
-/// The map frame (the clip rectangle), mm.
-fn frame_mm(doc: &usvg::roxmltree::Document) -> [f64; 4] {
-    let r = doc
-        .descendants()
-        .find(|n| n.has_tag_name("clipPath"))
-        .and_then(|c| c.children().find(|n| n.has_tag_name("rect")))
-        .unwrap();
-    ["x", "y", "width", "height"].map(|k| r.attribute(k).unwrap().parse().unwrap())
 }
 
 #[test]
@@ -245,17 +233,6 @@ fn maps_are_the_same_bytes_every_time() {
         std::fs::read_to_string(dir.path().join("out/maps/fitness.svg")).unwrap(),
         map_svg(&analysis, 1, &written).unwrap()
     );
-}
-
-/// Path data `M x y L x y ... Z` to its points.
-fn path_points(d: &str) -> Vec<(f64, f64)> {
-    d.split(['M', 'L', 'Z'])
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            let mut it = s.split_whitespace().map(|v| v.parse::<f64>().unwrap());
-            (it.next().unwrap(), it.next().unwrap())
-        })
-        .collect()
 }
 
 #[test]

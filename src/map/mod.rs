@@ -72,7 +72,11 @@ impl CategoryMaps {
         products: &Products,
         group: usize,
     ) -> Option<String> {
-        let focus = self.content.groups.iter().position(|g| g.group == group)?;
+        let focus = self
+            .content
+            .groups()
+            .iter()
+            .position(|g| g.group == group)?;
         Some(sheet::draw(
             analysis,
             self.category,
@@ -111,7 +115,7 @@ struct Area {
     anchor: Option<Coord<f64>>,
     /// Its area, m2, to label the larger first.
     area_m2: f64,
-    /// Its group, as a position in [`Content::groups`].
+    /// Its group, as a position in `analysis.groups`.
     group: Option<usize>,
 }
 
@@ -123,14 +127,17 @@ struct GroupArea {
     shape: MultiPolygon<f64>,
     /// Where its label goes, metres.
     anchor: Option<Coord<f64>>,
+    /// Its area, m2, to label the larger first.
+    area_m2: f64,
 }
 
 /// The map's layers in working-CRS metres.
 struct Content {
     kind: Option<AreaKind>,
     areas: Vec<Area>,
-    /// The groups of the communities, when the run has groups; in `analysis.groups` order.
-    groups: Vec<GroupArea>,
+    /// The groups of the communities dissolved, in `analysis.groups` order: made when a map
+    /// first draws them (a city's map, a group's map), not for a district's.
+    groups: std::sync::OnceLock<Vec<GroupArea>>,
     /// Demand points, with whether they are within reach (a run without communities).
     points: Vec<(Coord<f64>, bool)>,
     circles: Vec<MultiPolygon<f64>>,
@@ -300,10 +307,9 @@ impl Content {
             .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
             .unwrap_or([-500.0, -500.0, 500.0, 500.0]);
         let north_deg = frame::north_rotation_deg(&work, centre)?;
-        let groups = group_areas(&areas, analysis.groups.len());
         Ok(Content {
             kind,
-            groups,
+            groups: std::sync::OnceLock::new(),
             areas,
             points,
             circles,
@@ -320,9 +326,26 @@ impl Content {
     }
 }
 
+impl Content {
+    /// Whether the areas belong to groups.
+    fn has_groups(&self) -> bool {
+        self.areas.iter().any(|a| a.group.is_some())
+    }
+
+    /// The groups' shapes, made on first use.
+    fn groups(&self) -> &[GroupArea] {
+        self.groups.get_or_init(|| group_areas(&self.areas))
+    }
+}
+
 /// The communities of each group dissolved, groups in `analysis.groups` order (those with
 /// no community left out).
-fn group_areas(areas: &[Area], groups: usize) -> Vec<GroupArea> {
+fn group_areas(areas: &[Area]) -> Vec<GroupArea> {
+    let groups = areas
+        .iter()
+        .filter_map(|a| a.group)
+        .max()
+        .map_or(0, |g| g + 1);
     let mut members: Vec<Vec<geo::Polygon<f64>>> = vec![Vec::new(); groups];
     for a in areas {
         if let Some(g) = a.group {
@@ -335,11 +358,11 @@ fn group_areas(areas: &[Area], groups: usize) -> Vec<GroupArea> {
         .filter(|(_, polygons)| !polygons.is_empty())
         .map(|(group, polygons)| {
             let shape = crate::measure::union_of(&polygons);
-            let anchor = label_anchor(&shape);
             GroupArea {
                 group,
+                anchor: label_anchor(&shape),
+                area_m2: geo::Area::unsigned_area(&shape),
                 shape,
-                anchor,
             }
         })
         .collect()

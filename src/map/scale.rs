@@ -28,7 +28,7 @@ const DISTRICT_SIDE_MM: f64 = 6.0;
 /// Communities narrower than this (mm) lose their outlines.
 const OUTLINE_SIDE_MM: f64 = 2.5;
 /// The facility markers' largest radius, mm.
-pub const MARKER_R: f64 = 1.25;
+const MARKER_R: f64 = 1.25;
 /// Their smallest radius, mm.
 const MARKER_MIN_R: f64 = 0.45;
 /// The share of the frame the markers may cover before they shrink.
@@ -102,7 +102,7 @@ impl Cartography {
             marker_r,
             marker_stroke: 0.25 * marker_r / MARKER_R,
             circle_stroke: district.then_some(0.45),
-            group_labels: !district && !content.groups.is_empty(),
+            group_labels: !district && content.has_groups(),
         }
     }
 }

@@ -14,7 +14,7 @@ use super::words::{self, wrap, Words};
 use super::{on_page, AreaKind, Content, GroupArea};
 use crate::config::{Lang, Products};
 use crate::measure::cells::clip_half_plane;
-use crate::pipeline::Analysis;
+use crate::pipeline::{Analysis, GroupResult};
 use crate::style;
 use crate::summary::CategorySummary;
 use crate::text::{category_title, distance_in as distance, headline, thousands};
@@ -108,7 +108,7 @@ pub fn draw(
     focus: Option<usize>,
 ) -> String {
     let cat = &analysis.categories[c];
-    let group = focus.map(|f| &content.groups[f]);
+    let group = focus.map(|f| &content.groups()[f]);
     // A group's map gives the group's figures.
     let s = group
         .and_then(|g| {
@@ -177,10 +177,9 @@ pub fn draw(
         frame: &frame,
         carto: &carto,
         focus: group,
-        focus_name: group.map(|g| analysis.groups[g.group].group.as_str()),
+        groups: &analysis.groups,
         group_title: analysis.group_title(),
-        group_shares: group_shares(analysis, c),
-        group_names: analysis.groups.iter().map(|g| g.group.clone()).collect(),
+        category: &cat.summary.name,
     };
     map_body(&mut body, content, &view, colour, &id);
     y = rect.bottom() + 5.0;
@@ -262,14 +261,12 @@ struct View<'a> {
     carto: &'a Cartography,
     /// The group the map is framed on, if it is a group's map.
     focus: Option<&'a GroupArea>,
-    /// Its name.
-    focus_name: Option<&'a str>,
+    /// The run's groups and their figures.
+    groups: &'a [GroupResult],
     /// What a group is (district, street), for the legend.
     group_title: &'a str,
-    /// This category's coverage in each group, in `analysis.groups` order.
-    group_shares: Vec<f64>,
-    /// The groups' names, in `analysis.groups` order.
-    group_names: Vec<String>,
+    /// The category mapped.
+    category: &'a str,
 }
 
 impl View<'_> {
@@ -294,6 +291,21 @@ impl View<'_> {
         let margin = 0.02 * (e - w).max(n - s);
         let window = [w - margin, s - margin, e + margin, n + margin];
         Cow::Owned(cut_to(shape, window))
+    }
+
+    /// The name of the group the map is framed on, if it is a group's map.
+    fn focus_name(&self) -> Option<&str> {
+        self.focus
+            .and_then(|g| self.groups.get(g.group))
+            .map(|g| g.group.as_str())
+    }
+
+    /// This category's coverage in the `g`-th group (NaN without a figure).
+    fn group_share(&self, g: usize) -> f64 {
+        self.groups
+            .get(g)
+            .and_then(|g| g.categories.iter().find(|s| s.name == self.category))
+            .map_or(f64::NAN, |s| s.coverage)
     }
 
     fn shows_point(&self, p: Coord<f64>) -> bool {
@@ -349,21 +361,6 @@ fn cut_to(shape: &MultiPolygon<f64>, window: [f64; 4]) -> MultiPolygon<f64> {
             })
             .collect(),
     )
-}
-
-/// This category's coverage in each group (NaN where the group has no figure).
-fn group_shares(analysis: &Analysis, c: usize) -> Vec<f64> {
-    let name = &analysis.categories[c].summary.name;
-    analysis
-        .groups
-        .iter()
-        .map(|g| {
-            g.categories
-                .iter()
-                .find(|s| &s.name == name)
-                .map_or(f64::NAN, |s| s.coverage)
-        })
-        .collect()
 }
 
 /// The map frame and everything in it.
@@ -633,13 +630,13 @@ fn group_outlines(out: &mut String, content: &Content, frame: &Frame) {
         "<g id=\"group-boundaries\" fill=\"none\" stroke=\"#404040\" stroke-width=\"0.35\" \
          stroke-linejoin=\"round\">"
     );
-    for g in &content.groups {
+    for g in content.groups() {
         // The outer edges only: a lake inside a district is not a border.
-        let outer = geo::MultiPolygon(
+        let outer = MultiPolygon(
             g.shape
                 .0
                 .iter()
-                .map(|p| geo::Polygon::new(p.exterior().clone(), Vec::new()))
+                .map(|p| Polygon::new(p.exterior().clone(), Vec::new()))
                 .collect(),
         );
         let d = polygon_path(&outer, frame);
@@ -792,22 +789,21 @@ fn community_labels(out: &mut String, content: &Content, view: &View<'_>, marker
 fn group_labels(out: &mut String, content: &Content, view: &View<'_>, markers: &[Rect]) {
     let frame = view.frame;
     let mut order: Vec<&GroupArea> = content
-        .groups
+        .groups()
         .iter()
         .filter(|g| g.anchor.is_some())
         .collect();
     // Larger groups first.
-    let area = |g: &GroupArea| geo::Area::unsigned_area(&g.shape);
-    order.sort_by(|a, b| area(b).total_cmp(&area(a)));
+    order.sort_by(|a, b| b.area_m2.total_cmp(&a.area_m2));
     let requests: Vec<Request> = order
         .iter()
         .filter_map(|g| {
             let mut lines = vec![Line {
-                text: view.group_names.get(g.group)?.clone(),
+                text: view.groups.get(g.group)?.group.clone(),
                 size: LABEL,
                 bold: true,
             }];
-            let share = view.group_shares.get(g.group).copied().unwrap_or(f64::NAN);
+            let share = view.group_share(g.group);
             if share.is_finite() {
                 lines.push(Line {
                     text: label_pct(share),
@@ -1110,7 +1106,7 @@ fn legend(
         let label = w.group_boundary.replace("{group}", view.group_title);
         y2 += row(out, x2, y2, w2, &label);
     }
-    if let Some(name) = view.focus_name {
+    if let Some(name) = view.focus_name() {
         swatch(
             out,
             x2,

@@ -121,3 +121,29 @@ pub fn copy_shapefile_set(dir: &Path, stem: &str) -> PathBuf {
     }
     dir.join(format!("{stem}.shp"))
 }
+
+/// The examples folder, whose configurations read `data/`.
+pub fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// A map's frame (its first clip rectangle), page mm: x, y, width, height.
+pub fn frame_mm(doc: &resvg::usvg::roxmltree::Document) -> [f64; 4] {
+    let r = doc
+        .descendants()
+        .find(|n| n.has_tag_name("clipPath"))
+        .and_then(|c| c.children().find(|n| n.has_tag_name("rect")))
+        .unwrap();
+    ["x", "y", "width", "height"].map(|k| r.attribute(k).unwrap().parse().unwrap())
+}
+
+/// Path data `M x y L x y ... Z` to its points.
+pub fn path_points(d: &str) -> Vec<(f64, f64)> {
+    d.split(['M', 'L', 'Z'])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let mut it = s.split_whitespace().map(|v| v.parse::<f64>().unwrap());
+            (it.next().unwrap(), it.next().unwrap())
+        })
+        .collect()
+}
