@@ -13,16 +13,62 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/debug/lifecircle
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint deps test-deps install build sample clean bench qgis-check
+.PHONY: demo test lint deps test-deps install build sample clean bench qgis-check qgis-test qgis-deps qgis-plugin qgis-screenshots
 
 ## demo: install what is missing, build, and run the Tianjin plan on the sample district
 demo: build
 	$(BIN) run examples/tianjin-plan.toml
 
-## test: the whole test suite (unit, integration, CLI, doc tests)
+## test: the whole test suite (unit, integration, CLI, doc tests), then the QGIS checks
 test: deps test-deps
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
+	$(MAKE) --no-print-directory qgis-test
+
+## qgis-test: the run's QGIS project opened in QGIS itself, headless (from the .qgs and from
+## results.gpkg, in English and Chinese: layers, themes, each layout exported to PDF and
+## rasterised), and the Processing plugin run through processing.run against the CLI.
+## Installs Debian's python3-qgis and poppler-utils if missing. Pictures to look at land in
+## $(QGIS_TEST_OUT)/png.
+QGIS_TEST_OUT ?= out/qgis-test
+qgis-test: build qgis-deps
+	rm -rf $(QGIS_TEST_OUT) && mkdir -p $(QGIS_TEST_OUT)/work
+	$(BIN) run examples/tianjin-plan.toml --out $(QGIS_TEST_OUT)/en --no-maps --no-report --quiet
+	$(BIN) run examples/tianjin-plan.toml --out $(QGIS_TEST_OUT)/zh --lang zh --no-maps --no-report --quiet
+	QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/check_project.py $(QGIS_TEST_OUT)/en $(QGIS_TEST_OUT)/png
+	QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/check_project.py $(QGIS_TEST_OUT)/zh $(QGIS_TEST_OUT)/png
+	QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/check_processing.py $(BIN) . $(QGIS_TEST_OUT)/work
+
+## qgis-screenshots: QGIS desktop (Debian's qgis, installed if missing) under Xvfb with the
+## sample's project open: each theme, the layout designer, the plugin's dialog, into
+## out/qgis-screenshots/ (docs/qgis/ keeps a set). Not part of `make test`.
+qgis-screenshots: build
+	@command -v qgis >/dev/null 2>&1 || $(MAKE) --no-print-directory install PACKAGES="qgis xvfb" WHY="for make qgis-screenshots"
+	rm -rf out/qgis-screenshots && mkdir -p out/qgis-screenshots/home
+	$(BIN) run examples/tianjin-plan.toml --out out/qgis-screenshots/run --no-maps --no-report --quiet
+	HOME=$(CURDIR)/out/qgis-screenshots/home LIFECIRCLE_SHOTS=$(CURDIR)/out/qgis-screenshots \
+	  LIFECIRCLE_REPO=$(CURDIR) LIFECIRCLE_EXECUTABLE=$(BIN) \
+	  xvfb-run -a -s "-screen 0 1400x900x24" qgis --noversioncheck --nologo --noplugins \
+	  --project "$$(ls out/qgis-screenshots/run/*.qgs)" --code tests/qgis/screenshots.py
+
+qgis-deps:
+	@missing=""; \
+	PYTHONPATH=/usr/share/qgis/python/plugins /usr/bin/python3 -c "import qgis.core, processing" 2>/dev/null || missing="$$missing python3-qgis qgis-providers"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	$(MAKE) --no-print-directory install PACKAGES="$$missing" WHY="for the QGIS checks"
+
+## qgis-plugin: the QGIS plugin as a zip to install (Plugins > Manage and Install Plugins >
+## Install from ZIP): out/lifecircle-qgis-<version>.zip
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+qgis-plugin:
+	@grep -q "^version=$(VERSION)$$" qgis/lifecircle/metadata.txt || \
+	  { echo "make: qgis/lifecircle/metadata.txt's version is not $(VERSION) (Cargo.toml)"; exit 1; }
+	mkdir -p out && rm -f out/lifecircle-qgis-$(VERSION).zip
+	cd qgis && python3 -c "import sys, zipfile, pathlib; \
+	  z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED); \
+	  [z.write(p, p.as_posix()) for p in sorted(pathlib.Path('lifecircle').rglob('*')) \
+	   if p.is_file() and '__pycache__' not in p.parts]; z.close()" ../out/lifecircle-qgis-$(VERSION).zip
+	@echo "make: wrote out/lifecircle-qgis-$(VERSION).zip"
 
 ## lint: formatting and clippy, as CI checks them
 lint: deps

@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::layers::{self, GeometryKind, LayerKind, OutputLayer, Shape};
 use crate::pipeline::Analysis;
+use crate::project::Project;
 use crate::style;
 
 /// `PRAGMA application_id` of a GeoPackage: "GPKG".
@@ -64,6 +65,17 @@ pub struct LayerStyle {
 /// with its default style (the `.qml` written beside the GeoJSON) and, for communities, one
 /// more style per further category.
 pub fn write_gpkg(analysis: &Analysis, path: &Path) -> Result<()> {
+    write_gpkg_with_project(analysis, path, None).map(|_| ())
+}
+
+/// Writes `results.gpkg` as [`write_gpkg`] does and, given the run's products, the run's
+/// QGIS project into its `qgis_projects` table; returns the project, to be written beside
+/// the GeoPackage as well.
+pub fn write_gpkg_with_project(
+    analysis: &Analysis,
+    path: &Path,
+    products: Option<&crate::config::Products>,
+) -> Result<Option<Project>> {
     let layers: Vec<OutputLayer<'_>> = layers::kinds(analysis)
         .into_iter()
         .map(|kind| layers::build(analysis, kind))
@@ -89,12 +101,21 @@ pub fn write_gpkg(analysis: &Analysis, path: &Path) -> Result<()> {
             }
         }
     }
-    write_layers(path, &layers, &styles)
+    let project = products
+        .map(|products| crate::project::build(analysis, products, &layers))
+        .transpose()?;
+    write_layers(path, &layers, &styles, project.as_ref())?;
+    Ok(project)
 }
 
-/// Writes a GeoPackage holding `layers` (one feature table each, named after the layer)
-/// and `styles`; replaces a file already at `path`.
-pub fn write_layers(path: &Path, layers: &[OutputLayer<'_>], styles: &[LayerStyle]) -> Result<()> {
+/// Writes a GeoPackage holding `layers` (one feature table each, named after the layer),
+/// `styles` and the QGIS `project` if given; replaces a file already at `path`.
+pub fn write_layers(
+    path: &Path,
+    layers: &[OutputLayer<'_>],
+    styles: &[LayerStyle],
+    project: Option<&Project>,
+) -> Result<()> {
     if path.exists() {
         std::fs::remove_file(path).map_err(|source| Error::Write {
             path: path.to_path_buf(),
@@ -108,6 +129,9 @@ pub fn write_layers(path: &Path, layers: &[OutputLayer<'_>], styles: &[LayerStyl
     let mut db = Connection::open(path).map_err(sqlite)?;
     let tx = db.transaction().map_err(sqlite)?;
     write_all(&tx, layers, styles).map_err(sqlite)?;
+    if let Some(project) = project {
+        write_project(&tx, project).map_err(sqlite)?;
+    }
     tx.commit().map_err(sqlite)?;
     db.close().map_err(|(_, e)| sqlite(e))
 }
@@ -474,6 +498,24 @@ fn rtree_triggers(table: &str) -> String {
 }
 
 /// QGIS's `layer_styles` table, as QGIS creates it in a GeoPackage, with `styles`.
+/// QGIS's table of projects stored in a GeoPackage (QGIS 3.8 and later): the project as a
+/// `.qgz` archive written as hexadecimal text, as QGIS writes it.
+fn write_project(tx: &Transaction<'_>, project: &Project) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE qgis_projects (name TEXT PRIMARY KEY, metadata BLOB, content BLOB);",
+    )?;
+    let hex: String = project.qgz().iter().map(|b| format!("{b:02x}")).collect();
+    let metadata = format!(
+        "{{\"last_modified_time\": \"{}\", \"last_modified_user\": \"lifecircle\" }}",
+        TIMESTAMP.trim_end_matches(".000Z")
+    );
+    tx.execute(
+        "INSERT INTO qgis_projects (name, metadata, content) VALUES (?1, ?2, ?3)",
+        params![project.name, metadata, hex],
+    )?;
+    Ok(())
+}
+
 fn write_styles(tx: &Transaction<'_>, styles: &[LayerStyle]) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE \"layer_styles\" (

@@ -17,6 +17,7 @@ pub mod measure;
 pub mod network;
 pub mod pipeline;
 pub mod progress;
+pub mod project;
 pub mod qml;
 pub mod report;
 pub mod siting;
@@ -27,6 +28,7 @@ pub mod text;
 pub mod validate;
 pub mod warning;
 pub mod write;
+pub mod xml;
 
 pub use config::{Basis, Config, Job};
 pub use error::{AreaOfUseMiss, Error, FeatureProblem, Result};

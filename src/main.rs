@@ -49,6 +49,12 @@ struct Cli {
     #[arg(short, long, global = true)]
     verbose: bool,
 
+    /// Report progress as plain lines on stderr instead of bars, for programs that run
+    /// lifecircle (the QGIS plugin): "lifecircle: progress: <step> <done>/<total>", a line
+    /// each time a step begins, moves a whole percent, or ends.
+    #[arg(long, global = true, conflicts_with = "quiet")]
+    progress_lines: bool,
+
     #[command(flatten)]
     products: ProductArgs,
 }
@@ -73,9 +79,13 @@ struct ProductArgs {
     #[arg(long, global = true)]
     no_layers: bool,
 
-    /// Do not write results.gpkg.
+    /// Do not write results.gpkg (nor the QGIS project, which reads it).
     #[arg(long, global = true)]
     no_gpkg: bool,
+
+    /// Do not store a QGIS project in results.gpkg nor write <title>.qgs beside it.
+    #[arg(long, global = true)]
+    no_qgis_project: bool,
 
     /// Do not draw maps/<category>.svg and .png.
     #[arg(long, global = true)]
@@ -111,6 +121,9 @@ impl ProductArgs {
         }
         if self.no_gpkg {
             output.geopackage = Some(false);
+        }
+        if self.no_qgis_project {
+            output.qgis_project = Some(false);
         }
         if self.no_maps {
             output.maps = Some(false);
@@ -485,7 +498,13 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     on_interrupt_abandon(&job.out_dir)?;
-    let bars = Bars::new(!cli.quiet && std::io::stderr().is_terminal(), cli.verbose);
+    let mut bars = Bars::new(
+        !cli.quiet && !cli.progress_lines && std::io::stderr().is_terminal(),
+        cli.verbose,
+    );
+    if cli.progress_lines {
+        bars.lines = true;
+    }
     let (analysis, files) = lifecircle::run_observed(&job, &bars)?;
     for w in &analysis.warnings {
         eprintln!("lifecircle: warning: {w}");
@@ -500,6 +519,17 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             let path = job.out_dir.join(name);
             if files.contains(&path) {
                 println!("  {}: {what}", path.display());
+            }
+            if name == "results.gpkg" {
+                for qgs in files
+                    .iter()
+                    .filter(|f| f.extension().is_some_and(|e| e == "qgs"))
+                {
+                    println!(
+                        "  {}: the QGIS project, a map theme and a print layout per category",
+                        qgs.display()
+                    );
+                }
             }
         }
     }
@@ -792,6 +822,10 @@ struct Bars {
     bar: RwLock<Option<indicatif::ProgressBar>>,
     step: Mutex<Option<(String, Instant)>>,
     done: AtomicU64,
+    /// Plain progress lines (`--progress-lines`) instead of bars.
+    lines: bool,
+    /// The current step's name and item count, for the progress lines.
+    counted: Mutex<(String, u64)>,
 }
 
 impl Bars {
@@ -802,6 +836,16 @@ impl Bars {
             bar: RwLock::new(None),
             step: Mutex::new(None),
             done: AtomicU64::new(0),
+            lines: false,
+            counted: Mutex::new((String::new(), 0)),
+        }
+    }
+
+    /// A progress line: the step, then `done/total` (`done` alone when not counted).
+    fn line(&self, done: u64) {
+        if let Ok(counted) = self.counted.lock() {
+            let (step, total) = &*counted;
+            eprintln!("lifecircle: progress: {step} {done}/{total}");
         }
     }
 }
@@ -811,6 +855,12 @@ impl lifecircle::Progress for Bars {
         self.done.store(0, Ordering::Relaxed);
         if let Ok(mut s) = self.step.lock() {
             *s = Some((step.to_string(), Instant::now()));
+        }
+        if self.lines {
+            if let Ok(mut counted) = self.counted.lock() {
+                *counted = (step.to_string(), total);
+            }
+            self.line(0);
         }
         if !self.draw {
             return;
@@ -840,7 +890,14 @@ impl lifecircle::Progress for Bars {
     }
 
     fn advance(&self, n: u64) {
-        self.done.fetch_add(n, Ordering::Relaxed);
+        let before = self.done.fetch_add(n, Ordering::Relaxed);
+        if self.lines {
+            let total = self.counted.lock().map(|c| c.1).unwrap_or(0);
+            let percent = |done: u64| done * 100 / total.max(1);
+            if total > 0 && percent(before + n) > percent(before) {
+                self.line(before + n);
+            }
+        }
         if self.draw {
             if let Ok(b) = self.bar.read() {
                 if let Some(bar) = b.as_ref() {
@@ -851,6 +908,10 @@ impl lifecircle::Progress for Bars {
     }
 
     fn end(&self) {
+        if self.lines {
+            let total = self.counted.lock().map(|c| c.1).unwrap_or(0);
+            self.line(total.max(self.done.load(Ordering::Relaxed)));
+        }
         if let Ok(mut b) = self.bar.write() {
             if let Some(bar) = b.take() {
                 bar.finish_and_clear();

@@ -17,8 +17,6 @@
 //! Share classes are listed highest first: QGIS puts a value on a class boundary into the
 //! first class that holds it, so 0.2 falls in 20-40% as it does on the maps.
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 
 use crate::layers::{GeometryKind, LayerKind, OutputLayer, Shape};
@@ -27,6 +25,7 @@ use crate::style::{
     category_colour, CIRCLE_FILL_OPACITY, COMMUNITY_OUTLINE, GAP_COLOUR, NO_DATA_COLOUR,
     SHARE_BREAKS, SHARE_COLOURS,
 };
+use crate::xml::Element;
 
 /// The QGIS version whose format the documents follow.
 pub const QGIS_VERSION: &str = "3.22.16-Białowieża";
@@ -50,19 +49,36 @@ pub const OTHER_FACILITY_COLOUR: &str = "#969696";
 
 /// The style of one output layer.
 pub fn layer_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
+    layer_style(analysis, layer).qgis_document()
+}
+
+/// The style of one output layer, as the `<qgis>` element of its QML.
+pub fn layer_style(analysis: &Analysis, layer: &OutputLayer<'_>) -> Element {
     match layer.kind {
-        LayerKind::Communities => communities_qml(analysis, layer, 0),
-        LayerKind::Demand => demand_qml(analysis, layer),
-        LayerKind::Facilities => facilities_qml(analysis),
-        LayerKind::Circles(c) => circles_qml(c),
-        LayerKind::Gaps(_) => gaps_qml(layer, ScaleRules::of(analysis).as_ref()),
-        LayerKind::Sites(s) => sites_qml(analysis, s),
+        LayerKind::Communities => communities_style(analysis, layer, 0),
+        LayerKind::Demand => demand_style(analysis, layer, 0),
+        LayerKind::Facilities => facilities_style(analysis, None),
+        LayerKind::Circles(c) => circles_style(c),
+        LayerKind::Gaps(_) => gaps_style(layer, ScaleRules::of(analysis).as_ref()),
+        LayerKind::Sites(s) => sites_style(analysis, s),
+    }
+}
+
+/// The style of a layer that changes with the category shown (communities, demand,
+/// facilities) for the `c`-th category: shares of that category, only its facilities.
+/// Other layers keep their one style.
+pub fn category_style(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> Element {
+    match layer.kind {
+        LayerKind::Communities => communities_style(analysis, layer, c),
+        LayerKind::Demand => demand_style(analysis, layer, c),
+        LayerKind::Facilities => facilities_style(analysis, Some(c)),
+        _ => layer_style(analysis, layer),
     }
 }
 
 /// Proposed sites: stars in the category's colour, outlined in black so they stand apart
 /// from the existing facilities' dots, labelled with their rank.
-fn sites_qml(analysis: &Analysis, s: usize) -> String {
+fn sites_style(analysis: &Analysis, s: usize) -> Element {
     let c = analysis
         .siting
         .get(s)
@@ -82,6 +98,10 @@ fn sites_qml(analysis: &Analysis, s: usize) -> String {
 /// (`<category>_share`), labelled with their name (when the layer has the name field) over
 /// the share as a percentage, as on the maps.
 pub fn communities_qml(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> String {
+    communities_style(analysis, layer, c).qgis_document()
+}
+
+fn communities_style(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> Element {
     let field = analysis
         .categories
         .get(c)
@@ -151,38 +171,47 @@ pub fn share_description(analysis: &Analysis, c: usize) -> String {
     format!("Communities coloured by the covered share of {name} (no data in grey)")
 }
 
-fn demand_qml(analysis: &Analysis, layer: &OutputLayer<'_>) -> String {
+fn demand_style(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> Element {
     let field = analysis
         .categories
-        .first()
+        .get(c)
         .map(|cat| format!("{}_covered", cat.summary.name))
         .unwrap_or_default();
     let geometry = drawn_geometry(layer);
     document(share_renderer(&field, geometry, None), None, geometry)
 }
 
-fn facilities_qml(analysis: &Analysis) -> String {
-    let mut categories = Vec::new();
-    for (i, cat) in analysis.categories.iter().enumerate() {
-        let name = &cat.summary.name;
-        categories.push((
-            name.clone(),
-            name.clone(),
-            marker(&i.to_string(), category_colour(i), 3.0, "#ffffff", 0.4),
-        ));
-    }
-    let other = analysis.categories.len();
-    categories.push((
+/// Facilities by category; with `shown`, only that category's: the others (and the
+/// catch-all) are not listed, so not drawn, and a map theme that checks every legend item
+/// cannot bring them back.
+fn facilities_style(analysis: &Analysis, shown: Option<usize>) -> Element {
+    let mut entries: Vec<(String, String, &str, f64, f64)> = analysis
+        .categories
+        .iter()
+        .enumerate()
+        .map(|(i, cat)| {
+            let name = cat.summary.name.clone();
+            (name.clone(), name, category_colour(i), 3.0, 0.4)
+        })
+        .collect();
+    entries.push((
         String::new(),
         "other".into(),
-        marker(
-            &other.to_string(),
-            OTHER_FACILITY_COLOUR,
-            2.0,
-            "#ffffff",
-            0.3,
-        ),
+        OTHER_FACILITY_COLOUR,
+        2.0,
+        0.3,
     ));
+    if let Some(c) = shown {
+        entries = entries.into_iter().skip(c).take(1).collect();
+    }
+    let categories = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (value, label, colour, size, outline))| {
+            let symbol = marker(&i.to_string(), colour, size, "#ffffff", outline);
+            (value, label, symbol)
+        })
+        .collect();
     let source = marker("0", OTHER_FACILITY_COLOUR, 2.0, "#ffffff", 0.3);
     document(
         categorized("category", categories, source),
@@ -191,13 +220,13 @@ fn facilities_qml(analysis: &Analysis) -> String {
     )
 }
 
-fn circles_qml(c: usize) -> String {
+fn circles_style(c: usize) -> Element {
     let colour = category_colour(c);
     let symbol = fill("0", Some((colour, CIRCLE_FILL_OPACITY)), colour, 1.0, 0.3);
     document(single(symbol), None, GeometryKind::Polygon)
 }
 
-fn gaps_qml(layer: &OutputLayer<'_>, rules: Option<&ScaleRules>) -> String {
+fn gaps_style(layer: &OutputLayer<'_>, rules: Option<&ScaleRules>) -> Element {
     let geometry = drawn_geometry(layer);
     // Thinner where the communities are small on screen, as on the maps.
     let width = rules.map(|r| {
@@ -371,7 +400,7 @@ fn share_renderer(field: &str, geometry: GeometryKind, rules: Option<&ScaleRules
 // The QML document.
 // ---------------------------------------------------------------------------------------
 
-fn document(renderer: Element, labels: Option<Element>, geometry: GeometryKind) -> String {
+fn document(renderer: Element, labels: Option<Element>, geometry: GeometryKind) -> Element {
     let labelled = labels.is_some();
     let mut root = Element::new("qgis")
         .attr("version", QGIS_VERSION)
@@ -390,9 +419,7 @@ fn document(renderer: Element, labels: Option<Element>, geometry: GeometryKind) 
         .child(Element::new("featureBlendMode").text("0"))
         .child(Element::new("layerOpacity").text("1"))
         .child(Element::new("layerGeometryType").text(geometry_type));
-    let mut out = String::from("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
-    root.write(&mut out, 0);
-    out
+    root
 }
 
 fn graduated(
@@ -818,62 +845,6 @@ fn labeling_at(
 /// A number in a style property: no trailing zeros.
 fn num(v: f64) -> String {
     crate::text::trimmed(v, 3)
-}
-
-/// An XML element: enough of one to write QML.
-#[derive(Debug, Clone)]
-struct Element {
-    name: &'static str,
-    attrs: Vec<(&'static str, String)>,
-    children: Vec<Element>,
-    text: Option<String>,
-}
-
-impl Element {
-    fn new(name: &'static str) -> Element {
-        Element {
-            name,
-            attrs: Vec::new(),
-            children: Vec::new(),
-            text: None,
-        }
-    }
-
-    fn attr(mut self, key: &'static str, value: &str) -> Element {
-        self.attrs.push((key, value.to_string()));
-        self
-    }
-
-    fn child(mut self, child: Element) -> Element {
-        self.children.push(child);
-        self
-    }
-
-    fn text(mut self, text: &str) -> Element {
-        self.text = Some(text.to_string());
-        self
-    }
-
-    fn write(&self, out: &mut String, depth: usize) {
-        let indent = "  ".repeat(depth);
-        let _ = write!(out, "{indent}<{}", self.name);
-        for (k, v) in &self.attrs {
-            let _ = write!(out, " {k}=\"{}\"", escape(v));
-        }
-        match (&self.text, self.children.is_empty()) {
-            (Some(text), _) => {
-                let _ = writeln!(out, ">{}</{}>", escape(text), self.name);
-            }
-            (None, true) => out.push_str("/>\n"),
-            (None, false) => {
-                out.push_str(">\n");
-                for c in &self.children {
-                    c.write(out, depth + 1);
-                }
-                let _ = writeln!(out, "{indent}</{}>", self.name);
-            }
-        }
-    }
 }
 
 /// Text safe inside an XML attribute or element.

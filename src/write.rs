@@ -96,7 +96,7 @@ fn stage_outputs(
     };
     let total = 3
         + 2 * layer_kinds.len()
-        + usize::from(products.geopackage)
+        + usize::from(products.geopackage) * (1 + usize::from(products.qgis_project))
         + if with_maps {
             2 * analysis.categories.len() * (1 + if group_maps { analysis.groups.len() } else { 0 })
         } else {
@@ -136,8 +136,20 @@ fn stage_outputs(
         })?;
     }
     if products.geopackage {
-        staged(|| crate::gpkg::write_gpkg(analysis, &staging.join("results.gpkg")))?;
+        let with_project = products.qgis_project.then_some(products);
+        let project = staged(|| {
+            crate::gpkg::write_gpkg_with_project(
+                analysis,
+                &staging.join("results.gpkg"),
+                with_project,
+            )
+        })?;
         put_done(&mut entries, "results.gpkg", progress);
+        if let Some(project) = project {
+            let name = project.file_name();
+            staged(|| write_bytes(&staging.join(&name), project.qgs.as_bytes()))?;
+            put_done(&mut entries, &name, progress);
+        }
     }
     let mut svgs: Vec<(report::MapKey, String)> = Vec::new();
     let mut pngs: Vec<(report::MapKey, String)> = Vec::new();

@@ -610,7 +610,11 @@ fn one_market_at_the_centre_covers_the_whole_community() {
     let out = dir.cover(&["--radius", "1000", "--target", "0.95"]);
     out.ok();
     assert_has(&out.stdout, "PASS");
-    assert_has(&out.stdout, "Wrote 16 files to out");
+    assert_has(&out.stdout, "Wrote 17 files to out");
+    assert_has(
+        &out.stdout,
+        "15-minute life circles.qgs: the QGIS project, a map theme and a print layout per category",
+    );
 
     // A 200 m square lies well inside a 1000 m circle around its centre.
     let cat = summary_category(&dir);
@@ -799,6 +803,7 @@ fn results_do_not_depend_on_the_number_of_threads() {
     assert_eq!(
         names,
         [
+            "15-minute life circles.qgs",
             "circles_market.geojson",
             "circles_market.qml",
             "communities.geojson",

@@ -26,6 +26,7 @@ struct Run {
     _dir: tempfile::TempDir,
     out: PathBuf,
     analysis: Analysis,
+    products: lifecircle::config::Products,
 }
 
 fn run() -> &'static Run {
@@ -44,6 +45,7 @@ fn run() -> &'static Run {
             out: job.out_dir.clone(),
             _dir: dir,
             analysis,
+            products: job.products.clone(),
         }
     })
 }
@@ -408,7 +410,15 @@ fn the_same_analysis_gives_the_same_bytes() {
     lifecircle::gpkg::write_gpkg(&run.analysis, &b).unwrap();
     let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
     assert!(a == b, "two writes differ");
-    assert_eq!(a, std::fs::read(run.out.join("results.gpkg")).unwrap());
+    // The run's file holds the QGIS project as well: written again, the same bytes.
+    let c = dir.path().join("c.gpkg");
+    lifecircle::gpkg::write_gpkg_with_project(&run.analysis, &c, Some(&run.products)).unwrap();
+    let c = std::fs::read(c).unwrap();
+    assert!(
+        c == std::fs::read(run.out.join("results.gpkg")).unwrap(),
+        "the run's file differs"
+    );
+    assert!(a != c, "the project is missing");
 }
 
 #[test]

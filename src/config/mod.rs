@@ -440,6 +440,10 @@ pub struct OutputConfig {
     pub layers: Option<bool>,
     /// Write `results.gpkg` (default true).
     pub geopackage: Option<bool>,
+    /// Store a QGIS project in `results.gpkg` and write it beside as `<title>.qgs`: layers
+    /// grouped by category, one map theme and one print layout per category (default true;
+    /// needs the GeoPackage).
+    pub qgis_project: Option<bool>,
     /// Write `maps/<category>.svg` and `.png` (default true).
     pub maps: Option<bool>,
     /// Resolution of the PNG maps, dots per inch at A4 width (default 150; 300 for print).
@@ -506,6 +510,9 @@ pub struct Products {
     pub layers: bool,
     /// Write `results.gpkg`.
     pub geopackage: bool,
+    /// Store the QGIS project in `results.gpkg` and write `<title>.qgs` beside it (only
+    /// with the GeoPackage).
+    pub qgis_project: bool,
     /// Write `maps/<category>.svg|png`.
     pub maps: bool,
     /// PNG resolution, dots per inch at A4 width (210 mm).
@@ -538,6 +545,7 @@ impl Default for Products {
         Products {
             layers: true,
             geopackage: true,
+            qgis_project: true,
             maps: true,
             map_dpi: DEFAULT_MAP_DPI,
             maps_per_group: false,
@@ -1244,6 +1252,7 @@ impl Job {
         let products = Products {
             layers: o.layers.unwrap_or(true),
             geopackage: o.geopackage.unwrap_or(true),
+            qgis_project: o.qgis_project.unwrap_or(true),
             maps: o.maps.unwrap_or(true),
             map_dpi,
             maps_per_group: o.maps_per_group.unwrap_or(false),

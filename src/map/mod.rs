@@ -28,6 +28,18 @@ use crate::pipeline::{Analysis, GapShape};
 
 pub use render::png_width;
 
+/// The sources notes of the `c`-th category's map, as its footer prints them: the
+/// attribution, the distance model with its radius, the projection, this tool. The QGIS
+/// project's print layouts carry the same line.
+pub fn sources(analysis: &Analysis, c: usize, products: &Products) -> Vec<String> {
+    sheet::footer(
+        analysis,
+        &analysis.categories[c].summary,
+        products,
+        words::words(products.lang),
+    )
+}
+
 /// The SVG map of the `category`-th category (its position in the analysis).
 pub fn map_svg(analysis: &Analysis, category: usize, products: &Products) -> Result<String> {
     Ok(CategoryMaps::new(analysis, category)?.whole(analysis, products))

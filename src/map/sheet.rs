@@ -1251,7 +1251,12 @@ fn north_arrow(out: &mut String, rotation_deg: f64, cx: f64, top: f64) {
 }
 
 /// The sources notes: attribution, distance model, projection, this tool.
-fn footer(analysis: &Analysis, s: &CategorySummary, products: &Products, w: &Words) -> Vec<String> {
+pub(super) fn footer(
+    analysis: &Analysis,
+    s: &CategorySummary,
+    products: &Products,
+    w: &Words,
+) -> Vec<String> {
     let lang = products.lang;
     let radius = distance(s.radius_m, lang);
     let basis = words::radius_basis(&s.radius_basis, lang);
