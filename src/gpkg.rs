@@ -497,14 +497,19 @@ fn rtree_triggers(table: &str) -> String {
     .join("\n")
 }
 
-/// QGIS's `layer_styles` table, as QGIS creates it in a GeoPackage, with `styles`.
 /// QGIS's table of projects stored in a GeoPackage (QGIS 3.8 and later): the project as a
 /// `.qgz` archive written as hexadecimal text, as QGIS writes it.
 fn write_project(tx: &Transaction<'_>, project: &Project) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE qgis_projects (name TEXT PRIMARY KEY, metadata BLOB, content BLOB);",
     )?;
-    let hex: String = project.qgz().iter().map(|b| format!("{b:02x}")).collect();
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let qgz = project.qgz();
+    let mut hex = String::with_capacity(2 * qgz.len());
+    for b in qgz {
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
     let metadata = format!(
         "{{\"last_modified_time\": \"{}\", \"last_modified_user\": \"lifecircle\" }}",
         TIMESTAMP.trim_end_matches(".000Z")
@@ -516,6 +521,7 @@ fn write_project(tx: &Transaction<'_>, project: &Project) -> rusqlite::Result<()
     Ok(())
 }
 
+/// QGIS's `layer_styles` table, as QGIS creates it in a GeoPackage, with `styles`.
 fn write_styles(tx: &Transaction<'_>, styles: &[LayerStyle]) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE \"layer_styles\" (

@@ -498,13 +498,11 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     on_interrupt_abandon(&job.out_dir)?;
-    let mut bars = Bars::new(
+    let bars = Bars::new(
         !cli.quiet && !cli.progress_lines && std::io::stderr().is_terminal(),
         cli.verbose,
+        cli.progress_lines,
     );
-    if cli.progress_lines {
-        bars.lines = true;
-    }
     let (analysis, files) = lifecircle::run_observed(&job, &bars)?;
     for w in &analysis.warnings {
         eprintln!("lifecircle: warning: {w}");
@@ -829,14 +827,14 @@ struct Bars {
 }
 
 impl Bars {
-    fn new(draw: bool, verbose: bool) -> Bars {
+    fn new(draw: bool, verbose: bool, lines: bool) -> Bars {
         Bars {
             draw,
             verbose,
             bar: RwLock::new(None),
             step: Mutex::new(None),
             done: AtomicU64::new(0),
-            lines: false,
+            lines,
             counted: Mutex::new((String::new(), 0)),
         }
     }

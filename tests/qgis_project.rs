@@ -232,6 +232,11 @@ fn each_category_has_a_group_a_theme_and_its_styles() {
         inline.attribute("attr"),
         Some("coalesce(\"market_share\", -1)")
     );
+    let styles: Vec<&str> = children(manager, "map-layer-style")
+        .iter()
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert_eq!(styles, names);
     for style in children(manager, "map-layer-style").iter().skip(1) {
         let name = style.attribute("name").unwrap();
         let renderer = first(*style, "renderer-v2");
@@ -241,6 +246,14 @@ fn each_category_has_a_group_a_theme_and_its_styles() {
         );
     }
     let facilities = layer("lifecircle_facilities");
+    let styles: Vec<&str> = children(
+        first(facilities, "map-layer-style-manager"),
+        "map-layer-style",
+    )
+    .iter()
+    .map(|n| n.attribute("name").unwrap())
+    .collect();
+    assert_eq!(styles, names);
     for style in children(
         first(facilities, "map-layer-style-manager"),
         "map-layer-style",
@@ -424,4 +437,183 @@ fn the_same_analysis_gives_the_same_project() {
         std::fs::read(run.out.join("results.gpkg")).unwrap(),
         std::fs::read(other.out.join("results.gpkg")).unwrap()
     );
+}
+
+/// `lifecircle ARGS` in `dir`, writing into `dir/out` without maps and report; the project
+/// it wrote. Panics with its stderr when it fails.
+fn project_of(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lifecircle"))
+        .current_dir(dir)
+        .args(args)
+        .args(["--out", "out", "--no-maps", "--no-report", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lifecircle {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    only_qgs(&dir.join("out"))
+}
+
+/// `lifecircle COMMAND` on the sample's markets, 1,000 m, with `more` flags: its project.
+fn markets_within_1000_m(dir: &Path, command: &str, more: &[&str]) -> String {
+    let facilities = data("facilities.geojson");
+    let mut args = vec![command, "--facilities", &facilities];
+    args.extend(["--category", "market", "--radius", "1000"]);
+    args.extend(more);
+    project_of(dir, &args)
+}
+
+/// The attribute `key` of every `tag` under `node`.
+fn every<'a>(node: roxmltree::Node<'a, '_>, tag: &str, key: &str) -> Vec<&'a str> {
+    node.descendants()
+        .filter(|n| n.has_tag_name(tag))
+        .filter_map(|n| n.attribute(key))
+        .collect()
+}
+
+fn data(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/teda")
+        .join(file)
+        .display()
+        .to_string()
+}
+
+fn only_qgs(out: &Path) -> String {
+    let found: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "qgs"))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    std::fs::read_to_string(&found[0]).unwrap()
+}
+
+#[test]
+fn categories_sharing_a_label_get_themes_and_groups_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        format!(
+            "[communities]\npath = '{}'\n[facilities]\npath = '{}'\n\
+             [[category]]\nname = \"market\"\nlabel = \"Shops\"\nradius_m = 500\n\
+             [[category]]\nname = \"health\"\nlabel = \"Shops\"\nradius_m = 500\n",
+            data("communities.geojson"),
+            data("facilities.geojson")
+        ),
+    )
+    .unwrap();
+    let text = project_of(dir.path(), &["run", "plan.toml"]);
+    let doc = parse(&text);
+    let themes = every(doc.root_element(), "visibility-preset", "name");
+    assert_eq!(themes, ["Shops (market)", "Shops (health)"]);
+    let groups: Vec<&str> = children(
+        children(doc.root_element(), "layer-tree-group")[0],
+        "layer-tree-group",
+    )
+    .iter()
+    .map(|n| n.attribute("name").unwrap())
+    .collect();
+    assert_eq!(groups, ["Shops · 500 m (market)", "Shops · 500 m (health)"]);
+    // Each theme checks its own group only.
+    for (preset, group) in doc
+        .descendants()
+        .filter(|n| n.has_tag_name("visibility-preset"))
+        .zip(&groups)
+    {
+        assert_eq!(every(preset, "checked-group-node", "id"), [*group]);
+    }
+}
+
+#[test]
+fn a_run_on_demand_points_alone_frames_the_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let demand = data("buildings.geojson");
+    let text = markets_within_1000_m(dir.path(), "cover", &["--demand", &demand]);
+    let doc = parse(&text);
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("maplayer"))
+        .map(|n| first(n, "id").text().unwrap())
+        .collect();
+    assert!(!ids.contains(&"lifecircle_communities"), "{ids:?}");
+    assert!(ids.contains(&"lifecircle_demand"), "{ids:?}");
+    // The view holds every demand point, and a layout is written.
+    let view = first(doc.root_element(), "DefaultViewExtent");
+    let width: f64 = view.attribute("xmax").unwrap().parse::<f64>().unwrap()
+        - view.attribute("xmin").unwrap().parse::<f64>().unwrap();
+    assert!(width > 500.0, "{width}");
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("Layout"))
+            .count(),
+        1
+    );
+    let legend: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.attribute("type") == Some("65642"))
+        .flat_map(|n| {
+            n.descendants()
+                .filter(|d| d.has_tag_name("layer-tree-layer"))
+        })
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert!(
+        legend.contains(&"Residents within reach (1,000 m)"),
+        "{legend:?}"
+    );
+}
+
+#[test]
+fn proposed_sites_join_their_category_in_the_tree_the_theme_and_the_legend() {
+    let dir = tempfile::tempdir().unwrap();
+    let (communities, demand) = (data("communities.geojson"), data("buildings.geojson"));
+    let text = markets_within_1000_m(
+        dir.path(),
+        "site",
+        &[
+            "--communities",
+            &communities,
+            "--demand",
+            &demand,
+            "--target",
+            "0.95",
+            "--basis",
+            "population",
+            "--candidates",
+            "gaps",
+        ],
+    );
+    let doc = parse(&text);
+    let group = children(
+        children(doc.root_element(), "layer-tree-group")[0],
+        "layer-tree-group",
+    )[0];
+    let titles: Vec<&str> = children(group, "layer-tree-layer")
+        .iter()
+        .map(|n| n.attribute("name").unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Proposed sites, market",
+            "Gaps, market",
+            "Service areas (1,000 m), market"
+        ]
+    );
+    let theme: Vec<&str> = first(doc.root_element(), "visibility-preset")
+        .descendants()
+        .filter(|n| n.has_tag_name("layer"))
+        .map(|n| n.attribute("id").unwrap())
+        .collect();
+    assert!(theme.contains(&"lifecircle_sites_market"), "{theme:?}");
+    // Drawn on top of everything.
+    let order = first(doc.root_element(), "custom-order");
+    assert_eq!(
+        order.children().find(|n| n.is_element()).unwrap().text(),
+        Some("lifecircle_sites_market")
+    );
+    assert!(text.contains("name=\"Proposed sites\""));
 }

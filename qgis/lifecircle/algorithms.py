@@ -2,9 +2,11 @@
 facilities. Each runs the lifecircle program and, when asked, loads its results into the
 current project with their styles, map themes and print layouts."""
 
-import glob
 import json
 import os
+import sqlite3
+from contextlib import closing
+from urllib.request import pathname2url
 
 from qgis.core import (
     QgsProcessing,
@@ -90,14 +92,15 @@ class LifecircleAlgorithm(QgsProcessingAlgorithm):
                     c["name"], c["coverage"], c["radius_m"], c["basis"], c["distance_model"]
                 )
             )
-        projects = sorted(glob.glob(os.path.join(out, "*.qgs")))
-        self.to_load = (projects[0], os.path.basename(out)) if projects else None
+        gpkg = os.path.join(out, "results.gpkg")
+        project = run_project(gpkg)
+        self.to_load = (project, "lifecircle: " + os.path.basename(project)[: -len(".qgs")]) if project else None
         self.load = self.parameterAsBoolean(parameters, "LOAD", context)
         results = {
             "OUTPUT_FOLDER": out,
             "SUMMARY": summary_path,
-            "GEOPACKAGE": os.path.join(out, "results.gpkg"),
-            "PROJECT": projects[0] if projects else None,
+            "GEOPACKAGE": gpkg,
+            "PROJECT": project,
             "REPORT": os.path.join(out, "report.html"),
             "TARGETS_MET": met,
         }
@@ -107,13 +110,27 @@ class LifecircleAlgorithm(QgsProcessingAlgorithm):
         # Runs in the main thread, where the project may be changed.
         if getattr(self, "load", False) and getattr(self, "to_load", None):
             qgs, name = self.to_load
-            loaded = loader.load_run(qgs, context.project(), "lifecircle: " + name)
+            loaded = loader.load_run(qgs, context.project(), name)
             feedback.pushInfo(
                 "Loaded {} layers, {} map themes and {} print layouts from {}".format(
                     loaded["layers"], loaded["themes"], loaded["layouts"], qgs
                 )
             )
         return {}
+
+
+def run_project(gpkg):
+    """The .qgs this run wrote: the one named by the project stored in its results.gpkg (an
+    older run's .qgs under another title may still lie in the folder), or None."""
+    if not os.path.exists(gpkg):
+        return None
+    try:
+        with closing(sqlite3.connect("file:{}?mode=ro".format(pathname2url(gpkg)), uri=True)) as db:
+            row = db.execute("SELECT name FROM qgis_projects").fetchone()
+    except sqlite3.Error:
+        return None
+    path = os.path.join(os.path.dirname(gpkg), row[0] + ".qgs") if row else None
+    return path if path and os.path.exists(path) else None
 
 
 class RunPlan(LifecircleAlgorithm):

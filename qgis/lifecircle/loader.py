@@ -1,10 +1,12 @@
 """Loading a run into the current project, as its own QGIS project sets it up: the layers
-(each with its named styles) in a group of the run, one map theme per category and one
-print layout per category, named after the run so that runs do not overwrite each other.
+(each with its named styles) in a group of the run, drawn in the run's order above what the
+project already shows, one map theme per category and one print layout per category,
+named after the run's group so that runs never overwrite each other or the planner's own.
 """
 
 from qgis.core import (
     QgsLayerTree,
+    QgsProcessingException,
     QgsMapThemeCollection,
     QgsPrintLayout,
     QgsProject,
@@ -16,24 +18,41 @@ from qgis.PyQt.QtXml import QDomDocument
 
 def load_run(qgs_path, project, run_name):
     """Adds the layers, themes and layouts of the project at `qgs_path` to `project`
-    under a group `run_name`; returns how many of each were added."""
+    under a new group named after `run_name`; returns how many of each were added."""
     source = QgsProject()
     if not source.read(qgs_path):
-        raise RuntimeError("cannot read the run's project {}: {}".format(qgs_path, source.error()))
-    group = project.layerTreeRoot().insertGroup(0, unique_group(project, run_name))
+        raise QgsProcessingException("cannot read the run's project {}: {}".format(qgs_path, source.error()))
+    taken = set(project.mapThemeCollection().mapThemes())
+    taken |= {layout.name() for layout in project.layoutManager().layouts()}
+    taken |= {g.name() for g in project.layerTreeRoot().findGroups()}
+    name = unique_name(run_name, taken, source)
+    group = project.layerTreeRoot().insertGroup(0, name)
     ids = {}
     _copy_tree(source.layerTreeRoot(), group, project, ids)
-    themes = _copy_themes(source, project, group, ids, run_name)
-    layouts = _copy_layouts(source, project, ids, themes, run_name)
-    return {"layers": len(ids), "themes": len(themes), "layouts": layouts}
+    _draw_on_top(source, project, ids)
+    themes = _copy_themes(source, project, group, ids, name)
+    layouts = _copy_layouts(source, project, ids, themes, name)
+    return {"layers": len(ids), "themes": len(themes), "layouts": layouts, "group": name}
 
 
-def unique_group(project, name):
-    taken = {g.name() for g in project.layerTreeRoot().findGroups()}
+def unique_name(name, taken, source):
+    """`name`, numbered until neither it nor any theme or layout it prefixes is taken."""
+    own = set(source.mapThemeCollection().mapThemes())
+    own |= {layout.name() for layout in source.layoutManager().layouts()}
     candidate, n = name, 2
-    while candidate in taken:
+    while candidate in taken or any("{}: {}".format(candidate, o) in taken for o in own):
         candidate, n = "{} ({})".format(name, n), n + 1
     return candidate
+
+
+def _draw_on_top(source, project, ids):
+    """The run's layers drawn in the run's order (facilities over communities over service
+    areas), above the layers the project already draws."""
+    order = [project.mapLayer(ids[layer.id()]) for layer in source.layerTreeRoot().customLayerOrder() if layer.id() in ids]
+    root = project.layerTreeRoot()
+    before = [layer for layer in root.layerOrder() if layer.id() not in set(ids.values())]
+    root.setCustomLayerOrder(order + before)
+    root.setHasCustomLayerOrder(True)
 
 
 def _copy_tree(source_group, target_group, project, ids):
@@ -52,18 +71,17 @@ def _copy_tree(source_group, target_group, project, ids):
 
 
 def _copy_layer(layer):
-    """A new layer on the same data, holding every named style of `layer`."""
+    """A new layer on the same data, holding every named style of `layer`, the same one
+    current."""
     copy = QgsVectorLayer(layer.source(), layer.name(), layer.providerType())
-    styles = layer.styleManager()
-    target = copy.styleManager()
+    styles, target = layer.styleManager(), copy.styleManager()
+    current = styles.currentStyle()
+    styles.style(current).writeToLayer(copy)
+    if target.currentStyle() != current:
+        target.renameStyle(target.currentStyle(), current)
     for name in styles.styles():
-        if name in target.styles():
-            continue
-        target.addStyle(name, styles.style(name))
-    target.setCurrentStyle(styles.currentStyle())
-    for name in list(target.styles()):
-        if name not in styles.styles():
-            target.removeStyle(name)
+        if name != current:
+            target.addStyle(name, styles.style(name))
     return copy
 
 
@@ -85,16 +103,13 @@ def _copy_themes(source, project, group, ids, run_name):
             new.isVisible = True
             layer_records.append(new)
         copied.setLayerRecords(layer_records)
-        if hasattr(copied, "setHasCheckedStateInfo"):  # QGIS 3.26 and later
+        if hasattr(copied, "setHasCheckedStateInfo"):  # not in every build's bindings
             copied.setHasCheckedStateInfo(True)
         copied.setCheckedGroupNodes({group.name()} | {prefix + g for g in record.checkedGroupNodes()})
         copied.setHasExpandedStateInfo(True)
         copied.setExpandedGroupNodes({group.name()} | {prefix + g for g in record.expandedGroupNodes()})
         new_name = "{}: {}".format(run_name, name)
-        if project.mapThemeCollection().hasMapTheme(new_name):
-            project.mapThemeCollection().update(new_name, copied)
-        else:
-            project.mapThemeCollection().insert(new_name, copied)
+        project.mapThemeCollection().insert(new_name, copied)
         themes[name] = new_name
     return themes
 
@@ -118,11 +133,7 @@ def _copy_layouts(source, project, ids, themes, run_name):
         parsed.setContent(text)
         copied = QgsPrintLayout(project)
         copied.readLayoutXml(parsed.documentElement(), parsed, QgsReadWriteContext())
-        name = "{}: {}".format(run_name, layout.name())
-        existing = manager.layoutByName(name)
-        if existing is not None:
-            manager.removeLayout(existing)
-        copied.setName(name)
+        copied.setName("{}: {}".format(run_name, layout.name()))
         if manager.addLayout(copied):
             count += 1
     return count

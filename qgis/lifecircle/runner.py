@@ -9,8 +9,10 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import threading
+import time
 
 from qgis.core import QgsProcessingException
 
@@ -23,6 +25,9 @@ ENVIRONMENT = "LIFECIRCLE_EXECUTABLE"
 PROGRESS = re.compile(r"^lifecircle: progress: (.*) (\d+)/(\d+)$")
 WARNING = "lifecircle: warning: "
 ERROR = "lifecircle: error: "
+
+#: Seconds a cancelled run has to stop before it is killed.
+KILL_AFTER_S = 30
 
 #: Exit status of a run whose target was missed with --fail-on-target.
 TARGET_MISSED = 3
@@ -62,6 +67,9 @@ def run(arguments, feedback):
     with lifecircle's own error message."""
     command = [find_executable()] + [str(a) for a in arguments] + ["--progress-lines"]
     feedback.pushCommandInfo(" ".join(_quoted(a) for a in command))
+    # On Windows, a process group of its own, so that cancelling can send it Ctrl+Break
+    # (which lifecircle handles as an interrupt) instead of killing it outright.
+    group = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) if os.name == "nt" else 0
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -70,17 +78,20 @@ def run(arguments, feedback):
         text=True,
         encoding="utf-8",
         errors="replace",
+        creationflags=group,
     )
     lines = queue.Queue()
     for stream, name in ((process.stdout, "out"), (process.stderr, "err")):
         threading.Thread(target=_pump, args=(stream, name, lines), daemon=True).start()
     errors = []
     open_streams = 2
-    cancelled = False
+    cancelled = None
     while open_streams:
-        if feedback.isCanceled() and not cancelled:
-            cancelled = True
-            process.terminate()
+        if feedback.isCanceled() and cancelled is None:
+            cancelled = time.monotonic()
+            _interrupt(process)
+        elif cancelled is not None and time.monotonic() - cancelled > KILL_AFTER_S:
+            process.kill()  # it did not stop when asked: its staging folder may remain
         try:
             name, line = lines.get(timeout=0.1)
         except queue.Empty:
@@ -94,7 +105,7 @@ def run(arguments, feedback):
     status = process.wait()
     process.stdout.close()
     process.stderr.close()
-    if cancelled:
+    if cancelled is not None:
         raise QgsProcessingException(
             "Cancelled: lifecircle stopped and left the output folder as it was."
         )
@@ -102,6 +113,15 @@ def run(arguments, feedback):
         message = "\n".join(errors) or "lifecircle stopped with status {}".format(status)
         raise QgsProcessingException(message)
     return status
+
+
+def _interrupt(process):
+    """Asks lifecircle to stop as Ctrl+C would: it removes its staging folder and leaves
+    the output folder as it was."""
+    if os.name == "nt":
+        process.send_signal(signal.CTRL_BREAK_EVENT)
+    else:
+        process.send_signal(signal.SIGTERM)
 
 
 def _report(line, feedback, errors):

@@ -18,7 +18,7 @@
 
 use geo::{Coord, Rect};
 
-use super::{custom_properties, layer_id, Context, ProjectCrs};
+use super::{custom_properties, layer_id, rect_attrs, Context, ProjectCrs};
 use crate::config::Lang;
 use crate::layers::{GeometryKind, LayerKind};
 use crate::qml::LABEL_FONTS;
@@ -207,13 +207,7 @@ fn map(uuid: &str, theme: &str, extent: Rect<f64>) -> Element {
             .attr("isTemporal", "0")
             .attr("mapFlags", "0"),
     )
-    .child(
-        Element::new("Extent")
-            .attr("xmin", &extent.min().x.to_string())
-            .attr("ymin", &extent.min().y.to_string())
-            .attr("xmax", &extent.max().x.to_string())
-            .attr("ymax", &extent.max().y.to_string()),
-    )
+    .child(rect_attrs(Element::new("Extent"), extent))
     .child(Element::new("LayerSet"))
     .child(
         Element::new("AtlasMap")
@@ -368,7 +362,8 @@ fn scale_bar(uuid: String, map_uuid: &str, ground_width_m: f64, lang: Lang) -> E
     let segment_m = round_length(metres_per_mm * SEGMENT_MM);
     let (unit, per_unit, label, segment) = if segment_m >= 1000.0 {
         (
-            "kilometers",
+            // QGIS's own unit codes (QgsUnitTypes::encodeUnit): "meters", "km".
+            "km",
             1000.0,
             if lang == Lang::Zh { "千米" } else { "km" },
             segment_m / 1000.0,
@@ -429,7 +424,10 @@ fn scale_bar(uuid: String, map_uuid: &str, ground_width_m: f64, lang: Lang) -> E
 
 /// `view` grown to the map frame's aspect (`width / height`), with [`PADDING`].
 fn fitted(view: Rect<f64>, aspect: f64) -> Rect<f64> {
-    let (w, h) = (view.width().max(1e-9), view.height().max(1e-9));
+    // A study area of one point (one facility, no communities) still gets a readable map:
+    // at least a hundredth of its largest coordinate (a few km in metres, degrees in WGS 84).
+    let least = 1e-2 * view.max().x.abs().max(view.max().y.abs()).max(1.0).sqrt();
+    let (w, h) = (view.width().max(least), view.height().max(least));
     let (w, h) = (w * (1.0 + 2.0 * PADDING), h * (1.0 + 2.0 * PADDING));
     let (w, h) = if w / h > aspect {
         (w, w / aspect)
@@ -483,6 +481,41 @@ mod tests {
         assert_eq!(round_length(5_400.0), 5_000.0);
         assert_eq!(round_length(1.0), 1.0);
         assert_eq!(round_length(0.0), 1.0);
+    }
+
+    #[test]
+    fn scale_bars_say_their_unit_as_qgis_codes_it() {
+        let unit = |ground_m: f64, lang: Lang| {
+            let bar = scale_bar("u".into(), "m", ground_m, lang);
+            (
+                bar.get("unitType").unwrap().to_string(),
+                bar.get("unitLabel").unwrap().to_string(),
+                bar.get("numUnitsPerSegment").unwrap().to_string(),
+                bar.get("numMapUnitsPerScaleBarUnit").unwrap().to_string(),
+            )
+        };
+        // 1,950 m across 195 mm: 10 m a mm, a 200 m segment.
+        assert_eq!(
+            unit(1_950.0, Lang::En),
+            ("meters".into(), "m".into(), "200".into(), "1".into())
+        );
+        // 20 km across: 2 km segments, in kilometres.
+        assert_eq!(
+            unit(20_000.0, Lang::En),
+            ("km".into(), "km".into(), "2".into(), "1000".into())
+        );
+        assert_eq!(unit(20_000.0, Lang::Zh).1, "千米");
+    }
+
+    #[test]
+    fn a_single_point_gets_a_map_around_it() {
+        let p = Coord {
+            x: 500_000.0,
+            y: 4_300_000.0,
+        };
+        let fit = fitted(Rect::new(p, p), 195.0 / 160.0);
+        assert!(fit.height() > 10.0 && fit.width() > fit.height(), "{fit:?}");
+        assert_eq!(fit.center(), p);
     }
 
     #[test]

@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::layers::{GeometryKind, LayerKind, OutputLayer, Shape};
 use crate::pipeline::Analysis;
 use crate::qml::{self, QGIS_VERSION};
+use crate::summary::CategorySummary;
 use crate::text::{category_title, distance_in};
 use crate::xml::Element;
 
@@ -69,15 +70,23 @@ pub fn build(
     let title = products.title.replace(": ", " - ");
     let name = crate::map::group_file_stems(std::iter::once(title.as_str()))
         .pop()
-        .unwrap_or_else(|| "lifecircle".to_string());
+        .unwrap_or_default();
     let crs = ProjectCrs::of(&analysis.work_crs)?;
     let view = study_extent(layers).map(|r| crs.extent_of(r)).transpose()?;
-    let themes = theme_names(analysis);
+    let themes = unique_names(analysis, |s| category_title(s).to_string());
+    let groups = unique_names(analysis, |s| {
+        format!(
+            "{} · {}",
+            category_title(s),
+            distance_in(s.radius_m, products.lang)
+        )
+    });
     let ctx = Context {
         analysis,
         products,
         layers,
         themes: &themes,
+        groups: &groups,
     };
     let mut root = Element::new("qgis")
         .attr("version", QGIS_VERSION)
@@ -115,7 +124,10 @@ pub(crate) struct Context<'a> {
     pub analysis: &'a Analysis,
     pub products: &'a Products,
     pub layers: &'a [OutputLayer<'a>],
+    /// The map theme (and print layout) of each category.
     pub themes: &'a [String],
+    /// The layer tree group of each category.
+    pub groups: &'a [String],
 }
 
 impl Context<'_> {
@@ -160,37 +172,26 @@ impl Context<'_> {
 
     /// The group of the `c`-th category in the layer tree: "Food market · 1,000 m".
     pub(crate) fn group_name(&self, c: usize) -> String {
-        let s = &self.analysis.categories[c].summary;
-        format!(
-            "{} · {}",
-            category_title(s),
-            distance_in(s.radius_m, self.lang())
-        )
+        self.groups[c].clone()
     }
 
     /// A layer's name in the layer tree: its category named, as layer pickers list the
-    /// layers without their group.
+    /// layers without their group ("Gaps, market"; a category sited twice: "Proposed
+    /// sites 2, market").
     pub(crate) fn layer_title(&self, layer: &OutputLayer<'_>) -> String {
-        let zh = self.lang() == Lang::Zh;
         let short = self.short_title(layer);
-        match self.category_of(layer.kind) {
-            Some(c) => {
-                let name = &self.analysis.categories[c].summary.name;
-                match layer.kind {
-                    LayerKind::Circles(_) => {
-                        let r =
-                            distance_in(self.analysis.categories[c].summary.radius_m, self.lang());
-                        if zh {
-                            format!("{name} 服务范围（{r}）")
-                        } else {
-                            format!("Service areas, {name} ({r})")
-                        }
-                    }
-                    _ if zh => format!("{name} {short}"),
-                    _ => format!("{short}, {name}"),
-                }
-            }
-            None => short,
+        let Some(c) = self.category_of(layer.kind) else {
+            return short;
+        };
+        let name = &self.analysis.categories[c].summary.name;
+        let count = layer
+            .name
+            .strip_prefix(&format!("sites_{name}_"))
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default();
+        match self.lang() {
+            Lang::Zh => format!("{name} {short}{count}"),
+            Lang::En => format!("{short}{count}, {name}"),
         }
     }
 
@@ -431,22 +432,23 @@ pub(crate) fn custom_properties() -> Element {
     Element::new("customproperties").child(Element::new("Option"))
 }
 
-/// The map theme of each category: its title, made unique by its name if two share one.
-fn theme_names(analysis: &Analysis) -> Vec<String> {
-    let titles: Vec<&str> = analysis
+/// A name per category (its theme, its group), made unique by the category's name where
+/// two categories would share one.
+fn unique_names(analysis: &Analysis, name: impl Fn(&CategorySummary) -> String) -> Vec<String> {
+    let names: Vec<String> = analysis
         .categories
         .iter()
-        .map(|c| category_title(&c.summary))
+        .map(|c| name(&c.summary))
         .collect();
     analysis
         .categories
         .iter()
-        .zip(&titles)
-        .map(|(c, title)| {
-            if titles.iter().filter(|t| *t == title).count() > 1 {
-                format!("{title} ({})", c.summary.name)
+        .zip(&names)
+        .map(|(c, n)| {
+            if names.iter().filter(|m| *m == n).count() > 1 {
+                format!("{n} ({})", c.summary.name)
             } else {
-                title.to_string()
+                n.clone()
             }
         })
         .collect()
@@ -522,23 +524,24 @@ impl ProjectCrs {
         let mut line = LineString::new(ring);
         WorkCrs::of(work)?
             .project(&mut line)
-            .map_err(|problem| Error::Product {
-                path: std::path::PathBuf::from("results.gpkg"),
-                message: format!("cannot place the project's view: {problem}"),
-            })?;
-        line.bounding_rect().ok_or_else(|| Error::Product {
-            path: std::path::PathBuf::from("results.gpkg"),
-            message: "cannot place the project's view: an empty extent".into(),
-        })
+            .map_err(|problem| project_error(format!("cannot place the view: {problem}")))?;
+        line.bounding_rect()
+            .ok_or_else(|| project_error("cannot place the view: an empty extent".into()))
+    }
+}
+
+/// An error writing the project (it is stored in results.gpkg).
+fn project_error(message: String) -> Error {
+    Error::Product {
+        path: std::path::PathBuf::from("results.gpkg"),
+        message: format!("the QGIS project: {message}"),
     }
 }
 
 /// A `<spatialrefsys>` QGIS reads by its WKT (QGIS's own `srsid` is not known here).
 fn srs_element(definition: &str, description: &str, geographic: bool) -> Result<Element> {
-    let fail = |message: String| Error::Product {
-        path: std::path::PathBuf::from("results.gpkg"),
-        message: format!("cannot describe the CRS {definition} for QGIS: {message}"),
-    };
+    let fail =
+        |message: String| project_error(format!("cannot describe the CRS {definition}: {message}"));
     let proj = Proj::new(definition).map_err(|e| fail(e.to_string()))?;
     let wkt = proj.as_wkt(None, None).map_err(|e| fail(e.to_string()))?;
     let authid =
@@ -597,7 +600,7 @@ fn study_extent(layers: &[OutputLayer<'_>]) -> Option<Rect<f64>> {
     bounds
 }
 
-fn rect_attrs(el: Element, r: Rect<f64>) -> Element {
+pub(crate) fn rect_attrs(el: Element, r: Rect<f64>) -> Element {
     el.attr("xmin", &r.min().x.to_string())
         .attr("ymin", &r.min().y.to_string())
         .attr("xmax", &r.max().x.to_string())

@@ -114,6 +114,24 @@ def main():
         legend_layers = [l.layer() for l in [i for i in layout.items() if i.__class__.__name__ == "QgsLayoutItemLegend"][0].model().rootGroup().findLayers()]
         check(all(l is not None and l.id() in project.mapLayers() for l in legend_layers), "legend of {} lost its layers".format(layout.name()))
 
+    # Drawn as the run draws: facilities over communities over service areas.
+    order = [l.name() for l in project.layerTreeRoot().layerOrder()]
+    check(order.index("Facilities") < order.index("Communities") < order.index("Service areas (1,000 m), market"), "drawing order {}".format(order))
+    # A second run of the same plan adds its own group, themes and layouts: the first
+    # run's stay as they were.
+    first_themes = set(themes)
+    first_layouts = {l.name(): l for l in project.layoutManager().printLayouts()}
+    processing.run("lifecircle:runplan", {"CONFIG": config, "OUTPUT": os.path.join(work, "processing-plan-2"), "LOAD": True}, feedback=Feedback())
+    themes = project.mapThemeCollection().mapThemes()
+    check(first_themes < set(themes) and len(themes) == 2 * len(categories), "second run's themes: {}".format(themes))
+    check(all(project.layoutManager().layoutByName(n) is l for n, l in first_layouts.items()), "the first run's layouts were replaced")
+    check(len(project.layoutManager().printLayouts()) == 2 * len(categories), "second run's layouts")
+    groups = [g.name() for g in project.layerTreeRoot().children()]
+    check(groups[:2] == [groups[1] + " (2)", groups[1]], "run groups {}".format(groups))
+    for theme in first_themes:
+        visible = project.mapThemeCollection().mapThemeVisibleLayers(theme)
+        check(all(os.path.join(work, "processing-plan") + os.sep in l.source() for l in visible), "theme {} shows the second run".format(theme))
+
     # One category, its communities a memory layer.
     data = os.path.join(repo, "data", "teda")
     source = QgsVectorLayer(os.path.join(data, "communities.geojson"), "communities", "ogr")

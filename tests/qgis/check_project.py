@@ -98,12 +98,21 @@ def check_project(uri, out, summary, png_dir, lang, look):
     check(layers["lifecircle_communities"].renderer().type() == "graduatedSymbol", "communities not graduated")
     check(layers["lifecircle_facilities"].renderer().type() == "categorizedSymbol", "facilities not categorized")
 
+    def owner(layer_id):
+        """The category a layer belongs to, None for the shared layers."""
+        for n in names:
+            for kind in ("circles", "gaps", "sites"):
+                own = "lifecircle_{}_{}".format(kind, n)
+                rest = layer_id[len(own):]
+                if layer_id.startswith(own) and (rest == "" or (kind == "sites" and rest[1:].isdigit() and rest[0] == "_")):
+                    return n
+        return None
+
     # The view on opening is the first category's theme.
     root = project.layerTreeRoot()
     for layer_id in layers:
         visible = root.findLayer(layer_id).isVisible()
-        own = any(layer_id.endswith("_" + n) for n in names)
-        should = (not own) or layer_id.endswith("_" + names[0])
+        should = owner(layer_id) in (None, names[0])
         check(visible == should, "{} visible={} on opening".format(layer_id, visible))
     check(layers["lifecircle_communities"].styleManager().currentStyle() == names[0], "communities' style on opening")
 
@@ -111,7 +120,7 @@ def check_project(uri, out, summary, png_dir, lang, look):
     check(themes.mapThemes() == sorted(titles) or set(themes.mapThemes()) == set(titles), "themes {}".format(themes.mapThemes()))
     for c, (name, title) in enumerate(zip(names, titles)):
         visible = set(themes.mapThemeVisibleLayerIds(title))
-        want = {i for i in layers if not any(i.endswith("_" + n) for n in names) or i.endswith("_" + name)}
+        want = {i for i in layers if owner(i) in (None, name)}
         check(visible == want, "theme {}: visible {}".format(title, sorted(visible)))
         style = themes.mapThemeStyleOverrides(title)["lifecircle_communities"]
         check('"{}_share"'.format(name) in style, "theme {}: communities not coloured by {}_share".format(title, name))
