@@ -2,33 +2,24 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod config;
-pub mod crs;
-pub mod demand;
-mod error;
-pub mod gpkg;
-pub mod index;
-pub mod indicator;
-pub mod layers;
-pub mod level;
-pub mod load;
-pub mod map;
-pub mod measure;
-pub mod network;
+// The wings: data flows input -> reach -> analysis -> output, the pipeline calling each.
+pub mod analysis;
+pub mod input;
+pub mod output;
 pub mod pipeline;
+pub mod reach;
+
+mod error;
 pub mod progress;
-pub mod project;
-pub mod qml;
-pub mod report;
-pub mod siting;
-pub mod style;
-pub mod summary;
 pub mod synth;
-pub mod text;
-pub mod validate;
 pub mod warning;
-pub mod write;
-pub mod xml;
+
+// Each module also at the crate's root, where the library's users and the code before the
+// wings found it (`lifecircle::gpkg`, `crate::measure`).
+pub use analysis::{demand, indicator, level, measure, siting, summary};
+pub use input::{config, crs, load, validate};
+pub use output::{gpkg, layers, map, project, qml, report, style, text, write, xml};
+pub use reach::{index, network};
 
 pub use config::{Basis, Config, Job};
 pub use error::{AreaOfUseMiss, Error, FeatureProblem, Result};
