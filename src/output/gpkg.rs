@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::layers::{self, GeometryKind, LayerKind, OutputLayer, Shape};
+use crate::output::rtree;
 use crate::pipeline::Analysis;
 use crate::project::Project;
 use crate::style;
@@ -214,7 +215,7 @@ CREATE TABLE gpkg_extensions (
 ";
 
 /// An SQL identifier in double quotes.
-fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -366,10 +367,10 @@ fn write_layer(tx: &Transaction<'_>, layer: &OutputLayer<'_>) -> rusqlite::Resul
     ddl.push_str("\n)");
     tx.execute_batch(&ddl)?;
 
-    let rtree = format!("rtree_{table}_{GEOMETRY_COLUMN}");
+    let index = format!("rtree_{table}_{GEOMETRY_COLUMN}");
     tx.execute_batch(&format!(
         "CREATE VIRTUAL TABLE {} USING rtree(id, minx, maxx, miny, maxy)",
-        ident(&rtree)
+        ident(&index)
     ))?;
     let mut insert = {
         let names: Vec<String> = [FID_COLUMN, GEOMETRY_COLUMN]
@@ -385,10 +386,7 @@ fn write_layer(tx: &Transaction<'_>, layer: &OutputLayer<'_>) -> rusqlite::Resul
             marks.join(", ")
         ))?
     };
-    let mut index = tx.prepare(&format!(
-        "INSERT INTO {} (id, minx, maxx, miny, maxy) VALUES (?1, ?2, ?3, ?4, ?5)",
-        ident(&rtree)
-    ))?;
+    let mut boxes = Vec::with_capacity(layer.features.len());
     let mut extent: Option<Envelope> = None;
     for (i, f) in layer.features.iter().enumerate() {
         let fid = i as i64 + 1;
@@ -404,12 +402,15 @@ fn write_layer(tx: &Transaction<'_>, layer: &OutputLayer<'_>) -> rusqlite::Resul
         );
         insert.execute(rusqlite::params_from_iter(values))?;
         if let Some(e) = envelope {
-            index.execute(params![fid, e.min_x, e.max_x, e.min_y, e.max_y])?;
+            boxes.push(rtree::Entry {
+                id: fid,
+                bounds: [e.min_x, e.max_x, e.min_y, e.max_y],
+            });
             extent = Some(extent.map_or(e, |x| x.union(e)));
         }
     }
     drop(insert);
-    drop(index);
+    rtree::write_packed(tx, &index, boxes)?;
     tx.execute_batch(&rtree_triggers(table))?;
 
     tx.execute(
@@ -445,7 +446,7 @@ fn write_layer(tx: &Transaction<'_>, layer: &OutputLayer<'_>) -> rusqlite::Resul
 
 /// The triggers of the `gpkg_rtree_index` extension (GeoPackage 1.3, Annex F.3) that keep
 /// `rtree_<table>_geom` in step with the table when it is edited. They call `ST_IsEmpty`,
-/// `ST_MinX` and the like, which GDAL and QGIS provide; the index is filled here directly.
+/// `ST_MinX` and the like, which GDAL and QGIS provide; the index is filled here, packed ([`rtree`]).
 fn rtree_triggers(table: &str) -> String {
     let t = ident(table);
     let r = ident(&format!("rtree_{table}_{GEOMETRY_COLUMN}"));

@@ -7,6 +7,7 @@ pub mod map;
 pub mod project;
 pub mod qml;
 pub mod report;
+pub(crate) mod rtree;
 pub mod style;
 pub mod text;
 pub mod write;
