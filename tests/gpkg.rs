@@ -630,7 +630,7 @@ fn names_with_ampersands_and_chinese_stay_whole_in_the_style() {
         )
         .unwrap();
     let layer = lifecircle::layers::build(&analysis, lifecircle::layers::LayerKind::Communities);
-    let text = lifecircle::style::qml(&analysis, &layer);
+    let text = lifecircle::qml::layer_qml(&analysis, &layer);
     let doc = parse_qml(&text);
     let field = doc
         .descendants()

@@ -21,7 +21,6 @@ use crate::layers::{self, GeometryKind, LayerKind, OutputLayer, Shape};
 use crate::output::rtree;
 use crate::pipeline::Analysis;
 use crate::project::Project;
-use crate::style;
 
 /// `PRAGMA application_id` of a GeoPackage: "GPKG".
 pub const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -86,7 +85,7 @@ pub fn write_gpkg_with_project(
         styles.push(LayerStyle {
             table: layer.name.clone(),
             name: layer.name.clone(),
-            qml: style::qml(analysis, layer),
+            qml: crate::qml::layer_qml(analysis, layer),
             default: true,
             description: crate::qml::description(analysis, layer),
         });

@@ -51,12 +51,6 @@ pub fn share_colour(share: Option<f64>) -> &'static str {
     }
 }
 
-/// The QGIS style (`.qml`) of an output layer; the GeoPackage holds the same as the layer's
-/// default style.
-pub fn qml(analysis: &crate::pipeline::Analysis, layer: &crate::layers::OutputLayer<'_>) -> String {
-    crate::qml::layer_qml(analysis, layer)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,6 @@ use crate::map;
 use crate::pipeline::Analysis;
 use crate::progress::Progress;
 use crate::report;
-use crate::style;
 use crate::summary::{round6, CategorySummary};
 use crate::text::{coverage_pct, pct, thousands};
 
@@ -132,7 +131,7 @@ fn stage_outputs(
             write_geojson(&layer, p)
         })?;
         put(format!("{}.qml", layer.name), &|p| {
-            write_bytes(p, style::qml(analysis, &layer).as_bytes())
+            write_bytes(p, crate::qml::layer_qml(analysis, &layer).as_bytes())
         })?;
     }
     if products.geopackage {
