@@ -247,6 +247,16 @@ mod tests {
             .collect()
     }
 
+    /// Every entry's id and (as stored, rounded) min x and max y.
+    fn stored(db: &Connection) -> Vec<(i64, f64, f64)> {
+        db.prepare("SELECT id, minx, maxy FROM r ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
     #[test]
     fn a_packed_tree_passes_sqlites_check_and_answers_as_sqlites_own() {
         for n in [1, 51, 52, 2_601, 2_602, 20_000] {
@@ -262,21 +272,11 @@ mod tests {
             ] {
                 assert_eq!(window(&packed, w), window(&plain, w), "{n} boxes, {w:?}");
             }
-            let stored: Vec<(i64, f64, f64)> = packed
-                .prepare("SELECT id, minx, maxy FROM r ORDER BY id")
-                .unwrap()
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            let expected: Vec<(i64, f64, f64)> = plain
-                .prepare("SELECT id, minx, maxy FROM r ORDER BY id")
-                .unwrap()
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            assert_eq!(stored, expected, "{n} boxes: the same rounded bounds");
+            assert_eq!(
+                stored(&packed),
+                stored(&plain),
+                "{n} boxes: the same rounded bounds"
+            );
         }
     }
 

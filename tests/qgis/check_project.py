@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 from qgis.core import (
     QgsApplication,
@@ -26,7 +27,6 @@ from qgis.core import (
     QgsMapRendererParallelJob,
     QgsMapSettings,
     QgsProject,
-    QgsRectangle,
 )
 from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor, QImage
@@ -148,10 +148,7 @@ def check_project(uri, out, summary, png_dir, lang, look):
             result = QgsLayoutExporter(layout).exportToPdf(pdf, QgsLayoutExporter.PdfExportSettings())
             check(result == QgsLayoutExporter.Success, "layout {}: PDF export failed ({})".format(layout.name(), result))
             text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout
-            # Qt writes CJK glyphs the way text extraction reads them back; compare without the
-            # compatibility forms pdftotext turns some ideographs into.
-            import unicodedata
-
+            # pdftotext gives some ideographs as their compatibility forms (⽰ for 示).
             flat = unicodedata.normalize("NFKC", text).replace("\n", " ")
             title_words = summary_title(out, lang)
             check(title_words in flat, "layout {}: title {!r} not in its PDF: {!r}".format(layout.name(), title_words, flat[:300]))

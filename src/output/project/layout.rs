@@ -18,7 +18,7 @@
 
 use geo::{Coord, Rect};
 
-use super::{custom_properties, layer_id, rect_attrs, Context, ProjectCrs};
+use super::{custom_properties, rect_attrs, tree_layer, Context, ProjectCrs};
 use crate::config::Lang;
 use crate::layers::{GeometryKind, LayerKind};
 use crate::qml::LABEL_FONTS;
@@ -272,19 +272,7 @@ fn legend(ctx: &Context<'_>, c: usize, uuid: String, map_uuid: &str) -> Element 
             }
             _ => ctx.short_title(layer),
         };
-        tree = tree.child(
-            Element::new("layer-tree-layer")
-                .attr("id", &layer_id(layer))
-                .attr("name", &name)
-                .attr("source", &super::source(layer))
-                .attr("providerKey", "ogr")
-                .attr("checked", "Qt::Checked")
-                .attr("expanded", "1")
-                .attr("legend_exp", "")
-                .attr("patch_size", "-1,-1")
-                .attr("legend_split_behavior", "0")
-                .child(legend_label(&name)),
-        );
+        tree = tree.child(tree_layer(layer, true, &name, legend_label(&name)));
     }
     let style = |name: &str, size: f64, bold: bool, top: f64| {
         Element::new("style")

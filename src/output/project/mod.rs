@@ -33,8 +33,6 @@ use crate::summary::CategorySummary;
 use crate::text::{category_title, distance_in};
 use crate::xml::Element;
 
-pub use archive::zip_one;
-
 /// The GeoPackage the project's layers read, relative to the project.
 pub const GEOPACKAGE: &str = "./results.gpkg";
 
@@ -55,7 +53,7 @@ impl Project {
 
     /// The project as QGIS stores it in a GeoPackage: a `.qgz` archive.
     pub fn qgz(&self) -> Vec<u8> {
-        zip_one(&self.file_name(), self.qgs.as_bytes())
+        archive::zip_one(&self.file_name(), self.qgs.as_bytes())
     }
 }
 
@@ -220,20 +218,6 @@ impl Context<'_> {
         }
     }
 
-    fn tree_layer(&self, layer: &OutputLayer<'_>, checked: bool, title: &str) -> Element {
-        Element::new("layer-tree-layer")
-            .attr("id", &layer_id(layer))
-            .attr("name", title)
-            .attr("source", &source(layer))
-            .attr("providerKey", "ogr")
-            .attr("checked", checked_state(checked))
-            .attr("expanded", "1")
-            .attr("legend_exp", "")
-            .attr("patch_size", "-1,-1")
-            .attr("legend_split_behavior", "0")
-            .child(custom_properties())
-    }
-
     /// The layer tree: a group per category (checked for the first), then the shared
     /// layers; drawn in the custom order of [`crate::layers::kinds`].
     fn layer_tree(&self) -> Element {
@@ -246,7 +230,12 @@ impl Context<'_> {
                 .child(custom_properties());
             for layer in self.top_first() {
                 if self.category_of(layer.kind) == Some(c) {
-                    group = group.child(self.tree_layer(layer, true, &self.layer_title(layer)));
+                    group = group.child(tree_layer(
+                        layer,
+                        true,
+                        &self.layer_title(layer),
+                        custom_properties(),
+                    ));
                 }
             }
             root = root.child(group);
@@ -257,7 +246,12 @@ impl Context<'_> {
             LayerKind::Facilities,
         ] {
             if let Some(layer) = self.layers.iter().find(|l| l.kind == kind) {
-                root = root.child(self.tree_layer(layer, true, &self.layer_title(layer)));
+                root = root.child(tree_layer(
+                    layer,
+                    true,
+                    &self.layer_title(layer),
+                    custom_properties(),
+                ));
             }
         }
         let mut order = Element::new("custom-order").attr("enabled", "1");
@@ -418,6 +412,27 @@ pub(crate) fn layer_id(layer: &OutputLayer<'_>) -> String {
 /// A layer's data source: its table in the GeoPackage beside the project.
 fn source(layer: &OutputLayer<'_>) -> String {
     format!("{GEOPACKAGE}|layername={}", layer.name)
+}
+
+/// A layer's node in a layer tree (the project's, or a legend's), with its custom
+/// properties.
+pub(crate) fn tree_layer(
+    layer: &OutputLayer<'_>,
+    checked: bool,
+    title: &str,
+    properties: Element,
+) -> Element {
+    Element::new("layer-tree-layer")
+        .attr("id", &layer_id(layer))
+        .attr("name", title)
+        .attr("source", &source(layer))
+        .attr("providerKey", "ogr")
+        .attr("checked", checked_state(checked))
+        .attr("expanded", "1")
+        .attr("legend_exp", "")
+        .attr("patch_size", "-1,-1")
+        .attr("legend_split_behavior", "0")
+        .child(properties)
 }
 
 fn checked_state(checked: bool) -> &'static str {
