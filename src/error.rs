@@ -151,6 +151,15 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A tile's partial result cannot be read or merged.
+    #[error("{}: {message}", path.display())]
+    Part {
+        /// The part file (or folder).
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+
     /// A finished product (the GeoPackage, a map, the report) could not be made.
     #[error("{}: {message}", path.display())]
     Product {

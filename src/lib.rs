@@ -16,9 +16,10 @@ pub mod warning;
 
 // Each module also at the crate's root, where the library's users and the code before the
 // wings found it (`lifecircle::gpkg`, `crate::measure`).
-pub use analysis::{demand, indicator, level, measure, siting, summary};
+pub use analysis::{demand, indicator, level, measure, siting, summary, tiles};
 pub use input::{config, crs, load, validate};
 pub use output::{gpkg, layers, map, project, qml, report, style, text, write, xml};
+pub use pipeline::part;
 pub use reach::{index, network};
 
 pub use config::{Basis, Config, Job};

@@ -178,6 +178,31 @@ The same arguments give the same bytes. Communities are about --spacing metres a
 at the default 400 m, 1,000,000 communities span 400 km and stay in one UTM zone."
     )]
     Synth(SynthArgs),
+
+    /// Merge the partial results of `run --tile K/N` into the outputs one run writes.
+    #[command(
+        after_help = "Example:\n  for k in 1 2 3 4; do lifecircle run plan.toml --tile $k/4 --out parts/$k; done\n  lifecircle merge parts/* --out out/\n\n\
+Each PART is a part-K-of-N.json or a folder holding one. Every tile from 1 to N must be there, \
+from the same configuration; the layers are read again from the paths it names. See \
+\"More than one machine\" in README.md for Slurm and Kubernetes."
+    )]
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The tiles' partial results: part-K-of-N.json files, or the folders they were
+    /// written to.
+    #[arg(required = true, value_name = "PART")]
+    parts: Vec<PathBuf>,
+
+    /// Output folder of the merged results.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// Exit with code 3 if any category misses its target.
+    #[arg(long)]
+    fail_on_target: bool,
 }
 
 #[derive(Args, Debug)]
@@ -229,6 +254,12 @@ struct RunArgs {
     /// Output folder, overriding `[output] dir`.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+
+    /// Measure only tile K of N (1 to N) and write its partial result,
+    /// part-K-of-N.json, to the output folder; `lifecircle merge` makes the outputs from
+    /// all N. Tiles follow the UTM zones, then split by count of places.
+    #[arg(long, value_name = "K/N", value_parser = parse_tile)]
+    tile: Option<(usize, usize)>,
 
     /// Metric working CRS, overriding `[analysis] work_crs` (default: UTM zone of the study area).
     #[arg(long, value_name = "CRS")]
@@ -485,8 +516,63 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
             .build_global()
             .context("cannot set up the worker threads")?;
     }
+    let bars = || {
+        Bars::new(
+            !cli.quiet && !cli.progress_lines && std::io::stderr().is_terminal(),
+            cli.verbose,
+            cli.progress_lines,
+        )
+    };
     let (job, fail_on_target) = match cli.command {
         Command::Synth(args) => return synth(&args, cli.quiet),
+        Command::Run(args) if args.tile.is_some() => {
+            let (job, config, base) = job_and_config(&args, &cli.products)?;
+            let Some(tile) = args.tile else {
+                unreachable!("matched on a tile")
+            };
+            let part = lifecircle::part::analyse_part(&job, (&config, &base), tile, &bars())?;
+            let path = part.write(&job.out_dir)?;
+            if !cli.quiet {
+                let places = part.result.as_ref().map_or(0, |r| r.places());
+                println!(
+                    "Tile {} of {}: {places} places measured; wrote {}",
+                    tile.0,
+                    tile.1,
+                    path.display()
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Merge(args) => {
+            let paths = lifecircle::part::find_parts(&args.parts)?;
+            let parts = lifecircle::part::read_parts(&paths)?;
+            let (_, first) = &parts[0];
+            let mut config = first.config.clone();
+            cli.products.apply(&mut config.output);
+            let mut job = Job::from_config(&config, &first.base)?;
+            job.out_dir = args.out.clone();
+            if job.products.shows_areas() {
+                if let Some((path, _)) = parts.iter().find(|(_, p)| !p.areas) {
+                    anyhow::bail!(
+                        "{}: this tile ran without layers, GeoPackage, maps and report, so it \
+                         holds no gaps or service areas to draw; run the tiles without \
+                         --no-layers/--no-gpkg/--no-maps/--no-report, or merge with all four",
+                        path.display()
+                    );
+                }
+            }
+            lifecircle::write::check_output_dir(&job)?;
+            on_interrupt_abandon(&job.out_dir)?;
+            let progress = bars();
+            let analysis = lifecircle::part::merge_parts(&job, parts, &progress)?;
+            let files = lifecircle::write::write_outputs(
+                &analysis,
+                &job.products,
+                &job.out_dir,
+                &progress,
+            )?;
+            return finish(cli.quiet, &job, analysis, files, args.fail_on_target);
+        }
         Command::Run(args) => (job_from_file(&args, &cli.products)?, args.fail_on_target),
         Command::Cover(args) => {
             let fail = args.fail_on_target;
@@ -498,16 +584,23 @@ fn main_int(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     on_interrupt_abandon(&job.out_dir)?;
-    let bars = Bars::new(
-        !cli.quiet && !cli.progress_lines && std::io::stderr().is_terminal(),
-        cli.verbose,
-        cli.progress_lines,
-    );
-    let (analysis, files) = lifecircle::run_observed(&job, &bars)?;
+    let (analysis, files) = lifecircle::run_observed(&job, &bars())?;
+    finish(cli.quiet, &job, analysis, files, fail_on_target)
+}
+
+/// Prints the warnings and the summary of a finished run; the exit code says whether a
+/// target was missed (with `fail_on_target`).
+fn finish(
+    quiet: bool,
+    job: &Job,
+    analysis: lifecircle::Analysis,
+    files: Vec<PathBuf>,
+    fail_on_target: bool,
+) -> anyhow::Result<ExitCode> {
     for w in &analysis.warnings {
         eprintln!("lifecircle: warning: {w}");
     }
-    if !cli.quiet {
+    if !quiet {
         print!("{}", lifecircle::write::summary_table(&analysis));
         println!("Wrote {} files to {}", files.len(), job.out_dir.display());
         for (name, what) in [
@@ -571,6 +664,35 @@ fn on_interrupt_abandon(out_dir: &Path) -> anyhow::Result<()> {
 }
 
 fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> {
+    Ok(job_and_config(args, products)?.0)
+}
+
+/// K/N of `--tile`.
+fn parse_tile(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("\"{s}\": give the tile as K/N, e.g. 3/8 (K from 1 to N)");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: usize = k.trim().parse().map_err(|_| bad())?;
+    let n: usize = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 {
+        return Err(format!(
+            "\"{s}\": N, the number of tiles, must be at least 1"
+        ));
+    }
+    if k == 0 || k > n {
+        return Err(format!(
+            "\"{s}\": K counts tiles from 1 to N (here 1 to {n})"
+        ));
+    }
+    Ok((k, n))
+}
+
+/// The job of `run`, and the configuration (command-line overrides applied, a network
+/// given on the command line as an absolute path) and folder it was made from, which a
+/// tile's partial result keeps for the merge.
+fn job_and_config(
+    args: &RunArgs,
+    products: &ProductArgs,
+) -> anyhow::Result<(Job, Config, PathBuf)> {
     let mut config = Config::from_file(&args.config)?;
     products.apply(&mut config.output);
     if let Some(crs) = &args.work_crs {
@@ -604,12 +726,21 @@ fn job_from_file(args: &RunArgs, products: &ProductArgs) -> anyhow::Result<Job> 
             (None, Some(layer)) => layer.path.clone(),
             (None, None) => PathBuf::new(),
         };
-        job.network = Some(NetworkLayer::from_config(&network, path)?);
+        job.network = Some(NetworkLayer::from_config(&network, path.clone())?);
+        network.path = std::path::absolute(&path)
+            .with_context(|| format!("{}: cannot make the path absolute", path.display()))?;
+        config.network = Some(network);
     }
     if let Some(out) = &args.out {
         job.out_dir = out.clone();
     }
-    Ok(job)
+    let base = std::path::absolute(if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    })
+    .with_context(|| format!("{}: cannot make the path absolute", base.display()))?;
+    Ok((job, config, base))
 }
 
 /// `lifecircle site`: the cover flags, and one siting of their category.

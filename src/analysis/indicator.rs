@@ -7,7 +7,7 @@
 //! them; a facility belongs to the community it lies in, or to the one its `community`
 //! field names. A community is judged when its condition holds and the value is defined.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{fmt_num, IndicatorSpec, Lang, Numerator};
 use crate::error::{Error, FeatureProblem, Result};
@@ -15,7 +15,7 @@ use crate::load::{Community, Facility};
 use crate::summary::round6;
 
 /// An indicator at one community.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorAt {
     /// The ratio; `None` when the denominator is 0.
     pub value: Option<f64>,

@@ -9,14 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Basis, LevelSpec};
 use crate::measure::{common_reach, covered_share, reach_into, CategoryReach, Place};
 use crate::summary::round6;
 
 /// A level at one community or demand feature.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelAt {
     /// Per required category (in the level's order), whether it is within reach.
     pub within: Vec<bool>,
@@ -87,7 +87,7 @@ pub fn level_at_point(
 }
 
 /// The sums a level's figures are made of.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LevelTotals {
     /// Communities (or, without communities, demand features) judged.
     pub places: usize,

@@ -7,3 +7,4 @@ pub mod level;
 pub mod measure;
 pub mod siting;
 pub mod summary;
+pub mod tiles;

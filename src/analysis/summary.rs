@@ -1,12 +1,12 @@
 //! Summing up a category: coverage on each basis, the target and the verdict.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Basis, CategorySpec};
 use crate::error::{Error, Result};
 
 /// The sums a category's figures are made of, over the whole study area or one group.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
     /// Communities measured.
     pub communities: usize,
@@ -90,7 +90,7 @@ pub struct CategorySummary {
 }
 
 /// Gap-layer counts for a category.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct GapCounts {
     /// Features kept.
     pub kept: usize,
@@ -99,7 +99,7 @@ pub struct GapCounts {
 }
 
 /// Facility counts for a category.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct FacilityCounts {
     /// Facilities in the category.
     pub total: usize,

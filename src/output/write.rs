@@ -538,6 +538,16 @@ pub fn summary_json(analysis: &Analysis) -> String {
         "groups": groups,
         "warnings": analysis.warnings,
     });
+    // A study split by zone: the CRS of each zone measured in (`work_crs` is then the one the
+    // maps are drawn in).
+    if analysis.tiles.zones.len() > 1 {
+        doc["zones"] = json!(analysis
+            .tiles
+            .zones
+            .iter()
+            .map(|z| z.to_string())
+            .collect::<Vec<_>>());
+    }
     if !analysis.siting.is_empty() {
         doc["siting"] = json!(analysis
             .siting
@@ -664,7 +674,9 @@ pub fn summary_table(analysis: &Analysis) -> String {
     let _ = writeln!(
         out,
         "{} facilities ({} outside the study area); working CRS {}",
-        i.facilities.features, i.facilities.outside_communities, analysis.work_crs
+        i.facilities.features,
+        i.facilities.outside_communities,
+        crate::text::working_crs(analysis, crate::config::Lang::En)
     );
     let people = match i.demand.as_ref().map(|d| d.kind) {
         Some(DemandKind::Points) => "People counted at the demand points.",

@@ -11,7 +11,7 @@ use geo::{
     MultiPolygon, Polygon, Rect, Translate,
 };
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{closest, Basis, CategorySpec, DemandKind, Job, Numerator, ReachKind};
 use crate::crs::{Crs, LonLat, WorkCrs};
@@ -40,7 +40,11 @@ use crate::summary::{
 use crate::validate::{check_boundary, Check, InvalidPolicy};
 use crate::warning::{Consequence, Defect, Warning};
 
+pub mod part;
 mod site;
+mod tiled;
+
+use crate::tiles::TilePlan;
 
 /// Everything a run found, ready to write.
 #[derive(Debug, Clone)]
@@ -77,6 +81,30 @@ pub struct Analysis {
     pub streets: Vec<LineString<f64>>,
     /// Where to add facilities, one per siting asked for.
     pub siting: Vec<crate::siting::SitingResult>,
+    /// What merging this result with other tiles' needs beyond what it shows.
+    pub tiles: TileFacts,
+}
+
+/// What merging a tile's result with the others' needs beyond what it shows.
+#[derive(Debug, Clone, Default)]
+pub struct TileFacts {
+    /// The working CRSs the places were measured in: one, or one per UTM zone of a study
+    /// split by zone.
+    pub zones: Vec<Crs>,
+    /// Per demand feature (as [`Analysis::demand`]), the weight placed in this result's
+    /// communities (its whole weight without communities).
+    pub demand_placed: Vec<f64>,
+    /// Per demand feature, whether this result owns it: each feature is owned by one tile.
+    pub demand_owned: Vec<bool>,
+    /// Per facility (as [`Analysis::facilities`]), whether it lies inside this result's
+    /// communities (or demand polygons).
+    pub facility_inside: Vec<bool>,
+    /// Per facility, whether this result owns it: a tile also reads the facilities near its
+    /// places that other tiles own.
+    pub facility_owned: Vec<bool>,
+    /// File positions of facilities this result does not hold (another tile owns them) that
+    /// lie inside its communities: the owner may not know.
+    pub inside_elsewhere: Vec<usize>,
 }
 
 impl Analysis {
@@ -191,10 +219,30 @@ pub struct CategoryResult {
     pub gaps: Vec<Gap>,
     /// Dissolved service areas, WGS 84 lon/lat; empty when the job's products show none.
     pub service_areas: Vec<ServiceAreaOut>,
+    /// What the summaries are made of, per slot: 0 the whole, then each group in the order
+    /// of [`Analysis::groups`]. Tiles merge by adding them.
+    pub sums: Vec<CategorySums>,
+}
+
+/// The sums a category's summary is made of, for the whole or one group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategorySums {
+    /// Communities, areas and residents, and how much is within reach.
+    pub totals: Totals,
+    /// Gaps kept and slivers dropped.
+    pub gaps: GapCounts,
+    /// Facilities of the category, and outside every community.
+    pub facilities: FacilityCounts,
+    /// The curve's sums: the weight covered at each radius, then the whole.
+    pub curve: Vec<f64>,
+    /// What the curve is a share of.
+    pub curve_basis: Option<Basis>,
+    /// With a street network: the same totals with straight-line circles.
+    pub circles: Option<Totals>,
 }
 
 /// One category at one community.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommunityCoverage {
     /// Covered share of the area, 0..1.
     pub share: f64,
@@ -211,7 +259,7 @@ pub struct CommunityCoverage {
 }
 
 /// One category at one demand feature.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DemandCoverage {
     /// Distance from the point (or the polygon's centre) to the nearest facility, m.
     pub nearest_m: Option<f64>,
@@ -221,7 +269,7 @@ pub struct DemandCoverage {
 }
 
 /// Who a gap belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Owner {
     /// A community, by position.
     Community(usize),
@@ -230,7 +278,7 @@ pub enum Owner {
 }
 
 /// The shape of a gap.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum GapShape {
     /// An uncovered part of an area, WGS 84 lon/lat.
     Area(Polygon<f64>),
@@ -239,7 +287,7 @@ pub enum GapShape {
 }
 
 /// An uncovered place.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Gap {
     /// The community or demand feature it lies in.
     pub owner: Owner,
@@ -252,7 +300,7 @@ pub struct Gap {
 }
 
 /// A dissolved service area.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceAreaOut {
     /// The shape, WGS 84 lon/lat.
     pub shape: MultiPolygon<f64>,
@@ -271,6 +319,8 @@ pub struct LevelResult {
     pub communities: Vec<LevelAt>,
     /// Per demand feature, in input order.
     pub demand: Vec<LevelAt>,
+    /// What the summaries are made of, per slot as [`CategoryResult::sums`].
+    pub sums: Vec<LevelTotals>,
 }
 
 /// One indicator's result.
@@ -336,6 +386,8 @@ struct Study<'a> {
     /// Whether gaps and service areas are made in lon/lat (some product shows them);
     /// otherwise service areas are not dissolved and gaps only counted.
     geometry_out: bool,
+    /// What the figures are decided on, alike in every tile.
+    facts: StudyFacts,
 }
 
 impl Study<'_> {
@@ -344,7 +396,7 @@ impl Study<'_> {
     }
 
     fn has_demand(&self) -> bool {
-        !self.demand_at.is_empty()
+        self.facts.demand_layer
     }
 
     /// The group of a demand unit.
@@ -431,11 +483,49 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
 }
 
 /// Runs the analysis with a given distance model, telling `progress` what it is doing.
+///
+/// A study wider than one UTM zone is measured zone by zone and merged
+/// ([`crate::tiles`]); one within a zone as a whole.
 pub fn analyse_observed(
     job: &Job,
     model: &dyn DistanceModel,
     progress: &dyn Progress,
 ) -> Result<Analysis> {
+    let loaded = load_study(job, progress)?;
+    let plan = loaded.plan(job, 1);
+    tiled::analyse_tile(job, model, progress, loaded, &plan, 0)
+}
+
+/// The layers as read, in lon/lat, checked against each other: what every tile of a study
+/// starts from.
+pub(crate) struct Loaded {
+    communities: Option<Layer<Community>>,
+    demand: Option<Layer<Demand>>,
+    facilities: Layer<Facility>,
+    warnings: Vec<Warning>,
+    /// The extent of the places (communities, else demand), lon/lat.
+    study_extent: Option<[f64; 4]>,
+    /// The largest radius of any category or level, m.
+    longest: f64,
+    /// What every tile must decide alike.
+    facts: StudyFacts,
+}
+
+/// What the figures of every tile are decided on, from all the study's features, so tiles
+/// measured apart add up to the study measured whole.
+#[derive(Debug, Clone, Copy)]
+struct StudyFacts {
+    /// A demand layer is given: residents come from it.
+    demand_layer: bool,
+    /// Every community has a population.
+    population_known: bool,
+    /// The curve of areas is on population: every community has one, and some are above 0.
+    curve_by_population: bool,
+}
+
+/// Reads the layers, converts them to lon/lat and checks them against each other; leaves
+/// the progress step "check, project" open.
+fn load_study(job: &Job, progress: &dyn Progress) -> Result<Loaded> {
     // Load.
     progress.begin("load", 0);
     // The layers are read side by side; errors are reported in this order.
@@ -528,7 +618,54 @@ pub fn analyse_observed(
             longest,
         )?;
     }
-    let work = WorkCrs::choose(job.work_crs.as_ref(), study_area_centre(study_extent))?;
+    let facts = StudyFacts {
+        demand_layer: demand.is_some(),
+        population_known: communities
+            .as_ref()
+            .is_some_and(|c| c.features.iter().all(|c| c.population.is_some())),
+        curve_by_population: communities.as_ref().is_some_and(|c| {
+            c.features.iter().all(|c| c.population.is_some())
+                && c.features.iter().any(|c| c.population.unwrap_or(0.0) > 0.0)
+        }),
+    };
+    Ok(Loaded {
+        communities,
+        demand,
+        facilities,
+        warnings,
+        study_extent,
+        longest,
+        facts,
+    })
+}
+
+/// How a study is measured: whole, or one piece of a tiled plan.
+struct Scope<'a> {
+    /// The working CRS.
+    work: WorkCrs,
+    /// The piece measured, and the plan it is part of; `None` for the whole study.
+    piece: Option<(&'a TilePlan, usize)>,
+}
+
+/// Validates, projects, indexes and measures the loaded study (or one piece of it).
+fn measure_study(
+    job: &Job,
+    model: &dyn DistanceModel,
+    progress: &dyn Progress,
+    loaded: Loaded,
+    scope: Scope<'_>,
+) -> Result<Analysis> {
+    let Loaded {
+        communities,
+        demand,
+        facilities,
+        mut warnings,
+        longest,
+        facts,
+        ..
+    } = loaded;
+    let work = scope.work;
+    let tiled = scope.piece.is_some();
     let network = match &job.network {
         Some(layer) => Some(load_network(layer, &work)?),
         None => None,
@@ -563,7 +700,7 @@ pub fn analyse_observed(
                 .zip(checked.places)
                 .filter_map(|(c, p)| p.map(|p| (c, p)))
                 .unzip();
-            if kept.is_empty() {
+            if kept.is_empty() && !tiled {
                 return Err(Error::NotGeoJson {
                     path: layer.path.clone(),
                     message: "every community was left out as invalid: there is nothing to \
@@ -607,7 +744,7 @@ pub fn analyse_observed(
             let policy = spec.map(|d| d.on_invalid).unwrap_or_default();
             let (features, at, repaired, skipped) =
                 prepare_demand(layer.features, &layer.path, policy, &work, &mut warnings)?;
-            if features.is_empty() {
+            if features.is_empty() && !tiled {
                 return Err(Error::NotGeoJson {
                     path: layer.path.clone(),
                     message: "every demand feature was left out as invalid: there is nothing \
@@ -650,7 +787,9 @@ pub fn analyse_observed(
         if !places.is_empty() {
             d.outside_communities = Some(placed.outside_features);
             d.outside_weight = Some((placed.outside_weight * 10.0).round() / 10.0);
-            if placed.outside_weight > 0.0 {
+            // A tile's outside weight may lie in another tile's communities: the merge
+            // warns for the study.
+            if placed.outside_weight > 0.0 && !tiled {
                 warnings.push(Warning::DemandOutside {
                     path: d.path.clone(),
                     outside: placed.outside_features,
@@ -685,8 +824,8 @@ pub fn analyse_observed(
         job,
         &facilities,
         &sites,
-        &community_features,
-        &places,
+        (&community_features, &places),
+        tiled,
         &mut warnings,
     )?;
 
@@ -720,30 +859,12 @@ pub fn analyse_observed(
         .map(|g| g.as_ref().and_then(|g| groups.binary_search(g).ok()))
         .collect();
 
-    let population_basis = match (&demand_inputs, &community_inputs) {
-        (Some(d), _) => Some(match d.kind {
-            DemandKind::Points => format!(
-                "demand layer: {} points, weight field \"{}\"",
-                demand_features.len(),
-                d.weight_field
-            ),
-            DemandKind::Polygons => format!(
-                "demand layer: {} polygons, weight field \"{}\", people spread evenly \
-                     inside each polygon{}",
-                demand_features.len(),
-                d.weight_field,
-                if places.is_empty() {
-                    ""
-                } else {
-                    " and split over the communities by area"
-                }
-            ),
-        }),
-        (None, Some(c)) if c.population.is_some() => {
-            Some("community populations, people spread evenly inside each community".into())
-        }
-        _ => None,
-    };
+    let population_basis = population_basis(
+        demand_inputs.as_ref(),
+        community_inputs.as_ref(),
+        demand_features.len(),
+        !places.is_empty(),
+    );
 
     let mut units_of = vec![Vec::new(); places.len()];
     let mut units_of_feature = vec![Vec::new(); demand_at.len()];
@@ -755,6 +876,19 @@ pub fn analyse_observed(
     }
 
     progress.end();
+    // Measured whole, the facts are those of the features kept; a tile takes the study's.
+    let facts = if tiled {
+        facts
+    } else {
+        StudyFacts {
+            demand_layer: !demand_at.is_empty(),
+            population_known: community_features.iter().all(|c| c.population.is_some()),
+            curve_by_population: community_features.iter().all(|c| c.population.is_some())
+                && community_features
+                    .iter()
+                    .any(|c| c.population.unwrap_or(0.0) > 0.0),
+        }
+    };
     let study = Study {
         model,
         progress,
@@ -778,6 +912,7 @@ pub fn analyse_observed(
         min_gap_area_m2: job.min_gap_area_m2,
         curve_radii_m: job.curve_radii_m.clone(),
         geometry_out: job.products.shows_areas(),
+        facts,
     };
 
     // Index.
@@ -789,8 +924,14 @@ pub fn analyse_observed(
     if let (Some(streets), Some(inputs), Some(layer)) =
         (&streets, network_inputs.as_mut(), &job.network)
     {
-        check_network_overlap(&layer.path, streets, &study, longest)?;
-        note_unreachable(job, streets, &study, inputs, &mut warnings);
+        if !tiled {
+            check_network_overlap(&layer.path, streets, &study, longest)?;
+        }
+        let owns = |c: Option<Coord<f64>>| match scope.piece {
+            None => true,
+            Some((plan, p)) => c.is_some_and(|c| plan.owner(c) == p),
+        };
+        note_unreachable(job, streets, &study, &owns, inputs, &mut warnings);
     }
     let choice = ReachChoice {
         model,
@@ -942,7 +1083,22 @@ pub fn analyse_observed(
         (Some(s), true) => streets_lonlat(s, &work)?,
         _ => Vec::new(),
     };
+    let mut placed_weight = vec![0.0; study.demand.len()];
+    for unit in &study.placed.units {
+        if unit.community.is_some() || !study.has_communities() {
+            placed_weight[unit.feature] += unit.weight;
+        }
+    }
+    let tiles = TileFacts {
+        zones: vec![work.crs().clone()],
+        demand_owned: vec![true; study.demand.len()],
+        demand_placed: placed_weight,
+        facility_inside: study.outside.iter().map(|o| !o).collect(),
+        facility_owned: vec![true; study.facilities.len()],
+        inside_elsewhere: Vec::new(),
+    };
     Ok(Analysis {
+        tiles,
         streets,
         work_crs: work.crs().clone(),
         distance_model: if walked {
@@ -1023,10 +1179,15 @@ fn check_network_overlap(
 
 /// Counts the facilities and points too far from every street, into the network summary
 /// and the warnings.
+///
+/// `owns` tells, from a lon/lat position, whether this study (a tile) owns a facility or a
+/// demand point: a tile counts the facilities it owns, the demand points placed in its
+/// communities and those it owns that are not, so the tiles' counts add up.
 fn note_unreachable(
     job: &Job,
     streets: &Streets,
     study: &Study<'_>,
+    owns: &dyn Fn(Option<Coord<f64>>) -> bool,
     inputs: &mut NetworkInputs,
     warnings: &mut Vec<Warning>,
 ) {
@@ -1038,7 +1199,7 @@ fn note_unreachable(
     {
         let (mut total, mut far) = (0, 0);
         for (f, sites) in study.facilities.iter().zip(&study.sites) {
-            if f.category.as_deref() == Some(spec.name.as_str()) {
+            if f.category.as_deref() == Some(spec.name.as_str()) && owns(f.sites.first().copied()) {
                 total += 1;
                 far += usize::from(sites.iter().all(|&c| streets.attach(c).is_none()));
             }
@@ -1054,12 +1215,18 @@ fn note_unreachable(
         inputs.facilities_unreachable.insert(spec.name.clone(), far);
     }
     let points: Vec<Coord<f64>> = if study.has_demand() {
+        let mut placed_here = vec![false; study.demand_at.len()];
+        for unit in &study.placed.units {
+            placed_here[unit.feature] |= unit.community.is_some();
+        }
         study
             .demand_at
             .iter()
-            .filter_map(|d| match d {
-                DemandAt::Point(c) => Some(*c),
-                DemandAt::Area(_) => None,
+            .zip(&study.demand)
+            .zip(placed_here)
+            .filter_map(|((at, d), here)| match (at, &d.shape) {
+                (DemandAt::Point(c), DemandShape::Point(ll)) if here || owns(Some(*ll)) => Some(*c),
+                _ => None,
             })
             .collect()
     } else {
@@ -1148,12 +1315,15 @@ fn prepare_demand(
 
 /// The community each facility belongs to, for indicators and group counts: the one its
 /// community field names, else the one it lies in.
+///
+/// In a tile (`tiled`), a community the field names may be another tile's: it was checked
+/// against every community before the study was split.
 fn assign_facilities(
     job: &Job,
     facilities: &Layer<Facility>,
     sites: &[Vec<Coord<f64>>],
-    communities: &[Community],
-    places: &[Place],
+    (communities, places): (&[Community], &[Place]),
+    tiled: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Option<usize>>> {
     if places.is_empty() {
@@ -1175,6 +1345,7 @@ fn assign_facilities(
         let by_field = match (&job.facilities.community_field, &f.community) {
             (Some(_), Some(id)) => match by_id.get(id.as_str()) {
                 Some(&k) => Some(k),
+                None if tiled => None,
                 None => {
                     if job.indicators.is_empty() {
                         unknown += 1;
@@ -1200,6 +1371,39 @@ fn assign_facilities(
         });
     }
     Ok(out)
+}
+
+/// Where the residents are taken to live, for the summaries: the demand layer (`demand_kept`
+/// features kept), or the communities' own populations spread evenly.
+fn population_basis(
+    demand: Option<&DemandInputs>,
+    communities: Option<&CommunityInputs>,
+    demand_kept: usize,
+    has_places: bool,
+) -> Option<String> {
+    match (demand, communities) {
+        (Some(d), _) => Some(match d.kind {
+            DemandKind::Points => format!(
+                "demand layer: {} points, weight field \"{}\"",
+                demand_kept, d.weight_field
+            ),
+            DemandKind::Polygons => format!(
+                "demand layer: {} polygons, weight field \"{}\", people spread evenly \
+                     inside each polygon{}",
+                demand_kept,
+                d.weight_field,
+                if !has_places {
+                    ""
+                } else {
+                    " and split over the communities by area"
+                }
+            ),
+        }),
+        (None, Some(c)) if c.population.is_some() => {
+            Some("community populations, people spread evenly inside each community".into())
+        }
+        _ => None,
+    }
 }
 
 /// Accumulates per-slot sums (slot 0 overall, 1.. groups) in fixed-size chunks, so the
@@ -1331,30 +1535,32 @@ fn measure_category(
     for counts in facility_counts.iter_mut().skip(1) {
         counts.outside = category.members.len() - counts.total;
     }
-    let gap_counts = &gaps.1;
-
-    let mut summaries: Vec<CategorySummary> = (0..slots)
+    let circles = match &category.circles {
+        Some(circles) => Some(circle_totals(study, spec, &**circles)?),
+        None => None,
+    };
+    let sums: Vec<CategorySums> = (0..slots)
+        .map(|s| CategorySums {
+            totals: totals[s].clone(),
+            gaps: gaps.1[s],
+            facilities: facility_counts[s],
+            curve: curve.0[s].clone(),
+            curve_basis: curve.1,
+            circles: circles.as_ref().map(|c| c[s].clone()),
+        })
+        .collect();
+    let summaries: Vec<CategorySummary> = sums
+        .iter()
         .map(|s| {
-            summarise(
+            summarise_sums(
                 spec,
-                CategoryFigures {
-                    distance_model: reach.distance_model(),
-                    totals: &totals[s],
-                    population_basis: study.population_basis.as_deref(),
-                    gaps: gap_counts[s],
-                    facilities: facility_counts[s],
-                    curve: curve.0[s].clone(),
-                    curve_basis: curve.1,
-                },
+                s,
+                reach.distance_model(),
+                study.population_basis.as_deref(),
+                &study.curve_radii_m,
             )
         })
         .collect::<Result<_>>()?;
-    if let Some(circles) = &category.circles {
-        let figures = circle_coverage(study, spec, &**circles)?;
-        for (summary, figure) in summaries.iter_mut().zip(figures) {
-            summary.circle_coverage = Some(figure);
-        }
-    }
     let mut summaries = summaries.into_iter();
     let summary = summaries.next().ok_or_else(|| Error::Setting {
         setting: format!("category \"{}\"", spec.name),
@@ -1367,18 +1573,57 @@ fn measure_category(
             demand,
             gaps: gaps.0,
             service_areas,
+            sums,
         },
         summaries.collect(),
     ))
 }
 
-/// A category's coverage per slot with straight-line circles, on the same basis, for the
-/// comparison with a street network.
-fn circle_coverage(
+/// A category's summary from its sums, with the circles' coverage beside a network's.
+fn summarise_sums(
+    spec: &CategorySpec,
+    sums: &CategorySums,
+    distance_model: &str,
+    population_basis: Option<&str>,
+    curve_radii_m: &[f64],
+) -> Result<CategorySummary> {
+    let mut summary = summarise(
+        spec,
+        CategoryFigures {
+            distance_model,
+            totals: &sums.totals,
+            population_basis,
+            gaps: sums.gaps,
+            facilities: sums.facilities,
+            curve: curve_shares(curve_radii_m, &sums.curve),
+            curve_basis: sums.curve_basis,
+        },
+    )?;
+    if let Some(circles) = &sums.circles {
+        let figures = summarise(
+            spec,
+            CategoryFigures {
+                distance_model,
+                totals: circles,
+                population_basis,
+                gaps: GapCounts::default(),
+                facilities: FacilityCounts::default(),
+                curve: Vec::new(),
+                curve_basis: None,
+            },
+        )?;
+        summary.circle_coverage = Some(figures.coverage);
+    }
+    Ok(summary)
+}
+
+/// A category's sums per slot with straight-line circles, for the comparison with a street
+/// network.
+fn circle_totals(
     study: &Study<'_>,
     spec: &CategorySpec,
     circles: &dyn CategoryReach,
-) -> Result<Vec<f64>> {
+) -> Result<Vec<Totals>> {
     study.progress.begin(
         &format!("circles {}", spec.name),
         (study.places.len() + study.placed.units.len()) as u64,
@@ -1387,24 +1632,7 @@ fn circle_coverage(
     let per_community = per_community(study, spec, &coverages, &units);
     let totals = slot_totals(study, &per_community, &coverages, &units);
     study.progress.end();
-    totals
-        .iter()
-        .map(|t| {
-            summarise(
-                spec,
-                CategoryFigures {
-                    distance_model: circles.distance_model(),
-                    totals: t,
-                    population_basis: study.population_basis.as_deref(),
-                    gaps: GapCounts::default(),
-                    facilities: FacilityCounts::default(),
-                    curve: Vec::new(),
-                    curve_basis: None,
-                },
-            )
-            .map(|s| s.coverage)
-        })
-        .collect()
+    Ok(totals)
 }
 
 /// Every community and demand unit of the study, measured in parallel.
@@ -1540,8 +1768,8 @@ fn slot_totals(
             f(&mut totals[s]);
         }
     };
-    let population_known = study.has_demand()
-        || (study.has_communities() && study.communities.iter().all(|c| c.population.is_some()));
+    let population_known =
+        study.has_demand() || (study.has_communities() && study.facts.population_known);
     if study.has_communities() {
         for (k, c) in per_community.iter().enumerate() {
             let place = &study.places[k];
@@ -1679,13 +1907,18 @@ fn category_gaps(
             }
         }
     }
+    sort_gaps(&mut gaps);
+    Ok((gaps, counts))
+}
+
+/// Largest first (area, else residents), then by owner.
+fn sort_gaps(gaps: &mut [Gap]) {
     gaps.sort_by(|a, b| {
         let key = |g: &Gap| g.area_m2.or(g.population).unwrap_or(0.0);
         key(b)
             .total_cmp(&key(a))
             .then(owner_key(a.owner).cmp(&owner_key(b.owner)))
     });
-    Ok((gaps, counts))
 }
 
 /// The gaps found in a chunk of communities, the group of each gap kept, and of each
@@ -1824,11 +2057,14 @@ fn service_areas(
 /// is covered at every radius from its nearest distance on; an area's covered share is
 /// clipped at each radius where it is partly reached.
 #[allow(clippy::type_complexity)]
+///
+/// Returns per slot the sums the curve is made of ([`curve_shares`]): columns `0..n` the
+/// weight covered at each radius, column `n` the whole.
 fn curve(
     study: &Study<'_>,
     reach: &dyn CategoryReach,
     units: &[UnitCoverage],
-) -> (Vec<Vec<[f64; 2]>>, Option<Basis>) {
+) -> (Vec<Vec<f64>>, Option<Basis>) {
     let radii = &study.curve_radii_m;
     let slots = study.slots();
     if radii.is_empty() {
@@ -1867,11 +2103,7 @@ fn curve(
         });
         (sums, Basis::Population)
     } else {
-        let by_population = study.communities.iter().all(|c| c.population.is_some())
-            && study
-                .communities
-                .iter()
-                .any(|c| c.population.unwrap_or(0.0) > 0.0);
+        let by_population = study.facts.curve_by_population;
         let items: Vec<usize> = (0..study.places.len()).collect();
         let sums = sum_in_chunks(&items, slots, n + 1, |&k, add| {
             let s = slot(study.group_of[k]);
@@ -1903,24 +2135,27 @@ fn curve(
             },
         )
     };
-    let curves = sums
+    (sums, Some(basis))
+}
+
+/// The curve `[radius, share]` from its sums (see [`curve`]); empty without radii.
+fn curve_shares(radii: &[f64], sums: &[f64]) -> Vec<[f64; 2]> {
+    let n = radii.len();
+    let Some(&whole) = sums.get(n) else {
+        return Vec::new();
+    };
+    radii
         .iter()
-        .map(|row| {
-            radii
-                .iter()
-                .enumerate()
-                .map(|(k, &r)| {
-                    let c = if row[n] > 0.0 {
-                        (row[k] / row[n]).clamp(0.0, 1.0)
-                    } else {
-                        0.0
-                    };
-                    [r, c]
-                })
-                .collect()
+        .zip(sums)
+        .map(|(&r, &covered)| {
+            let c = if whole > 0.0 {
+                (covered / whole).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            [r, c]
         })
-        .collect();
-    (curves, Some(basis))
+        .collect()
 }
 
 /// One life-circle level at every community and demand feature.
@@ -2050,10 +2285,7 @@ fn measure_level(
             });
         }
     }
-    if study.has_communities()
-        && !study.has_demand()
-        && !study.communities.iter().all(|c| c.population.is_some())
-    {
+    if study.has_communities() && !study.has_demand() && !study.facts.population_known {
         for t in &mut totals {
             t.population = None;
             t.population_complete = None;
@@ -2067,7 +2299,9 @@ fn measure_level(
     let basis = study.population_basis.as_deref();
     let mut summaries = totals
         .iter()
-        .map(|t| summarise_level(spec, distance_model, t, basis, places_are));
+        .map(|t| summarise_level(spec, distance_model, t, basis, places_are))
+        .collect::<Vec<_>>()
+        .into_iter();
     let summary = summaries.next().ok_or_else(|| Error::Setting {
         setting: format!("level \"{}\"", spec.name),
         message: "nothing was measured".into(),
@@ -2077,6 +2311,7 @@ fn measure_level(
             summary,
             communities,
             demand,
+            sums: totals,
         },
         summaries.collect(),
     ))

@@ -200,7 +200,7 @@ fn facts(analysis: &Analysis, products: &Products) -> Vec<Def> {
     });
     out.push(Def {
         term: term(Term::WorkingCrs, lang).into(),
-        text: analysis.work_crs.to_string(),
+        text: text::working_crs(analysis, lang),
         detail: None,
     });
     out.push(Def {

@@ -415,6 +415,23 @@ pub fn metres_basis(basis: &str) -> String {
     }
 }
 
+/// The CRS distances and areas were measured in: the working CRS, or for a study split by
+/// zone each zone's ("EPSG:32645, EPSG:32648 and EPSG:32651, each place in its UTM zone").
+pub fn working_crs(analysis: &Analysis, lang: Lang) -> String {
+    let zones = &analysis.tiles.zones;
+    if zones.len() <= 1 {
+        return analysis.work_crs.to_string();
+    }
+    let names: Vec<String> = zones.iter().map(|z| z.to_string()).collect();
+    match lang {
+        Lang::En => {
+            let (last, rest) = names.split_last().unwrap_or((&names[0], &[]));
+            format!("{} and {last}, each place in its UTM zone", rest.join(", "))
+        }
+        Lang::Zh => format!("{}（各地按所在 UTM 分带量算）", names.join("、")),
+    }
+}
+
 /// The distance model's name in the report's language.
 pub fn distance_model(model: &str, lang: Lang) -> String {
     match (lang, model) {
@@ -1164,6 +1181,22 @@ pub fn assumptions(analysis: &Analysis, lang: Lang) -> Vec<String> {
          converting GCJ-02/BD-09 input to WGS 84.",
         "距离和面积在计算坐标系（默认为 UTM 分带）中量算；GCJ-02/BD-09 输入先转换为 WGS 84。",
     ));
+    if analysis.tiles.zones.len() > 1 {
+        let zones = working_crs(analysis, Lang::En);
+        out.push(if en {
+            format!(
+                "The study spans more UTM zones than one can measure within 0.1 %: each place \
+                 is measured in the zone holding the centre of its bounding box ({zones}), \
+                 with every facility within the largest radius of it; service areas are cut \
+                 where the zones meet."
+            )
+        } else {
+            format!(
+                "研究范围跨越多个 UTM 分带，单一分带的尺度误差将超过 0.1%：每个地块在其外包矩形中心所在的分带中量算（{}），并计入其最大半径内的全部设施；服务范围在分带交界处切分。",
+                working_crs(analysis, Lang::Zh)
+            )
+        });
+    }
     if !analysis.levels.is_empty() {
         out.push(pick(
             "Life circles: a category is within reach of a community when it is served at the \

@@ -13,7 +13,7 @@ mod reach;
 use std::path::Path;
 
 use geo::{Coord, Geometry};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::NetworkLayer;
 use crate::crs::{LonLat, WorkCrs};
@@ -24,12 +24,12 @@ pub use osm::{is_walkable, read_osm_ways, OsmRead};
 pub use reach::{NetworkReach, Streets, STREET_NETWORK};
 
 /// What was read and kept of the street network, for summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NetworkInputs {
     /// The file read.
     pub path: String,
     /// "line layer" or "OpenStreetMap extract".
-    pub source: &'static str,
+    pub source: String,
     /// The CRS of a line layer (OSM is WGS 84).
     pub crs: String,
     /// Ways (features, or OSM ways) read.
@@ -71,6 +71,11 @@ pub struct NetworkInputs {
     pub points_unreachable: usize,
 }
 
+/// [`NetworkInputs::source`] of a line layer.
+pub const LINE_LAYER: &str = "line layer";
+/// [`NetworkInputs::source`] of an OpenStreetMap extract.
+pub const OSM_EXTRACT: &str = "OpenStreetMap extract";
+
 /// Reads the network in `layer` and builds its graph in the working CRS.
 pub fn load_network(layer: &NetworkLayer, work: &WorkCrs) -> Result<(Streets, NetworkInputs)> {
     let is_pbf = layer
@@ -82,7 +87,7 @@ pub fn load_network(layer: &NetworkLayer, work: &WorkCrs) -> Result<(Streets, Ne
         let osm = read_osm_ways(&layer.path, &layer.excluded_highways)?;
         (
             osm.ways,
-            "OpenStreetMap extract",
+            OSM_EXTRACT,
             "EPSG:4326".to_string(),
             osm.ways_read,
             osm.ways_filtered_out,
@@ -91,7 +96,7 @@ pub fn load_network(layer: &NetworkLayer, work: &WorkCrs) -> Result<(Streets, Ne
     } else {
         let (ways, crs) = read_line_layer(layer)?;
         let n = ways.len();
-        (ways, "line layer", crs, n, 0, 0)
+        (ways, LINE_LAYER, crs, n, 0, 0)
     };
     if lonlat_ways.is_empty() {
         return Err(Error::Network {
@@ -138,7 +143,7 @@ pub fn load_network(layer: &NetworkLayer, work: &WorkCrs) -> Result<(Streets, Ne
     }
     let inputs = NetworkInputs {
         path: layer.path.display().to_string(),
-        source,
+        source: source.to_string(),
         crs,
         ways_read: read,
         ways_filtered_out: filtered,
