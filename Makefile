@@ -79,8 +79,8 @@ build: deps
 	$(CARGO) build --bins
 
 ## bench: micro benchmarks, the scale series raced against GeoPandas, the street network raced
-## against pandana, siting against spopt, Tianjin's districts against GeoPandas, a city's maps
-## (slow: not in CI)
+## against pandana, siting against spopt, Tianjin's districts against GeoPandas, a city's maps,
+## 1M communities as 8 tiles against one run (slow: not in CI)
 # The peer (benches/peer/) is installed into a virtual environment outside the repository
 # by benches/scale.sh; see BENCHMARKS.md for what it measures and the figures.
 bench: deps
@@ -90,6 +90,7 @@ bench: deps
 	benches/siting.sh
 	benches/districts.sh
 	benches/maps.sh
+	benches/tiles.sh
 
 ## qgis-check: open the demo's results.gpkg and GeoJSON layers in QGIS (Debian's python3-qgis,
 ## installed if missing), check every layer opens styled as designed, and render PNGs to look at

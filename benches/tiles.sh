@@ -42,7 +42,7 @@ timed() {
     shift
     # shellcheck disable=SC2086 # the products are words
     "$time_v" -f "%e %M" -o "$log" "$@" >/dev/null
-    awk '{printf "%.2f %.0f", $1, $2 / 1024}' "$log"
+    awk '{printf "%.2f %.0f\n", $1, $2 / 1024}' "$log"
 }
 # shellcheck disable=SC2086
 read -r whole_s whole_mib < <(timed "$dir/whole.time" "$bin" -q run "$dir/city/city.toml" --out "$dir/whole" $products)

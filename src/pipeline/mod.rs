@@ -670,204 +670,45 @@ fn measure_study(
         Some(layer) => Some(load_network(layer, &work)?),
         None => None,
     };
-
-    // Validate and prepare the communities.
-    let empty_path = Path::new("");
-    let (community_inputs, community_features, places, community_path) = match communities {
-        None => (None, Vec::new(), Vec::new(), empty_path),
-        Some(mut layer) => {
-            let spec = job
-                .communities
-                .as_ref()
-                .map(|c| c.on_invalid)
-                .unwrap_or_default();
-            let checked = project_boundaries(
-                &layer.path,
-                layer.features.iter().map(|c| Boundary {
-                    index: c.index,
-                    id: &c.id,
-                    shape: &c.boundary,
-                    defects: &c.defects,
-                }),
-                spec,
-                &work,
-                &mut warnings,
-            )?;
-            let read = layer.features.len();
-            let (kept, places): (Vec<Community>, Vec<Place>) = layer
-                .features
-                .drain(..)
-                .zip(checked.places)
-                .filter_map(|(c, p)| p.map(|p| (c, p)))
-                .unzip();
-            if kept.is_empty() && !tiled {
-                return Err(Error::NotGeoJson {
-                    path: layer.path.clone(),
-                    message: "every community was left out as invalid: there is nothing to \
-                              measure"
-                        .into(),
-                });
-            }
-            let all = |f: fn(&Community) -> Option<f64>| -> Option<f64> {
-                kept.iter().map(f).sum::<Option<f64>>()
-            };
-            let inputs = CommunityInputs {
-                path: layer.path.display().to_string(),
-                crs: layer.crs.to_string(),
-                crs_source: layer.crs_source.as_str(),
-                features: read,
-                name_field: job
-                    .communities
-                    .as_ref()
-                    .map(|c| c.name_field.clone())
-                    .unwrap_or_default(),
-                repaired: checked.repaired,
-                skipped: checked.skipped,
-                population: all(|c| c.population),
-                households: all(|c| c.households),
-                area_m2: places.iter().map(|p| p.area_m2).sum(),
-            };
-            let path = job
-                .communities
-                .as_ref()
-                .map(|c| c.path.as_path())
-                .unwrap_or(empty_path);
-            (Some(inputs), kept, places, path)
-        }
-    };
-
-    // Prepare the demand and place it in the communities.
-    let (demand_inputs, demand_features, demand_at, demand_path) = match demand {
-        None => (None, Vec::new(), Vec::new(), empty_path),
-        Some(layer) => {
-            let spec = job.demand.as_ref();
-            let policy = spec.map(|d| d.on_invalid).unwrap_or_default();
-            let (features, at, repaired, skipped) =
-                prepare_demand(layer.features, &layer.path, policy, &work, &mut warnings)?;
-            if features.is_empty() && !tiled {
-                return Err(Error::NotGeoJson {
-                    path: layer.path.clone(),
-                    message: "every demand feature was left out as invalid: there is nothing \
-                              to measure"
-                        .into(),
-                });
-            }
-            let kind = features
-                .first()
-                .map(|d| d.shape.kind())
-                .unwrap_or(DemandKind::Points);
-            let inputs = DemandInputs {
-                path: layer.path.display().to_string(),
-                crs: layer.crs.to_string(),
-                crs_source: layer.crs_source.as_str(),
-                kind,
-                weight_field: spec.map(|d| d.weight_field.clone()).unwrap_or_default(),
-                features: features.len() + skipped.len(),
-                weight: features.iter().map(|d| d.weight).sum(),
-                repaired,
-                skipped,
-                outside_communities: None,
-                outside_weight: None,
-            };
-            let path = spec.map(|d| d.path.as_path()).unwrap_or(empty_path);
-            (Some(inputs), features, at, path)
-        }
-    };
-    let placed = if demand_at.is_empty() {
+    let communities = prepare_communities(job, communities, &work, tiled, &mut warnings)?;
+    let demand = prepare_demand_layer(job, demand, &work, tiled, &mut warnings)?;
+    let placed = if demand.at.is_empty() {
         Placed::default()
     } else {
         place_demand(
-            demand_path,
-            &demand_features,
-            &demand_at,
-            (!places.is_empty()).then_some(places.as_slice()),
+            demand.path,
+            &demand.features,
+            &demand.at,
+            (!communities.places.is_empty()).then_some(communities.places.as_slice()),
         )?
     };
-    let demand_inputs = demand_inputs.map(|mut d| {
-        if !places.is_empty() {
-            d.outside_communities = Some(placed.outside_features);
-            d.outside_weight = Some((placed.outside_weight * 10.0).round() / 10.0);
-            // A tile's outside weight may lie in another tile's communities: the merge
-            // warns for the study.
-            if placed.outside_weight > 0.0 && !tiled {
-                warnings.push(Warning::DemandOutside {
-                    path: d.path.clone(),
-                    outside: placed.outside_features,
-                    features: d.features,
-                    outside_weight: placed.outside_weight,
-                    weight: d.weight,
-                });
-            }
-        }
-        d
+    let demand_inputs = demand.inputs.map(|d| {
+        note_demand_outside(
+            d,
+            &placed,
+            !communities.places.is_empty(),
+            tiled,
+            &mut warnings,
+        )
     });
     let sites = project_facilities(&facilities, &work)?;
-
-    // Which facilities lie outside the study area, and which community each belongs to.
-    let study_shapes: Vec<&MultiPolygon<f64>> = if places.is_empty() {
-        demand_at
-            .iter()
-            .filter_map(|a| match a {
-                DemandAt::Area(p) => Some(&p.boundary),
-                DemandAt::Point(_) => None,
-            })
-            .collect()
-    } else {
-        places.iter().map(|p| &p.boundary).collect()
-    };
-    let study_area = CommunityIndex::new(study_shapes.iter().copied());
-    let outside: Vec<bool> = sites
-        .par_iter()
-        .map(|s| !study_shapes.is_empty() && !s.iter().any(|&c| study_area.covers(c)))
-        .collect();
-    let facility_community = assign_facilities(
+    let (outside, facility_community) = locate_facilities(
         job,
         &facilities,
         &sites,
-        (&community_features, &places),
+        (&communities, &demand.at),
         tiled,
         &mut warnings,
     )?;
-
-    // Groups.
-    let group_label = match (&job.communities, &job.demand) {
-        (Some(c), _) => c.group_label.clone(),
-        (None, Some(d)) => d.group_label.clone(),
-        (None, None) => None,
-    };
-    let (group_field, group_values): (Option<String>, Vec<Option<String>>) =
-        match (&job.communities, &job.demand) {
-            (Some(c), _) => (
-                c.group_field.clone(),
-                community_features.iter().map(|c| c.group.clone()).collect(),
-            ),
-            (None, Some(d)) => (
-                d.group_field.clone(),
-                demand_features.iter().map(|d| d.group.clone()).collect(),
-            ),
-            (None, None) => (None, Vec::new()),
-        };
-    let groups: Vec<String> = group_values
-        .iter()
-        .flatten()
-        .cloned()
-        .collect::<BTreeSet<String>>()
-        .into_iter()
-        .collect();
-    let group_of: Vec<Option<usize>> = group_values
-        .iter()
-        .map(|g| g.as_ref().and_then(|g| groups.binary_search(g).ok()))
-        .collect();
-
+    let grouping = Grouping::of(job, &communities.features, &demand.features);
     let population_basis = population_basis(
         demand_inputs.as_ref(),
-        community_inputs.as_ref(),
-        demand_features.len(),
-        !places.is_empty(),
+        communities.inputs.as_ref(),
+        demand.features.len(),
+        !communities.places.is_empty(),
     );
-
-    let mut units_of = vec![Vec::new(); places.len()];
-    let mut units_of_feature = vec![Vec::new(); demand_at.len()];
+    let mut units_of = vec![Vec::new(); communities.places.len()];
+    let mut units_of_feature = vec![Vec::new(); demand.at.len()];
     for (u, unit) in placed.units.iter().enumerate() {
         if let Some(k) = unit.community {
             units_of[k].push(u);
@@ -880,24 +721,18 @@ fn measure_study(
     let facts = if tiled {
         facts
     } else {
-        StudyFacts {
-            demand_layer: !demand_at.is_empty(),
-            population_known: community_features.iter().all(|c| c.population.is_some()),
-            curve_by_population: community_features.iter().all(|c| c.population.is_some())
-                && community_features
-                    .iter()
-                    .any(|c| c.population.unwrap_or(0.0) > 0.0),
-        }
+        StudyFacts::of_kept(&communities.features, !demand.at.is_empty())
     };
+    let facility_layer = layer_header(&facilities);
     let study = Study {
         model,
         progress,
-        communities: community_features,
-        community_path,
-        places,
-        demand: demand_features,
-        demand_path,
-        demand_at,
+        communities: communities.features,
+        community_path: communities.path,
+        places: communities.places,
+        demand: demand.features,
+        demand_path: demand.path,
+        demand_at: demand.at,
         placed,
         units_of,
         units_of_feature,
@@ -905,8 +740,8 @@ fn measure_study(
         sites,
         outside,
         facility_community,
-        group_of,
-        groups,
+        group_of: grouping.of,
+        groups: grouping.names,
         population_basis,
         served_threshold: job.served_threshold,
         min_gap_area_m2: job.min_gap_area_m2,
@@ -938,94 +773,23 @@ fn measure_study(
         streets: streets.as_ref(),
         count_bound_m: longest,
     };
-    let mut indexes: BTreeMap<&str, CategoryIndex> = BTreeMap::new();
-    for name in job.categories.iter().map(|c| c.name.as_str()).chain(
-        job.levels
-            .iter()
-            .flat_map(|l| l.categories.iter().map(String::as_str)),
-    ) {
-        if !indexes.contains_key(name) {
-            let kind = job
-                .categories
-                .iter()
-                .find(|c| c.name == name)
-                .map_or(ReachKind::Network, |c| c.reach);
-            indexes.insert(
-                name,
-                index_category(name, &study.facilities, &study.sites, &choice, kind),
-            );
-        }
-    }
+    let indexes = index_categories(job, &study, &choice);
     progress.end();
 
-    // Measure.
-    let mut categories = Vec::with_capacity(job.categories.len());
-    let mut group_categories: Vec<Vec<CategorySummary>> = vec![Vec::new(); study.groups.len()];
-    for spec in &job.categories {
-        let index = &indexes[spec.name.as_str()];
-        let (result, by_group) = measure_category(&study, &work, spec, index)?;
-        for (g, s) in by_group.into_iter().enumerate() {
-            group_categories[g].push(s);
-        }
-        categories.push(result);
-    }
-    let mut levels = Vec::with_capacity(job.levels.len());
-    let mut group_levels: Vec<Vec<LevelSummary>> = vec![Vec::new(); study.groups.len()];
-    for spec in &job.levels {
-        let level_reaches: Vec<&dyn CategoryReach> = spec
-            .categories
-            .iter()
-            .map(|c| &*indexes[c.as_str()].reach)
-            .collect();
-        let (result, by_group) = measure_level(&study, spec, &level_reaches)?;
-        for (g, s) in by_group.into_iter().enumerate() {
-            group_levels[g].push(s);
-        }
-        levels.push(result);
-    }
-    let mut indicators = Vec::with_capacity(job.indicators.len());
-    let mut group_indicators: Vec<Vec<IndicatorSummary>> = vec![Vec::new(); study.groups.len()];
-    if !job.indicators.is_empty() {
-        let mut members = vec![Vec::new(); study.communities.len()];
-        for (i, k) in study.facility_community.iter().enumerate() {
-            if let Some(k) = k {
-                members[*k].push(i);
-            }
-        }
-        let sources = Sources {
-            communities: study.community_path,
-            facilities: &job.facilities.path,
-            value_fields: &job.facilities.value_fields,
-        };
-        for spec in &job.indicators {
-            let values = indicator_values(
-                spec,
-                &study.communities,
-                &study.facilities,
-                &members,
-                &sources,
-            )?;
-            for (g, out) in group_indicators.iter_mut().enumerate() {
-                out.push(summarise_indicator(
-                    spec,
-                    values
-                        .iter()
-                        .zip(&study.group_of)
-                        .filter(|(_, gk)| **gk == Some(g))
-                        .map(|(v, _)| v),
-                ));
-            }
-            indicators.push(IndicatorResult {
-                summary: summarise_indicator(spec, &values),
-                communities: values,
-            });
-        }
-    }
+    let mut measured = measure_all(job, &study, &work, &indexes)?;
     let mut siting = Vec::with_capacity(job.siting.len());
     for spec in &job.siting {
         progress.begin(&format!("site {}", spec.category), 0);
         let index = &indexes[spec.category.as_str()];
-        let result = site::site(&study, &work, &choice, job, spec, &categories, index)?;
+        let result = site::site(
+            &study,
+            &work,
+            &choice,
+            job,
+            spec,
+            &measured.categories,
+            index,
+        )?;
         progress.end();
         if result.candidates_outside > 0 {
             warnings.push(Warning::CandidatesOutside {
@@ -1042,39 +806,10 @@ fn measure_study(
         }
         siting.push(result);
     }
-    let groups = study
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(g, name)| GroupResult {
-            group: name.clone(),
-            categories: std::mem::take(&mut group_categories[g]),
-            levels: std::mem::take(&mut group_levels[g]),
-            indicators: std::mem::take(&mut group_indicators[g]),
-        })
-        .collect();
-
-    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
-    for f in &study.facilities {
-        if let Some(c) = &f.category {
-            *by_category.entry(c.clone()).or_default() += 1;
-        }
-    }
+    let groups = measured.group_results(&study.groups);
     let inputs = Inputs {
-        communities: community_inputs,
-        facilities: FacilityInputs {
-            path: facilities.path.display().to_string(),
-            crs: facilities.crs.to_string(),
-            crs_source: facilities.crs_source.as_str(),
-            features: study.facilities.len(),
-            by_category,
-            without_category: study
-                .facilities
-                .iter()
-                .filter(|f| f.category.is_none())
-                .count(),
-            outside_communities: study.outside.iter().filter(|&&o| o).count(),
-        },
+        communities: communities.inputs,
+        facilities: facility_inputs(&facility_layer, &study.facilities, &study.outside),
         demand: demand_inputs,
         network: network_inputs,
     };
@@ -1083,22 +818,8 @@ fn measure_study(
         (Some(s), true) => streets_lonlat(s, &work)?,
         _ => Vec::new(),
     };
-    let mut placed_weight = vec![0.0; study.demand.len()];
-    for unit in &study.placed.units {
-        if unit.community.is_some() || !study.has_communities() {
-            placed_weight[unit.feature] += unit.weight;
-        }
-    }
-    let tiles = TileFacts {
-        zones: vec![work.crs().clone()],
-        demand_owned: vec![true; study.demand.len()],
-        demand_placed: placed_weight,
-        facility_inside: study.outside.iter().map(|o| !o).collect(),
-        facility_owned: vec![true; study.facilities.len()],
-        inside_elsewhere: Vec::new(),
-    };
     Ok(Analysis {
-        tiles,
+        tiles: TileFacts::of_whole(&study, work.crs()),
         streets,
         work_crs: work.crs().clone(),
         distance_model: if walked {
@@ -1110,15 +831,507 @@ fn measure_study(
         communities: study.communities,
         demand: study.demand,
         facilities: study.facilities,
-        categories,
-        levels,
-        indicators,
+        categories: measured.categories,
+        levels: measured.levels,
+        indicators: measured.indicators,
         groups,
-        group_field,
-        group_label,
+        group_field: grouping.field,
+        group_label: grouping.label,
         warnings,
         siting,
     })
+}
+
+impl StudyFacts {
+    /// The facts of a study measured whole: of the communities kept.
+    fn of_kept(communities: &[Community], demand_layer: bool) -> StudyFacts {
+        let population_known = communities.iter().all(|c| c.population.is_some());
+        StudyFacts {
+            demand_layer,
+            population_known,
+            curve_by_population: population_known
+                && communities
+                    .iter()
+                    .any(|c| c.population.unwrap_or(0.0) > 0.0),
+        }
+    }
+}
+
+impl TileFacts {
+    /// The facts of a study measured in one piece: it owns everything it holds.
+    fn of_whole(study: &Study<'_>, crs: &Crs) -> TileFacts {
+        let mut placed_weight = vec![0.0; study.demand.len()];
+        for unit in &study.placed.units {
+            if unit.community.is_some() || !study.has_communities() {
+                placed_weight[unit.feature] += unit.weight;
+            }
+        }
+        TileFacts {
+            zones: vec![crs.clone()],
+            demand_owned: vec![true; study.demand.len()],
+            demand_placed: placed_weight,
+            facility_inside: study.outside.iter().map(|o| !o).collect(),
+            facility_owned: vec![true; study.facilities.len()],
+            inside_elsewhere: Vec::new(),
+        }
+    }
+}
+
+/// A layer's path, CRS and note, without its features.
+fn layer_header<T>(layer: &Layer<T>) -> Layer<T> {
+    Layer {
+        path: layer.path.clone(),
+        crs: layer.crs.clone(),
+        crs_source: layer.crs_source,
+        note: layer.note.clone(),
+        features: Vec::new(),
+    }
+}
+
+/// The communities checked and projected: those kept, their places (working CRS), and the
+/// layer summed up; empty without a community layer.
+struct CommunitiesReady<'a> {
+    inputs: Option<CommunityInputs>,
+    features: Vec<Community>,
+    places: Vec<Place>,
+    path: &'a Path,
+}
+
+/// Checks and projects the communities (repairing, skipping or refusing invalid ones as
+/// the layer's policy says).
+fn prepare_communities<'a>(
+    job: &'a Job,
+    layer: Option<Layer<Community>>,
+    work: &WorkCrs,
+    tiled: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<CommunitiesReady<'a>> {
+    let empty_path = Path::new("");
+    match layer {
+        None => Ok(CommunitiesReady {
+            inputs: None,
+            features: Vec::new(),
+            places: Vec::new(),
+            path: empty_path,
+        }),
+        Some(mut layer) => {
+            let spec = job
+                .communities
+                .as_ref()
+                .map(|c| c.on_invalid)
+                .unwrap_or_default();
+            let checked = project_boundaries(
+                &layer.path,
+                layer.features.iter().map(|c| Boundary {
+                    index: c.index,
+                    id: &c.id,
+                    shape: &c.boundary,
+                    defects: &c.defects,
+                }),
+                spec,
+                work,
+                warnings,
+            )?;
+            let read = layer.features.len();
+            let (kept, places): (Vec<Community>, Vec<Place>) = layer
+                .features
+                .drain(..)
+                .zip(checked.places)
+                .filter_map(|(c, p)| p.map(|p| (c, p)))
+                .unzip();
+            if kept.is_empty() {
+                // A tile without communities would be measured as a study without them.
+                return Err(Error::NotGeoJson {
+                    path: layer.path.clone(),
+                    message: if tiled {
+                        "every community of a tile was left out as invalid: repair them, or \
+                         run the study whole"
+                    } else {
+                        "every community was left out as invalid: there is nothing to measure"
+                    }
+                    .into(),
+                });
+            }
+            let all = |f: fn(&Community) -> Option<f64>| -> Option<f64> {
+                kept.iter().map(f).sum::<Option<f64>>()
+            };
+            let inputs = CommunityInputs {
+                path: layer.path.display().to_string(),
+                crs: layer.crs.to_string(),
+                crs_source: layer.crs_source.as_str(),
+                features: read,
+                name_field: job
+                    .communities
+                    .as_ref()
+                    .map(|c| c.name_field.clone())
+                    .unwrap_or_default(),
+                repaired: checked.repaired,
+                skipped: checked.skipped,
+                population: all(|c| c.population),
+                households: all(|c| c.households),
+                area_m2: places.iter().map(|p| p.area_m2).sum(),
+            };
+            let path = job
+                .communities
+                .as_ref()
+                .map(|c| c.path.as_path())
+                .unwrap_or(empty_path);
+            Ok(CommunitiesReady {
+                inputs: Some(inputs),
+                features: kept,
+                places,
+                path,
+            })
+        }
+    }
+}
+
+/// The demand features checked and projected: those kept, where they are (working CRS),
+/// and the layer summed up; empty without a demand layer.
+struct DemandReady<'a> {
+    inputs: Option<DemandInputs>,
+    features: Vec<Demand>,
+    at: Vec<DemandAt>,
+    path: &'a Path,
+}
+
+/// Checks and projects the demand features.
+fn prepare_demand_layer<'a>(
+    job: &'a Job,
+    layer: Option<Layer<Demand>>,
+    work: &WorkCrs,
+    tiled: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<DemandReady<'a>> {
+    let empty_path = Path::new("");
+    match layer {
+        None => Ok(DemandReady {
+            inputs: None,
+            features: Vec::new(),
+            at: Vec::new(),
+            path: empty_path,
+        }),
+        Some(layer) => {
+            let spec = job.demand.as_ref();
+            let policy = spec.map(|d| d.on_invalid).unwrap_or_default();
+            let (features, at, repaired, skipped) =
+                prepare_demand(layer.features, &layer.path, policy, work, warnings)?;
+            if features.is_empty() && !tiled {
+                return Err(Error::NotGeoJson {
+                    path: layer.path.clone(),
+                    message: "every demand feature was left out as invalid: there is nothing \
+                              to measure"
+                        .into(),
+                });
+            }
+            let kind = features
+                .first()
+                .map(|d| d.shape.kind())
+                .unwrap_or(DemandKind::Points);
+            let inputs = DemandInputs {
+                path: layer.path.display().to_string(),
+                crs: layer.crs.to_string(),
+                crs_source: layer.crs_source.as_str(),
+                kind,
+                weight_field: spec.map(|d| d.weight_field.clone()).unwrap_or_default(),
+                features: features.len() + skipped.len(),
+                weight: features.iter().map(|d| d.weight).sum(),
+                repaired,
+                skipped,
+                outside_communities: None,
+                outside_weight: None,
+            };
+            let path = spec.map(|d| d.path.as_path()).unwrap_or(empty_path);
+            Ok(DemandReady {
+                inputs: Some(inputs),
+                features,
+                at,
+                path,
+            })
+        }
+    }
+}
+
+/// The demand layer's figures of what lies outside every community, and the warning
+/// (a tile's outside weight may lie in another tile's communities: the merge warns for the
+/// study).
+fn note_demand_outside(
+    mut d: DemandInputs,
+    placed: &Placed,
+    has_places: bool,
+    tiled: bool,
+    warnings: &mut Vec<Warning>,
+) -> DemandInputs {
+    if has_places {
+        d.outside_communities = Some(placed.outside_features);
+        d.outside_weight = Some((placed.outside_weight * 10.0).round() / 10.0);
+        if placed.outside_weight > 0.0 && !tiled {
+            warnings.push(Warning::DemandOutside {
+                path: d.path.clone(),
+                outside: placed.outside_features,
+                features: d.features,
+                outside_weight: placed.outside_weight,
+                weight: d.weight,
+            });
+        }
+    }
+    d
+}
+
+/// Which facilities lie outside the study area (the communities, else the demand
+/// polygons), and which community each belongs to.
+fn locate_facilities(
+    job: &Job,
+    facilities: &Layer<Facility>,
+    sites: &[Vec<Coord<f64>>],
+    (communities, demand_at): (&CommunitiesReady<'_>, &[DemandAt]),
+    tiled: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Vec<bool>, Vec<Option<usize>>)> {
+    let places = &communities.places;
+    let study_shapes: Vec<&MultiPolygon<f64>> = if places.is_empty() {
+        demand_at
+            .iter()
+            .filter_map(|a| match a {
+                DemandAt::Area(p) => Some(&p.boundary),
+                DemandAt::Point(_) => None,
+            })
+            .collect()
+    } else {
+        places.iter().map(|p| &p.boundary).collect()
+    };
+    let study_area = CommunityIndex::new(study_shapes.iter().copied());
+    let outside: Vec<bool> = sites
+        .par_iter()
+        .map(|s| !study_shapes.is_empty() && !s.iter().any(|&c| study_area.covers(c)))
+        .collect();
+    let facility_community = assign_facilities(
+        job,
+        facilities,
+        sites,
+        (&communities.features, places),
+        tiled,
+        warnings,
+    )?;
+    Ok((outside, facility_community))
+}
+
+/// The groups of a study: the field, its label, the values in name order, and each
+/// community's (or, without communities, each demand feature's) group.
+struct Grouping {
+    field: Option<String>,
+    label: Option<String>,
+    names: Vec<String>,
+    of: Vec<Option<usize>>,
+}
+
+impl Grouping {
+    fn of(job: &Job, communities: &[Community], demand: &[Demand]) -> Grouping {
+        let label = match (&job.communities, &job.demand) {
+            (Some(c), _) => c.group_label.clone(),
+            (None, Some(d)) => d.group_label.clone(),
+            (None, None) => None,
+        };
+        let (field, values): (Option<String>, Vec<Option<String>>) =
+            match (&job.communities, &job.demand) {
+                (Some(c), _) => (
+                    c.group_field.clone(),
+                    communities.iter().map(|c| c.group.clone()).collect(),
+                ),
+                (None, Some(d)) => (
+                    d.group_field.clone(),
+                    demand.iter().map(|d| d.group.clone()).collect(),
+                ),
+                (None, None) => (None, Vec::new()),
+            };
+        let names: Vec<String> = values
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        let of = values
+            .iter()
+            .map(|g| g.as_ref().and_then(|g| names.binary_search(g).ok()))
+            .collect();
+        Grouping {
+            field,
+            label,
+            names,
+            of,
+        }
+    }
+}
+
+/// Every category a figure asks for (the categories, then the levels'), indexed once.
+fn index_categories<'a>(
+    job: &'a Job,
+    study: &Study<'_>,
+    choice: &ReachChoice<'a>,
+) -> BTreeMap<&'a str, CategoryIndex<'a>> {
+    let mut indexes: BTreeMap<&str, CategoryIndex> = BTreeMap::new();
+    for name in job.categories.iter().map(|c| c.name.as_str()).chain(
+        job.levels
+            .iter()
+            .flat_map(|l| l.categories.iter().map(String::as_str)),
+    ) {
+        if !indexes.contains_key(name) {
+            let kind = job
+                .categories
+                .iter()
+                .find(|c| c.name == name)
+                .map_or(ReachKind::Network, |c| c.reach);
+            indexes.insert(
+                name,
+                index_category(name, &study.facilities, &study.sites, choice, kind),
+            );
+        }
+    }
+    indexes
+}
+
+/// What the categories, levels and indicators measured, with the groups' summaries.
+struct Measured {
+    categories: Vec<CategoryResult>,
+    levels: Vec<LevelResult>,
+    indicators: Vec<IndicatorResult>,
+    /// Per group: its summaries of the categories, levels and indicators.
+    by_group: Vec<(
+        Vec<CategorySummary>,
+        Vec<LevelSummary>,
+        Vec<IndicatorSummary>,
+    )>,
+}
+
+impl Measured {
+    /// The groups' results, named.
+    fn group_results(&mut self, names: &[String]) -> Vec<GroupResult> {
+        names
+            .iter()
+            .zip(std::mem::take(&mut self.by_group))
+            .map(|(name, (categories, levels, indicators))| GroupResult {
+                group: name.clone(),
+                categories,
+                levels,
+                indicators,
+            })
+            .collect()
+    }
+}
+
+/// Measures every category, level and indicator the job names.
+fn measure_all(
+    job: &Job,
+    study: &Study<'_>,
+    work: &WorkCrs,
+    indexes: &BTreeMap<&str, CategoryIndex<'_>>,
+) -> Result<Measured> {
+    let mut by_group = vec![(Vec::new(), Vec::new(), Vec::new()); study.groups.len()];
+    let mut categories = Vec::with_capacity(job.categories.len());
+    for spec in &job.categories {
+        let index = &indexes[spec.name.as_str()];
+        let (result, summaries) = measure_category(study, work, spec, index)?;
+        for (g, s) in summaries.into_iter().enumerate() {
+            by_group[g].0.push(s);
+        }
+        categories.push(result);
+    }
+    let mut levels = Vec::with_capacity(job.levels.len());
+    for spec in &job.levels {
+        let level_reaches: Vec<&dyn CategoryReach> = spec
+            .categories
+            .iter()
+            .map(|c| &*indexes[c.as_str()].reach)
+            .collect();
+        let (result, summaries) = measure_level(study, spec, &level_reaches)?;
+        for (g, s) in summaries.into_iter().enumerate() {
+            by_group[g].1.push(s);
+        }
+        levels.push(result);
+    }
+    let indicators = measure_indicators(job, study, &mut by_group)?;
+    Ok(Measured {
+        categories,
+        levels,
+        indicators,
+        by_group,
+    })
+}
+
+/// Every indicator at every community, and its summaries (overall, then each group's into
+/// `by_group`).
+fn measure_indicators(
+    job: &Job,
+    study: &Study<'_>,
+    by_group: &mut [(
+        Vec<CategorySummary>,
+        Vec<LevelSummary>,
+        Vec<IndicatorSummary>,
+    )],
+) -> Result<Vec<IndicatorResult>> {
+    let mut indicators = Vec::with_capacity(job.indicators.len());
+    if job.indicators.is_empty() {
+        return Ok(indicators);
+    }
+    let mut members = vec![Vec::new(); study.communities.len()];
+    for (i, k) in study.facility_community.iter().enumerate() {
+        if let Some(k) = k {
+            members[*k].push(i);
+        }
+    }
+    let sources = Sources {
+        communities: study.community_path,
+        facilities: &job.facilities.path,
+        value_fields: &job.facilities.value_fields,
+    };
+    for spec in &job.indicators {
+        let values = indicator_values(
+            spec,
+            &study.communities,
+            &study.facilities,
+            &members,
+            &sources,
+        )?;
+        for (g, out) in by_group.iter_mut().enumerate() {
+            out.2.push(summarise_indicator(
+                spec,
+                values
+                    .iter()
+                    .zip(&study.group_of)
+                    .filter(|(_, gk)| **gk == Some(g))
+                    .map(|(v, _)| v),
+            ));
+        }
+        indicators.push(IndicatorResult {
+            summary: summarise_indicator(spec, &values),
+            communities: values,
+        });
+    }
+    Ok(indicators)
+}
+
+/// The facility layer summed up: per category, without one, outside the study area.
+fn facility_inputs(
+    layer: &Layer<Facility>,
+    facilities: &[Facility],
+    outside: &[bool],
+) -> FacilityInputs {
+    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
+    for f in facilities {
+        if let Some(c) = &f.category {
+            *by_category.entry(c.clone()).or_default() += 1;
+        }
+    }
+    FacilityInputs {
+        path: layer.path.display().to_string(),
+        crs: layer.crs.to_string(),
+        crs_source: layer.crs_source.as_str(),
+        features: facilities.len(),
+        by_category,
+        without_category: facilities.iter().filter(|f| f.category.is_none()).count(),
+        outside_communities: outside.iter().filter(|&&o| o).count(),
+    }
 }
 
 /// The street network's edges back in lon/lat, for the maps.

@@ -17,7 +17,7 @@ use geo::LineString;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::config::Config;
+use crate::config::{Config, LevelSpec};
 
 /// The format of a part; a part of another format is refused.
 pub const PART_FORMAT: u32 = 1;
@@ -121,16 +121,24 @@ pub struct PartResult {
     facility_inside: Vec<bool>,
     facility_owned: Vec<bool>,
     inside_elsewhere: Vec<usize>,
-    community_area_m2: Option<f64>,
-    community_notes: [Vec<Note>; 2],
-    demand_notes: [Vec<Note>; 2],
-    network: Option<NetworkInputs>,
+    inputs: PartInputs,
     categories: Vec<PartCategory>,
     levels: Vec<PartLevel>,
     indicators: Vec<Vec<IndicatorAt>>,
     groups: Vec<String>,
     boundary_warnings: Vec<BoundaryWarning>,
     streets: Vec<LineString<f64>>,
+}
+
+/// What the tile read, beyond the features: what the merge sums up of the layers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PartInputs {
+    community_area_m2: Option<f64>,
+    /// Communities repaired and left out.
+    community_notes: [Vec<Note>; 2],
+    /// Demand features repaired and left out.
+    demand_notes: [Vec<Note>; 2],
+    network: Option<NetworkInputs>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -270,10 +278,12 @@ impl PartResult {
             facility_inside: a.tiles.facility_inside.clone(),
             facility_owned: a.tiles.facility_owned.clone(),
             inside_elsewhere: a.tiles.inside_elsewhere.clone(),
-            community_area_m2: a.inputs.communities.as_ref().map(|c| c.area_m2),
-            community_notes,
-            demand_notes,
-            network: a.inputs.network.clone(),
+            inputs: PartInputs {
+                community_area_m2: a.inputs.communities.as_ref().map(|c| c.area_m2),
+                community_notes,
+                demand_notes,
+                network: a.inputs.network.clone(),
+            },
             categories: a
                 .categories
                 .iter()
@@ -331,39 +341,12 @@ impl PartResult {
             path: source.to_path_buf(),
             message,
         };
-        fn pick<T: Clone>(
-            features: &[T],
-            index_of: impl Fn(&T) -> usize,
-            wanted: &[usize],
-        ) -> std::result::Result<Vec<T>, usize> {
-            let at: BTreeMap<usize, usize> = features
-                .iter()
-                .enumerate()
-                .map(|(k, f)| (index_of(f), k))
-                .collect();
-            wanted
-                .iter()
-                .map(|i| at.get(i).map(|&k| features[k].clone()).ok_or(*i))
-                .collect()
-        }
-        let changed = |what: &str, i: usize| {
+        let (communities, demand, facilities) = self.features(loaded).map_err(|(what, i)| {
             bad(format!(
                 "it names {what} #{i}, which the layer no longer has: the inputs changed \
                  since the tiles ran; run them again"
             ))
-        };
-        let communities = match &loaded.communities {
-            Some(l) => pick(&l.features, |c| c.index, &self.communities)
-                .map_err(|i| changed("community", i))?,
-            None => Vec::new(),
-        };
-        let demand = match &loaded.demand {
-            Some(l) => pick(&l.features, |d| d.index, &self.demand)
-                .map_err(|i| changed("demand feature", i))?,
-            None => Vec::new(),
-        };
-        let facilities = pick(&loaded.facilities.features, |f| f.index, &self.facilities)
-            .map_err(|i| changed("facility", i))?;
+        })?;
         let lens = [
             self.demand_placed.len() == demand.len(),
             self.demand_owned.len() == demand.len(),
@@ -378,13 +361,134 @@ impl PartResult {
                 "its figures do not match its features or the configuration".into(),
             ));
         }
-        let crs = |s: &str| s.parse::<Crs>();
-        let work_crs = crs(&self.work_crs)?;
+        let work_crs = self.work_crs.parse::<Crs>()?;
         let zones = self
             .zones
             .iter()
-            .map(|z| crs(z))
+            .map(|z| z.parse::<Crs>())
             .collect::<Result<Vec<_>>>()?;
+        let curve = &job.curve_radii_m;
+        let categories = job
+            .categories
+            .iter()
+            .zip(self.categories)
+            .map(|(spec, c)| c.into_result(spec, curve))
+            .collect::<Result<Vec<_>>>()?;
+        let levels = job
+            .levels
+            .iter()
+            .zip(self.levels)
+            .map(|(spec, l)| l.into_result(spec))
+            .collect();
+        let indicators = job
+            .indicators
+            .iter()
+            .zip(self.indicators)
+            .map(|(spec, values)| IndicatorResult {
+                summary: summarise_indicator(spec, &values),
+                communities: values,
+            })
+            .collect();
+        let mut warnings = loaded.warnings.clone();
+        warnings.extend(
+            self.boundary_warnings
+                .into_iter()
+                .map(|w| Warning::Boundary {
+                    path: w.path,
+                    index: w.index,
+                    id: w.id,
+                    problems: w.problems.into_iter().map(Defect::from).collect(),
+                    used_m2: w.used_m2,
+                    drawn_m2: w.drawn_m2,
+                }),
+        );
+        let (group_field, group_label) = match (&job.communities, &job.demand) {
+            (Some(c), _) => (c.group_field.clone(), c.group_label.clone()),
+            (None, Some(d)) => (d.group_field.clone(), d.group_label.clone()),
+            (None, None) => (None, None),
+        };
+        Ok(Analysis {
+            work_crs,
+            distance_model: self.distance_model,
+            inputs: self.inputs.into_inputs(job, loaded),
+            communities,
+            demand,
+            facilities,
+            categories,
+            levels,
+            indicators,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|group| GroupResult {
+                    group,
+                    categories: Vec::new(),
+                    levels: Vec::new(),
+                    indicators: Vec::new(),
+                })
+                .collect(),
+            group_field,
+            group_label,
+            warnings,
+            streets: self.streets,
+            siting: Vec::new(),
+            tiles: TileFacts {
+                zones,
+                demand_placed: self.demand_placed,
+                demand_owned: self.demand_owned,
+                facility_inside: self.facility_inside,
+                facility_owned: self.facility_owned,
+                inside_elsewhere: self.inside_elsewhere,
+            },
+        })
+    }
+
+    /// The tile's communities, demand features and facilities, taken from the layers read
+    /// again by file position; what is missing there (kind, position) if the inputs changed.
+    #[allow(clippy::type_complexity)]
+    fn features(
+        &self,
+        loaded: &Loaded,
+    ) -> std::result::Result<(Vec<Community>, Vec<Demand>, Vec<Facility>), (&'static str, usize)>
+    {
+        fn pick<T: Clone>(
+            features: &[T],
+            index_of: impl Fn(&T) -> usize,
+            wanted: &[usize],
+            what: &'static str,
+        ) -> std::result::Result<Vec<T>, (&'static str, usize)> {
+            let at: BTreeMap<usize, usize> = features
+                .iter()
+                .enumerate()
+                .map(|(k, f)| (index_of(f), k))
+                .collect();
+            wanted
+                .iter()
+                .map(|i| at.get(i).map(|&k| features[k].clone()).ok_or((what, *i)))
+                .collect()
+        }
+        let communities = match &loaded.communities {
+            Some(l) => pick(&l.features, |c| c.index, &self.communities, "community")?,
+            None => Vec::new(),
+        };
+        let demand = match &loaded.demand {
+            Some(l) => pick(&l.features, |d| d.index, &self.demand, "demand feature")?,
+            None => Vec::new(),
+        };
+        let facilities = pick(
+            &loaded.facilities.features,
+            |f| f.index,
+            &self.facilities,
+            "facility",
+        )?;
+        Ok((communities, demand, facilities))
+    }
+}
+
+impl PartInputs {
+    /// What the tile read, with the layers' names from the study read again; the counts
+    /// are the merge's to make.
+    fn into_inputs(self, job: &Job, loaded: &Loaded) -> Inputs {
         let layer = |l: &Layer<Community>| {
             (
                 l.path.display().to_string(),
@@ -434,7 +538,7 @@ impl PartResult {
             outside_weight: None,
         });
         let f = &loaded.facilities;
-        let inputs = Inputs {
+        Inputs {
             communities: community_inputs,
             facilities: FacilityInputs {
                 path: f.path.display().to_string(),
@@ -447,99 +551,35 @@ impl PartResult {
             },
             demand: demand_inputs,
             network: self.network,
-        };
-        let curve = &job.curve_radii_m;
-        let categories = job
-            .categories
-            .iter()
-            .zip(self.categories)
-            .map(|(spec, c)| {
-                let whole = c.sums.first().cloned().unwrap_or_default();
-                Ok(CategoryResult {
-                    summary: summarise_sums(spec, &whole, &c.distance_model, None, curve)?,
-                    communities: c.communities,
-                    demand: c.demand,
-                    gaps: c.gaps,
-                    service_areas: c.service_areas,
-                    sums: c.sums,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let levels = job
-            .levels
-            .iter()
-            .zip(self.levels)
-            .map(|(spec, l)| {
-                let whole = l.sums.first().cloned().unwrap_or_default();
-                LevelResult {
-                    summary: summarise_level(spec, &l.distance_model, &whole, None, "communities"),
-                    communities: l.communities,
-                    demand: l.demand,
-                    sums: l.sums,
-                }
-            })
-            .collect();
-        let indicators = job
-            .indicators
-            .iter()
-            .zip(self.indicators)
-            .map(|(spec, values)| IndicatorResult {
-                summary: summarise_indicator(spec, &values),
-                communities: values,
-            })
-            .collect();
-        let mut warnings = loaded.warnings.clone();
-        warnings.extend(
-            self.boundary_warnings
-                .into_iter()
-                .map(|w| Warning::Boundary {
-                    path: w.path,
-                    index: w.index,
-                    id: w.id,
-                    problems: w.problems.into_iter().map(Defect::from).collect(),
-                    used_m2: w.used_m2,
-                    drawn_m2: w.drawn_m2,
-                }),
-        );
-        let (group_field, group_label) = match (&job.communities, &job.demand) {
-            (Some(c), _) => (c.group_field.clone(), c.group_label.clone()),
-            (None, Some(d)) => (d.group_field.clone(), d.group_label.clone()),
-            (None, None) => (None, None),
-        };
-        Ok(Analysis {
-            work_crs,
-            distance_model: self.distance_model,
-            inputs,
-            communities,
-            demand,
-            facilities,
-            categories,
-            levels,
-            indicators,
-            groups: self
-                .groups
-                .into_iter()
-                .map(|group| GroupResult {
-                    group,
-                    categories: Vec::new(),
-                    levels: Vec::new(),
-                    indicators: Vec::new(),
-                })
-                .collect(),
-            group_field,
-            group_label,
-            warnings,
-            streets: self.streets,
-            siting: Vec::new(),
-            tiles: TileFacts {
-                zones,
-                demand_placed: self.demand_placed,
-                demand_owned: self.demand_owned,
-                facility_inside: self.facility_inside,
-                facility_owned: self.facility_owned,
-                inside_elsewhere: self.inside_elsewhere,
-            },
+        }
+    }
+}
+
+impl PartCategory {
+    /// The category's result again; its summary is the merge's to make, this one is a stand-in.
+    fn into_result(self, spec: &CategorySpec, curve: &[f64]) -> Result<CategoryResult> {
+        let whole = self.sums.first().cloned().unwrap_or_default();
+        Ok(CategoryResult {
+            summary: summarise_sums(spec, &whole, &self.distance_model, None, curve)?,
+            communities: self.communities,
+            demand: self.demand,
+            gaps: self.gaps,
+            service_areas: self.service_areas,
+            sums: self.sums,
         })
+    }
+}
+
+impl PartLevel {
+    /// The level's result again (its summary a stand-in, as the category's).
+    fn into_result(self, spec: &LevelSpec) -> LevelResult {
+        let whole = self.sums.first().cloned().unwrap_or_default();
+        LevelResult {
+            summary: summarise_level(spec, &self.distance_model, &whole, None, "communities"),
+            communities: self.communities,
+            demand: self.demand,
+            sums: self.sums,
+        }
     }
 }
 

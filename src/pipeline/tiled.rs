@@ -12,6 +12,7 @@ use geo::{BooleanOps, Coord, CoordsIter, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
 use super::*;
+use crate::config::{IndicatorSpec, LevelSpec};
 use crate::tiles::{PlaceSpot, TilePlan};
 
 impl Loaded {
@@ -118,17 +119,6 @@ impl Loaded {
             longest: self.longest,
             facts: self.facts,
         }
-    }
-}
-
-/// A layer's path, CRS and note, without its features.
-fn layer_header<T>(layer: &Layer<T>) -> Layer<T> {
-    Layer {
-        path: layer.path.clone(),
-        crs: layer.crs.clone(),
-        crs_source: layer.crs_source,
-        note: layer.note.clone(),
-        features: Vec::new(),
     }
 }
 
@@ -303,39 +293,14 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
         .into_iter()
         .collect();
     let slots = merge_slots(&parts, &groups);
-
     let communities = gather(&parts, |a| &a.communities, &slots.communities);
     let demand: Vec<Demand> = slots
         .demand_from
         .iter()
         .map(|&(p, i)| parts[p].demand[i].clone())
         .collect();
-    // Facilities: those each tile owns, in file order; inside if inside in any tile.
-    let mut inside: BTreeMap<usize, bool> = BTreeMap::new();
-    let mut owned: BTreeMap<usize, Facility> = BTreeMap::new();
-    for a in &parts {
-        for (i, f) in a.facilities.iter().enumerate() {
-            *inside.entry(f.index).or_default() |= a.tiles.facility_inside[i];
-            if a.tiles.facility_owned[i] {
-                owned.entry(f.index).or_insert_with(|| f.clone());
-            }
-        }
-        for &i in &a.tiles.inside_elsewhere {
-            inside.insert(i, true);
-        }
-    }
-    let inside_elsewhere: Vec<usize> = inside
-        .iter()
-        .filter(|(i, &inside)| inside && !owned.contains_key(i))
-        .map(|(&i, _)| i)
-        .collect();
-    let facilities: Vec<Facility> = owned.into_values().collect();
-    let facility_inside: Vec<bool> = facilities
-        .iter()
-        .map(|f| inside.get(&f.index).copied().unwrap_or(false))
-        .collect();
-
-    let mut inputs = merge_inputs(&parts, &communities, &demand, &facilities, &facility_inside);
+    let owned = OwnedFacilities::of(&parts);
+    let mut inputs = merge_inputs(&parts, &communities, &demand, &owned);
     let mut warnings = merged_warnings(&parts);
     let mut demand_placed = vec![0.0; demand.len()];
     for (p, a) in parts.iter().enumerate() {
@@ -344,38 +309,29 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
         }
     }
     if let (Some(d), true) = (inputs.demand.as_mut(), !communities.is_empty()) {
-        let placed: f64 = demand_placed.iter().sum();
-        let outside_weight = (d.weight - placed).max(0.0);
-        let outside_features = demand_placed.iter().filter(|&&w| w <= 0.0).count();
-        d.outside_communities = Some(outside_features);
-        d.outside_weight = Some((outside_weight * 10.0).round() / 10.0);
-        if outside_weight > 1e-9 * d.weight.max(1.0) {
-            warnings.push(Warning::DemandOutside {
-                path: d.path.clone(),
-                outside: outside_features,
-                features: d.features,
-                outside_weight,
-                weight: d.weight,
-            });
-        }
+        note_outside(d, &demand_placed, &mut warnings);
     }
-    let basis = population_basis(
-        inputs.demand.as_ref(),
-        inputs.communities.as_ref(),
-        demand.len(),
-        !communities.is_empty(),
-    );
-    let group_of: Vec<Option<usize>> = match (communities.is_empty(), &job.communities) {
-        (false, _) => communities
-            .iter()
-            .map(|c| group_slot(&groups, &c.group))
-            .collect(),
-        (true, _) => demand
-            .iter()
-            .map(|d| group_slot(&groups, &d.group))
-            .collect(),
+    inputs.network = merged_network(&parts, job, &owned.facilities, &mut warnings);
+    if let Some(n) = &inputs.network {
+        note_off_streets(n, &inputs, &communities, &demand, &mut warnings);
+    }
+    let merging = Merging {
+        parts: &parts,
+        slots: &slots,
+        groups: &groups,
+        owned: &owned,
+        basis: population_basis(
+            inputs.demand.as_ref(),
+            inputs.communities.as_ref(),
+            demand.len(),
+            !communities.is_empty(),
+        ),
+        places_are: if communities.is_empty() {
+            "demand features"
+        } else {
+            "communities"
+        },
     };
-
     let mut group_results: Vec<GroupResult> = groups
         .iter()
         .map(|g| GroupResult {
@@ -387,152 +343,64 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
         .collect();
     let mut categories = Vec::with_capacity(job.categories.len());
     for (c, spec) in job.categories.iter().enumerate() {
-        let mut sums = add_slots(&parts, &slots.groups, groups.len(), |a| {
-            a.categories[c].sums.clone()
-        });
-        // Facilities: the category's own, each counted once; per group as the tiles found.
-        let members: Vec<usize> = (0..facilities.len())
-            .filter(|&i| facilities[i].category.as_deref() == Some(spec.name.as_str()))
-            .collect();
-        let total = members.len();
-        sums[0].facilities = FacilityCounts {
-            total,
-            outside: members.iter().filter(|&&i| !facility_inside[i]).count(),
-        };
-        for s in sums.iter_mut().skip(1) {
-            s.facilities.outside = total.saturating_sub(s.facilities.total);
-        }
-        let distance_model = first.categories[c].summary.distance_model.clone();
-        let mut summaries = sums
-            .iter()
-            .map(|s| {
-                summarise_sums(
-                    spec,
-                    s,
-                    &distance_model,
-                    basis.as_deref(),
-                    &job.curve_radii_m,
-                )
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter();
-        let summary = summaries.next().ok_or_else(|| Error::Setting {
-            setting: format!("category \"{}\"", spec.name),
-            message: "nothing was measured".into(),
-        })?;
-        for (g, s) in group_results.iter_mut().zip(summaries) {
+        let (result, by_group) = merging.category(c, spec, &job.curve_radii_m)?;
+        for (g, s) in group_results.iter_mut().zip(by_group) {
             g.categories.push(s);
         }
-        categories.push(CategoryResult {
-            summary,
-            communities: gather(&parts, |a| &a.categories[c].communities, &slots.communities),
-            demand: slots
-                .demand_from
-                .iter()
-                .map(|&(p, i)| parts[p].categories[c].demand[i].clone())
-                .collect(),
-            gaps: merged_gaps(&parts, c, &slots),
-            service_areas: parts
-                .iter()
-                .flat_map(|a| a.categories[c].service_areas.iter().cloned())
-                .collect(),
-            sums,
-        });
+        categories.push(result);
     }
-    let places_are = if communities.is_empty() {
-        "demand features"
-    } else {
-        "communities"
-    };
     let mut levels = Vec::with_capacity(job.levels.len());
     for (l, spec) in job.levels.iter().enumerate() {
-        let sums = add_slots(&parts, &slots.groups, groups.len(), |a| {
-            a.levels[l].sums.clone()
-        });
-        let distance_model = first.levels[l].summary.distance_model.clone();
-        let mut summaries = sums
-            .iter()
-            .map(|t| summarise_level(spec, &distance_model, t, basis.as_deref(), places_are));
-        let summary = summaries.next().ok_or_else(|| Error::Setting {
-            setting: format!("level \"{}\"", spec.name),
-            message: "nothing was measured".into(),
-        })?;
-        for (g, s) in group_results.iter_mut().zip(summaries) {
+        let (result, by_group) = merging.level(l, spec)?;
+        for (g, s) in group_results.iter_mut().zip(by_group) {
             g.levels.push(s);
         }
-        levels.push(LevelResult {
-            summary,
-            communities: gather(&parts, |a| &a.levels[l].communities, &slots.communities),
-            demand: slots
-                .demand_from
-                .iter()
-                .map(|&(p, i)| parts[p].levels[l].demand[i].clone())
-                .collect(),
-            sums,
-        });
+        levels.push(result);
     }
+    let group_of: Vec<Option<usize>> = if communities.is_empty() {
+        demand
+            .iter()
+            .map(|d| group_slot(&groups, &d.group))
+            .collect()
+    } else {
+        communities
+            .iter()
+            .map(|c| group_slot(&groups, &c.group))
+            .collect()
+    };
     let mut indicators = Vec::with_capacity(job.indicators.len());
     for (n, spec) in job.indicators.iter().enumerate() {
-        let values = gather(&parts, |a| &a.indicators[n].communities, &slots.communities);
-        for (g, out) in group_results.iter_mut().enumerate() {
-            out.indicators.push(summarise_indicator(
-                spec,
-                values
-                    .iter()
-                    .zip(&group_of)
-                    .filter(|(_, gk)| **gk == Some(g))
-                    .map(|(v, _)| v),
-            ));
+        let (result, by_group) = merging.indicator(n, spec, &group_of);
+        for (g, s) in group_results.iter_mut().zip(by_group) {
+            g.indicators.push(s);
         }
-        indicators.push(IndicatorResult {
-            summary: summarise_indicator(spec, &values),
-            communities: values,
-        });
+        indicators.push(result);
     }
-
     let mut zones: Vec<Crs> = Vec::new();
     for z in parts.iter().flat_map(|a| a.tiles.zones.iter()) {
         if !zones.contains(z) {
             zones.push(z.clone());
         }
     }
-    let centre = study_centre(&communities, &demand);
-    let tiles = TileFacts {
-        zones,
-        demand_owned: vec![true; demand.len()],
-        demand_placed,
-        facility_inside,
-        facility_owned: vec![true; facilities.len()],
-        inside_elsewhere,
+    let work_crs = match study_centre(&communities, &demand) {
+        Some(c) => crate::crs::utm_zone(c),
+        None => first.work_crs.clone(),
     };
-    inputs.network = merged_network(&parts, job, &facilities, &mut warnings);
-    if let Some(n) = &inputs.network {
-        let total = match (&inputs.demand, communities.is_empty()) {
-            (Some(_), _) => demand
-                .iter()
-                .filter(|d| matches!(d.shape, DemandShape::Point(_)))
-                .count(),
-            (None, _) => communities.len(),
-        };
-        if n.points_unreachable > 0 {
-            warnings.push(Warning::PeopleOffStreets {
-                far: n.points_unreachable,
-                total,
-                demand_points: inputs.demand.is_some(),
-                snap_m: n.snap_max_m,
-            });
-        }
-    }
     Ok(Analysis {
-        work_crs: match centre {
-            Some(c) => crate::crs::utm_zone(c),
-            None => first.work_crs.clone(),
+        tiles: TileFacts {
+            zones,
+            demand_owned: vec![true; demand.len()],
+            demand_placed,
+            facility_inside: owned.inside.clone(),
+            facility_owned: vec![true; owned.facilities.len()],
+            inside_elsewhere: owned.inside_elsewhere.clone(),
         },
+        work_crs,
         distance_model: first.distance_model.clone(),
         inputs,
         communities,
         demand,
-        facilities,
+        facilities: owned.facilities,
         categories,
         levels,
         indicators,
@@ -542,8 +410,233 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
         warnings,
         streets: first.streets.clone(),
         siting: Vec::new(),
-        tiles,
     })
+}
+
+/// The facilities each tile owns, in file order, each once; inside the study area if inside
+/// in any tile.
+struct OwnedFacilities {
+    facilities: Vec<Facility>,
+    /// Per facility.
+    inside: Vec<bool>,
+    /// File positions of facilities inside some tile's study area that no tile here owns.
+    inside_elsewhere: Vec<usize>,
+}
+
+impl OwnedFacilities {
+    fn of(parts: &[Analysis]) -> OwnedFacilities {
+        let mut inside: BTreeMap<usize, bool> = BTreeMap::new();
+        let mut owned: BTreeMap<usize, Facility> = BTreeMap::new();
+        for a in parts {
+            for (i, f) in a.facilities.iter().enumerate() {
+                *inside.entry(f.index).or_default() |= a.tiles.facility_inside[i];
+                if a.tiles.facility_owned[i] {
+                    owned.entry(f.index).or_insert_with(|| f.clone());
+                }
+            }
+            for &i in &a.tiles.inside_elsewhere {
+                inside.insert(i, true);
+            }
+        }
+        let inside_elsewhere = inside
+            .iter()
+            .filter(|(i, &inside)| inside && !owned.contains_key(i))
+            .map(|(&i, _)| i)
+            .collect();
+        let facilities: Vec<Facility> = owned.into_values().collect();
+        OwnedFacilities {
+            inside: facilities
+                .iter()
+                .map(|f| inside.get(&f.index).copied().unwrap_or(false))
+                .collect(),
+            facilities,
+            inside_elsewhere,
+        }
+    }
+}
+
+/// The demand outside every community, for the study: its weight less what the tiles
+/// placed in their communities.
+fn note_outside(d: &mut DemandInputs, placed: &[f64], warnings: &mut Vec<Warning>) {
+    let outside_weight = (d.weight - placed.iter().sum::<f64>()).max(0.0);
+    let outside_features = placed.iter().filter(|&&w| w <= 0.0).count();
+    d.outside_communities = Some(outside_features);
+    d.outside_weight = Some((outside_weight * 10.0).round() / 10.0);
+    if outside_weight > 1e-9 * d.weight.max(1.0) {
+        warnings.push(Warning::DemandOutside {
+            path: d.path.clone(),
+            outside: outside_features,
+            features: d.features,
+            outside_weight,
+            weight: d.weight,
+        });
+    }
+}
+
+/// The warning about people off the streets, for the study.
+fn note_off_streets(
+    n: &NetworkInputs,
+    inputs: &Inputs,
+    communities: &[Community],
+    demand: &[Demand],
+    warnings: &mut Vec<Warning>,
+) {
+    let total = match &inputs.demand {
+        Some(_) => demand
+            .iter()
+            .filter(|d| matches!(d.shape, DemandShape::Point(_)))
+            .count(),
+        None => communities.len(),
+    };
+    if n.points_unreachable > 0 {
+        warnings.push(Warning::PeopleOffStreets {
+            far: n.points_unreachable,
+            total,
+            demand_points: inputs.demand.is_some(),
+            snap_m: n.snap_max_m,
+        });
+    }
+}
+
+/// What merging a category, level or indicator needs.
+struct Merging<'a> {
+    parts: &'a [Analysis],
+    slots: &'a Slots,
+    groups: &'a [String],
+    owned: &'a OwnedFacilities,
+    basis: Option<String>,
+    places_are: &'static str,
+}
+
+impl Merging<'_> {
+    /// Category `c` of every tile merged, and its groups' summaries.
+    fn category(
+        &self,
+        c: usize,
+        spec: &CategorySpec,
+        curve_radii_m: &[f64],
+    ) -> Result<(CategoryResult, Vec<CategorySummary>)> {
+        let (parts, slots) = (self.parts, self.slots);
+        let mut sums = add_slots(parts, &slots.groups, self.groups.len(), |a| {
+            a.categories[c].sums.clone()
+        });
+        // Facilities: the category's own, each counted once; per group as the tiles found.
+        let facilities = &self.owned.facilities;
+        let members: Vec<usize> = (0..facilities.len())
+            .filter(|&i| facilities[i].category.as_deref() == Some(spec.name.as_str()))
+            .collect();
+        let total = members.len();
+        sums[0].facilities = FacilityCounts {
+            total,
+            outside: members.iter().filter(|&&i| !self.owned.inside[i]).count(),
+        };
+        for s in sums.iter_mut().skip(1) {
+            s.facilities.outside = total.saturating_sub(s.facilities.total);
+        }
+        let distance_model = &parts[0].categories[c].summary.distance_model;
+        let mut summaries = sums
+            .iter()
+            .map(|s| {
+                summarise_sums(
+                    spec,
+                    s,
+                    distance_model,
+                    self.basis.as_deref(),
+                    curve_radii_m,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?
+            .into_iter();
+        let summary = summaries.next().ok_or_else(|| Error::Setting {
+            setting: format!("category \"{}\"", spec.name),
+            message: "nothing was measured".into(),
+        })?;
+        let result = CategoryResult {
+            summary,
+            communities: gather(parts, |a| &a.categories[c].communities, &slots.communities),
+            demand: slots
+                .demand_from
+                .iter()
+                .map(|&(p, i)| parts[p].categories[c].demand[i].clone())
+                .collect(),
+            gaps: merged_gaps(parts, c, slots),
+            service_areas: parts
+                .iter()
+                .flat_map(|a| a.categories[c].service_areas.iter().cloned())
+                .collect(),
+            sums,
+        };
+        Ok((result, summaries.collect()))
+    }
+
+    /// Level `l` of every tile merged, and its groups' summaries.
+    fn level(&self, l: usize, spec: &LevelSpec) -> Result<(LevelResult, Vec<LevelSummary>)> {
+        let (parts, slots) = (self.parts, self.slots);
+        let sums = add_slots(parts, &slots.groups, self.groups.len(), |a| {
+            a.levels[l].sums.clone()
+        });
+        let distance_model = &parts[0].levels[l].summary.distance_model;
+        let mut summaries = sums
+            .iter()
+            .map(|t| {
+                summarise_level(
+                    spec,
+                    distance_model,
+                    t,
+                    self.basis.as_deref(),
+                    self.places_are,
+                )
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
+        let summary = summaries.next().ok_or_else(|| Error::Setting {
+            setting: format!("level \"{}\"", spec.name),
+            message: "nothing was measured".into(),
+        })?;
+        let result = LevelResult {
+            summary,
+            communities: gather(parts, |a| &a.levels[l].communities, &slots.communities),
+            demand: slots
+                .demand_from
+                .iter()
+                .map(|&(p, i)| parts[p].levels[l].demand[i].clone())
+                .collect(),
+            sums,
+        };
+        Ok((result, summaries.collect()))
+    }
+
+    /// Indicator `n` of every tile merged (per community), summarised overall and per group
+    /// (`group_of` each merged community's group).
+    fn indicator(
+        &self,
+        n: usize,
+        spec: &IndicatorSpec,
+        group_of: &[Option<usize>],
+    ) -> (IndicatorResult, Vec<IndicatorSummary>) {
+        let values = gather(
+            self.parts,
+            |a| &a.indicators[n].communities,
+            &self.slots.communities,
+        );
+        let by_group = (0..self.groups.len())
+            .map(|g| {
+                summarise_indicator(
+                    spec,
+                    values
+                        .iter()
+                        .zip(group_of)
+                        .filter(|(_, gk)| **gk == Some(g))
+                        .map(|(v, _)| v),
+                )
+            })
+            .collect();
+        let result = IndicatorResult {
+            summary: summarise_indicator(spec, &values),
+            communities: values,
+        };
+        (result, by_group)
+    }
 }
 
 /// The merged positions of every part's features and groups.
@@ -712,9 +805,9 @@ fn merge_inputs(
     parts: &[Analysis],
     communities: &[Community],
     demand: &[Demand],
-    facilities: &[Facility],
-    facility_inside: &[bool],
+    owned: &OwnedFacilities,
 ) -> Inputs {
+    let (facilities, facility_inside) = (&owned.facilities, &owned.inside);
     let first = &parts[0].inputs;
     let notes = |get: &dyn Fn(&Inputs) -> Option<&Vec<BoundaryNote>>| {
         let mut by_index: BTreeMap<usize, BoundaryNote> = BTreeMap::new();
