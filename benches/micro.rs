@@ -14,7 +14,9 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use geo::{Coord, MultiPolygon};
 use lifecircle::crs::WorkCrs;
 use lifecircle::index::FacilityIndex;
-use lifecircle::measure::{measure_place, nearest_and_count, Circles, Place, StraightLine};
+use lifecircle::measure::measure_place;
+use lifecircle::reach::circles::{nearest_and_count, Circles, StraightLine};
+use lifecircle::reach::Place;
 use lifecircle::synth::{City, CitySpec};
 
 /// 10,000 communities and 1,000 facilities per category, in local metres.

@@ -14,19 +14,19 @@ pub mod progress;
 pub mod synth;
 pub mod warning;
 
-// Each module also at the crate's root, where the library's users and the code before the
-// wings found it (`lifecircle::gpkg`, `crate::measure`).
+// Each module also at the crate's root, for the library's users (`lifecircle::gpkg`,
+// `lifecircle::config::Lang`); the crate's own code names the wing (`crate::output::gpkg`).
 pub use analysis::{demand, indicator, level, measure, siting, summary, tiles};
 pub use input::{config, crs, load, validate};
 pub use output::{gpkg, layers, map, project, qml, report, style, text, write, xml};
 pub use pipeline::part;
-pub use reach::{index, network};
+pub use reach::{circles, index, network};
 
 pub use config::{Basis, Config, Job};
 pub use error::{AreaOfUseMiss, Error, FeatureProblem, Result};
-pub use measure::{DistanceModel, StraightLine};
 pub use pipeline::{analyse, analyse_observed, analyse_with, Analysis};
 pub use progress::{Progress, Silent};
+pub use reach::circles::{DistanceModel, StraightLine};
 
 /// Runs a job and writes its outputs; returns the analysis and the files written.
 pub fn run(job: &Job) -> Result<(Analysis, Vec<std::path::PathBuf>)> {

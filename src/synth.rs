@@ -745,13 +745,13 @@ mod tests {
             ways.len()
         );
         assert!(dead > sides / 40 && dead < sides / 12, "{dead}");
-        let graph = crate::network::StreetGraph::build(
+        let graph = crate::reach::network::StreetGraph::build(
             &ways
                 .iter()
-                .map(|w| crate::network::Way {
+                .map(|w| crate::reach::network::Way {
                     keys: w
                         .iter()
-                        .map(|&c| crate::network::VertexKey::at(c))
+                        .map(|&c| crate::reach::network::VertexKey::at(c))
                         .collect(),
                     coords: w.clone(),
                 })

@@ -1,6 +1,6 @@
 //! What a run tells the user that did not stop it, as plain data.
 //!
-//! Warnings are written for readers in the run's language by [`crate::text::warning`]
+//! Warnings are written for readers in the run's language by [`crate::output::text::warning`]
 //! (the same table of phrases as the rest of the report); their `Display` is the English
 //! text, as the terminal and `summary.json` show it.
 
@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::config::Lang;
+use crate::input::config::Lang;
 
 /// Something the user should know about a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,19 +208,19 @@ pub struct OsmTally {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::warning(self, Lang::En))
+        f.write_str(&crate::output::text::warning(self, Lang::En))
     }
 }
 
 impl fmt::Display for Defect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::defect(self, Lang::En))
+        f.write_str(&crate::output::text::defect(self, Lang::En))
     }
 }
 
 impl fmt::Display for LayerNote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::layer_note(self, Lang::En))
+        f.write_str(&crate::output::text::layer_note(self, Lang::En))
     }
 }
 

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use geo::{Area, Coord, LineString, MultiPolygon, Polygon};
 use lifecircle::index::FacilityIndex;
-use lifecircle::measure::{measure_place, Circles, Coverage, Place, StraightLine};
+use lifecircle::measure::{measure_place, Coverage};
+use lifecircle::reach::circles::{Circles, StraightLine};
+use lifecircle::reach::Place;
 use lifecircle::{analyse, Analysis, Config, DistanceModel, Job};
 use serde_json::{json, Value};
 

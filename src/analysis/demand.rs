@@ -14,9 +14,9 @@ use geo::{Area, BooleanOps, Coord, MultiPolygon, Translate};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::index::CommunityIndex;
-use crate::load::Demand;
-use crate::measure::Place;
+use crate::input::load::Demand;
+use crate::reach::index::CommunityIndex;
+use crate::reach::Place;
 
 /// A demand feature in the working CRS.
 #[derive(Debug, Clone)]
@@ -179,7 +179,7 @@ mod tests {
             index: 0,
             id: "d".into(),
             weight,
-            shape: crate::load::DemandShape::Point(Coord { x: 0.0, y: 0.0 }),
+            shape: crate::input::load::DemandShape::Point(Coord { x: 0.0, y: 0.0 }),
             group: None,
             defects: vec![],
         }

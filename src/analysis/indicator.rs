@@ -9,10 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{fmt_num, IndicatorSpec, Lang, Numerator};
+use crate::analysis::summary::round6;
 use crate::error::{Error, FeatureProblem, Result};
-use crate::load::{Community, Facility};
-use crate::summary::round6;
+use crate::input::config::{fmt_num, IndicatorSpec, Lang, Numerator};
+use crate::input::load::{Community, Facility};
 
 /// An indicator at one community.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -252,7 +252,7 @@ pub fn condition(spec: &IndicatorSpec, lang: Lang) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Compare, Condition};
+    use crate::input::config::{Compare, Condition};
     use serde_json::json;
 
     fn community(id: &str, props: serde_json::Value) -> Community {

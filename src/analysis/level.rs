@@ -11,9 +11,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Basis, LevelSpec};
-use crate::measure::{common_reach, covered_share, reach_into, CategoryReach, Place};
-use crate::summary::round6;
+use crate::analysis::measure::{common_reach, covered_share, reach_into};
+use crate::analysis::summary::round6;
+use crate::input::config::{Basis, LevelSpec};
+use crate::reach::{CategoryReach, Place};
 
 /// A level at one community or demand feature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,8 +233,8 @@ pub fn summarise_level(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::FacilityIndex;
-    use crate::measure::{Circles, StraightLine};
+    use crate::reach::circles::{Circles, StraightLine};
+    use crate::reach::index::FacilityIndex;
     use geo::{wkt, Coord};
 
     fn index(points: &[(f64, f64)]) -> Circles<'static> {

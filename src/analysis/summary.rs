@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Basis, CategorySpec};
 use crate::error::{Error, Result};
+use crate::input::config::{Basis, CategorySpec};
 
 /// The sums a category's figures are made of, over the whole study area or one group.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

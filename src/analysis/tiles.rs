@@ -36,7 +36,7 @@
 
 use geo::{Coord, Rect};
 
-use crate::crs::{utm_zone, Crs};
+use crate::input::crs::{utm_zone, Crs};
 
 /// Largest scale error of the working CRS allowed before the study is split by zone:
 /// 0.1 %, what a UTM zone gives at its edge.

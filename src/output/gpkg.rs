@@ -13,14 +13,14 @@ use std::path::Path;
 
 use geo::{Coord, Polygon, Winding};
 use rusqlite::types::Value as Sql;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::layers::{self, GeometryKind, LayerKind, OutputLayer, Shape};
+use crate::output::layers::{self, GeometryKind, LayerKind, OutputLayer, Shape};
+use crate::output::project::Project;
 use crate::output::rtree;
 use crate::pipeline::Analysis;
-use crate::project::Project;
 
 /// `PRAGMA application_id` of a GeoPackage: "GPKG".
 pub const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -74,38 +74,102 @@ pub fn write_gpkg(analysis: &Analysis, path: &Path) -> Result<()> {
 pub fn write_gpkg_with_project(
     analysis: &Analysis,
     path: &Path,
-    products: Option<&crate::config::Products>,
+    products: Option<&crate::input::config::Products>,
 ) -> Result<Option<Project>> {
-    let layers: Vec<OutputLayer<'_>> = layers::kinds(analysis)
-        .into_iter()
-        .map(|kind| layers::build(analysis, kind))
-        .collect();
-    let mut styles = Vec::new();
-    for layer in &layers {
-        styles.push(LayerStyle {
+    let mut gpkg = GpkgWriter::create(path)?;
+    for kind in layers::kinds(analysis) {
+        gpkg.add(analysis, &layers::build(analysis, kind))?;
+    }
+    gpkg.finish(analysis, products)
+}
+
+/// A GeoPackage written layer by layer: each layer's table, index and styles go in as the
+/// layer is made, so a run holds one layer at a time; the styles' table and the QGIS
+/// project go in when it is finished. Everything is one transaction: a GeoPackage left
+/// unfinished holds nothing.
+pub struct GpkgWriter {
+    db: Connection,
+    path: std::path::PathBuf,
+    styles: Vec<LayerStyle>,
+    /// The layers written, without their features (what the project asks of them).
+    heads: Vec<OutputLayer<'static>>,
+}
+
+impl GpkgWriter {
+    /// Starts a GeoPackage at `path`, replacing a file already there.
+    pub fn create(path: &Path) -> Result<GpkgWriter> {
+        if path.exists() {
+            std::fs::remove_file(path).map_err(|source| Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let db = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        db.execute_batch("BEGIN")
+            .and_then(|()| write_header(&db))
+            .map_err(|e| sqlite_error(path, e))?;
+        Ok(GpkgWriter {
+            db,
+            path: path.to_path_buf(),
+            styles: Vec::new(),
+            heads: Vec::new(),
+        })
+    }
+
+    /// Writes a layer and keeps its styles: its default style (the `.qml` written beside
+    /// the GeoJSON) and, for communities, one more per further category.
+    pub fn add(&mut self, analysis: &Analysis, layer: &OutputLayer<'_>) -> Result<()> {
+        write_layer(&self.db, layer).map_err(|e| sqlite_error(&self.path, e))?;
+        self.styles.push(LayerStyle {
             table: layer.name.clone(),
             name: layer.name.clone(),
-            qml: crate::qml::layer_qml(analysis, layer),
+            qml: crate::output::qml::layer_qml(analysis, layer),
             default: true,
-            description: crate::qml::description(analysis, layer),
+            description: crate::output::qml::description(analysis, layer),
         });
         if layer.kind == LayerKind::Communities {
             for (c, cat) in analysis.categories.iter().enumerate().skip(1) {
-                styles.push(LayerStyle {
+                self.styles.push(LayerStyle {
                     table: layer.name.clone(),
                     name: format!("{} share", cat.summary.name),
-                    qml: crate::qml::communities_qml(analysis, layer, c),
+                    qml: crate::output::qml::communities_qml(analysis, layer, c),
                     default: false,
-                    description: crate::qml::share_description(analysis, c),
+                    description: crate::output::qml::share_description(analysis, c),
                 });
             }
         }
+        self.heads.push(layer.head());
+        Ok(())
     }
-    let project = products
-        .map(|products| crate::project::build(analysis, products, &layers))
-        .transpose()?;
-    write_layers(path, &layers, &styles, project.as_ref())?;
-    Ok(project)
+
+    /// Writes the styles and, given the run's products, the run's QGIS project over the
+    /// layers written; commits. Returns the project, to be written beside the GeoPackage.
+    pub fn finish(
+        self,
+        analysis: &Analysis,
+        products: Option<&crate::input::config::Products>,
+    ) -> Result<Option<Project>> {
+        let project = products
+            .map(|products| crate::output::project::build(analysis, products, &self.heads))
+            .transpose()?;
+        let path = &self.path;
+        write_styles(&self.db, &self.styles)
+            .and_then(|()| match &project {
+                Some(project) => write_project(&self.db, project),
+                None => Ok(()),
+            })
+            .and_then(|()| self.db.execute_batch("COMMIT"))
+            .map_err(|e| sqlite_error(path, e))?;
+        self.db.close().map_err(|(_, e)| sqlite_error(path, e))?;
+        Ok(project)
+    }
+}
+
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Product {
+        path: path.to_path_buf(),
+        message: format!("cannot write the GeoPackage: {e}"),
+    }
 }
 
 /// Writes a GeoPackage holding `layers` (one feature table each, named after the layer),
@@ -116,31 +180,20 @@ pub fn write_layers(
     styles: &[LayerStyle],
     project: Option<&Project>,
 ) -> Result<()> {
-    if path.exists() {
-        std::fs::remove_file(path).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    }
-    let sqlite = |e: rusqlite::Error| Error::Product {
-        path: path.to_path_buf(),
-        message: format!("cannot write the GeoPackage: {e}"),
-    };
-    let mut db = Connection::open(path).map_err(sqlite)?;
-    let tx = db.transaction().map_err(sqlite)?;
-    write_all(&tx, layers, styles).map_err(sqlite)?;
-    if let Some(project) = project {
-        write_project(&tx, project).map_err(sqlite)?;
-    }
-    tx.commit().map_err(sqlite)?;
-    db.close().map_err(|(_, e)| sqlite(e))
+    let gpkg = GpkgWriter::create(path)?;
+    let db = &gpkg.db;
+    layers
+        .iter()
+        .try_for_each(|layer| write_layer(db, layer))
+        .and_then(|()| write_styles(db, styles))
+        .and_then(|()| project.map_or(Ok(()), |p| write_project(db, p)))
+        .and_then(|()| db.execute_batch("COMMIT"))
+        .map_err(|e| sqlite_error(path, e))?;
+    gpkg.db.close().map_err(|(_, e)| sqlite_error(path, e))
 }
 
-fn write_all(
-    tx: &Transaction<'_>,
-    layers: &[OutputLayer<'_>],
-    styles: &[LayerStyle],
-) -> rusqlite::Result<()> {
+/// The GeoPackage's own tables and its spatial reference system.
+fn write_header(tx: &Connection) -> rusqlite::Result<()> {
     tx.execute_batch(&format!(
         "PRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {USER_VERSION};\n{CORE_TABLES}"
     ))?;
@@ -157,10 +210,7 @@ fn write_all(
             "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"
         ],
     )?;
-    for layer in layers {
-        write_layer(tx, layer)?;
-    }
-    write_styles(tx, styles)
+    Ok(())
 }
 
 /// The tables every GeoPackage has (spec 1.3, Annex C), with its two undefined SRSs.
@@ -330,14 +380,8 @@ fn sql_value(v: Option<&Value>, ty: ColumnType) -> Sql {
 /// The geometry type a feature table declares: points, multipoints (some feature has
 /// several points), multipolygons, or any geometry when a layer mixes areas and points.
 pub fn geometry_type(layer: &OutputLayer<'_>) -> &'static str {
-    let (mut areas, mut points, mut multi) = (false, false, false);
-    for f in &layer.features {
-        match f.shape {
-            Shape::Area(_) => areas = true,
-            Shape::Point(_) => points = true,
-            Shape::Points(_) => multi = true,
-        }
-    }
+    let kinds = layer.shape_kinds();
+    let (areas, points, multi) = (kinds.areas, kinds.points, kinds.multi);
     match (areas, points || multi, multi) {
         (true, true, _) => "GEOMETRY",
         (true, false, _) => "MULTIPOLYGON",
@@ -350,7 +394,7 @@ pub fn geometry_type(layer: &OutputLayer<'_>) -> &'static str {
     }
 }
 
-fn write_layer(tx: &Transaction<'_>, layer: &OutputLayer<'_>) -> rusqlite::Result<()> {
+fn write_layer(tx: &Connection, layer: &OutputLayer<'_>) -> rusqlite::Result<()> {
     let table = &layer.name;
     let columns = columns(layer);
     let geometry = geometry_type(layer);
@@ -499,7 +543,7 @@ fn rtree_triggers(table: &str) -> String {
 
 /// QGIS's table of projects stored in a GeoPackage (QGIS 3.8 and later): the project as a
 /// `.qgz` archive written as hexadecimal text, as QGIS writes it.
-fn write_project(tx: &Transaction<'_>, project: &Project) -> rusqlite::Result<()> {
+fn write_project(tx: &Connection, project: &Project) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE qgis_projects (name TEXT PRIMARY KEY, metadata BLOB, content BLOB);",
     )?;
@@ -522,7 +566,7 @@ fn write_project(tx: &Transaction<'_>, project: &Project) -> rusqlite::Result<()
 }
 
 /// QGIS's `layer_styles` table, as QGIS creates it in a GeoPackage, with `styles`.
-fn write_styles(tx: &Transaction<'_>, styles: &[LayerStyle]) -> rusqlite::Result<()> {
+fn write_styles(tx: &Connection, styles: &[LayerStyle]) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE \"layer_styles\" (
   \"id\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -812,7 +856,7 @@ mod tests {
 
     #[test]
     fn column_types_follow_the_values() {
-        use crate::layers::Feature;
+        use crate::output::layers::Feature;
         use serde_json::json;
         let feature = |props: Value| Feature {
             id: None,
@@ -827,6 +871,7 @@ mod tests {
                 feature(json!({"n": 1, "x": 1, "b": true, "s": "a", "FID": 3, "none": null})),
                 feature(json!({"n": 2, "x": 1.5, "b": false, "s": 2, "fid_2": 1, "late": [1]})),
             ],
+            kept: None,
         };
         let got: Vec<(String, String, ColumnType)> = columns(&layer)
             .into_iter()

@@ -3,14 +3,16 @@
 //! (numbers rounded for reading: shares to 6 decimals, metres and people to 0.1, areas to
 //! 0.01 m2).
 
-use geo::{Coord, Polygon};
+use std::collections::BTreeSet;
+
+use geo::{Coord, Polygon, Rect};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::config::DemandKind;
-use crate::load::DemandShape;
+use crate::analysis::summary::round6;
+use crate::input::config::DemandKind;
+use crate::input::load::DemandShape;
 use crate::pipeline::{Analysis, GapShape, Owner};
-use crate::summary::round6;
 
 /// What a layer holds; styles and map symbols are chosen by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,167 @@ pub struct OutputLayer<'a> {
     pub geometry: GeometryKind,
     /// Its features, in output order.
     pub features: Vec<Feature<'a>>,
+    /// What styles and the QGIS project ask of the features, kept when they are dropped
+    /// ([`OutputLayer::head`]); `None` while the features are there.
+    pub kept: Option<Kept>,
+}
+
+/// What styles and the QGIS project ask of a layer's features.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Kept {
+    count: usize,
+    drawn: Option<GeometryKind>,
+    fields: BTreeSet<String>,
+    numeric: BTreeSet<String>,
+    shapes: ShapeKinds,
+    extent: Option<Rect<f64>>,
+}
+
+/// Which kinds of shape a layer's features have.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShapeKinds {
+    /// Areas.
+    pub areas: bool,
+    /// Single points.
+    pub points: bool,
+    /// Several points in one feature.
+    pub multi: bool,
+}
+
+impl OutputLayer<'_> {
+    /// The layer without its features, keeping their count, the first one's geometry, the
+    /// fields they have and their extent: what the styles and the QGIS project ask, once
+    /// the layer has been written.
+    pub fn head(&self) -> OutputLayer<'static> {
+        OutputLayer {
+            name: self.name.clone(),
+            kind: self.kind,
+            geometry: self.geometry,
+            features: Vec::new(),
+            kept: Some(Kept {
+                count: self.len(),
+                drawn: self.first_geometry(),
+                fields: self
+                    .features
+                    .iter()
+                    .flat_map(|f| f.properties.keys().cloned())
+                    .collect(),
+                numeric: self
+                    .features
+                    .iter()
+                    .flat_map(|f| {
+                        f.properties
+                            .iter()
+                            .filter(|(_, v)| v.is_number())
+                            .map(|(k, _)| k.clone())
+                    })
+                    .collect(),
+                shapes: self.shape_kinds(),
+                extent: self.extent(),
+            }),
+        }
+    }
+
+    /// Its number of features.
+    pub fn len(&self) -> usize {
+        self.kept.as_ref().map_or(self.features.len(), |k| k.count)
+    }
+
+    /// Whether it has no feature.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The geometry its features have (a point layer of facility entrances is points
+    /// too): the first feature's, else the layer's.
+    pub fn drawn_geometry(&self) -> GeometryKind {
+        self.first_geometry().unwrap_or(self.geometry)
+    }
+
+    fn first_geometry(&self) -> Option<GeometryKind> {
+        if let Some(k) = &self.kept {
+            return k.drawn;
+        }
+        self.features.first().map(|f| match f.shape {
+            Shape::Area(_) => GeometryKind::Polygon,
+            Shape::Point(_) | Shape::Points(_) => GeometryKind::Point,
+        })
+    }
+
+    /// Whether some feature has the field `name`.
+    pub fn has_field(&self, name: &str) -> bool {
+        if name.is_empty() {
+            return false;
+        }
+        match &self.kept {
+            Some(k) => k.fields.contains(name),
+            None => self
+                .features
+                .iter()
+                .any(|f| f.properties.contains_key(name)),
+        }
+    }
+
+    /// Whether some feature has a number in the field `name`.
+    pub fn has_number(&self, name: &str) -> bool {
+        match &self.kept {
+            Some(k) => k.numeric.contains(name),
+            None => self
+                .features
+                .iter()
+                .any(|f| f.properties.get(name).is_some_and(Value::is_number)),
+        }
+    }
+
+    /// Which kinds of shape its features have.
+    pub fn shape_kinds(&self) -> ShapeKinds {
+        if let Some(k) = &self.kept {
+            return k.shapes;
+        }
+        let mut kinds = ShapeKinds::default();
+        for f in &self.features {
+            match f.shape {
+                Shape::Area(_) => kinds.areas = true,
+                Shape::Point(_) => kinds.points = true,
+                Shape::Points(_) => kinds.multi = true,
+            }
+        }
+        kinds
+    }
+
+    /// The bounding box of its features (exteriors and points), lon/lat.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        if let Some(k) = &self.kept {
+            return k.extent;
+        }
+        let mut bounds: Option<Rect<f64>> = None;
+        let mut add = |c: Coord<f64>| {
+            bounds = Some(match bounds {
+                None => Rect::new(c, c),
+                Some(r) => Rect::new(
+                    Coord {
+                        x: r.min().x.min(c.x),
+                        y: r.min().y.min(c.y),
+                    },
+                    Coord {
+                        x: r.max().x.max(c.x),
+                        y: r.max().y.max(c.y),
+                    },
+                ),
+            });
+        };
+        for f in &self.features {
+            match &f.shape {
+                Shape::Area(polys) => polys
+                    .iter()
+                    .flat_map(|p| p.exterior().coords())
+                    .for_each(|c| add(*c)),
+                Shape::Point(c) => add(*c),
+                Shape::Points(cs) => cs.iter().for_each(|c| add(*c)),
+            }
+        }
+        bounds
+    }
 }
 
 /// The layers a run writes, in the order they are written and drawn (bottom first): the
@@ -138,6 +301,7 @@ pub fn sites(analysis: &Analysis, s: usize) -> OutputLayer<'_> {
         kind: LayerKind::Sites(s),
         geometry: GeometryKind::Point,
         features,
+        kept: None,
     }
 }
 
@@ -182,6 +346,7 @@ pub fn facilities(analysis: &Analysis) -> OutputLayer<'_> {
         kind: LayerKind::Facilities,
         geometry: GeometryKind::Point,
         features,
+        kept: None,
     }
 }
 
@@ -255,6 +420,7 @@ pub fn communities(analysis: &Analysis) -> OutputLayer<'_> {
         kind: LayerKind::Communities,
         geometry: GeometryKind::Polygon,
         features,
+        kept: None,
     }
 }
 
@@ -317,6 +483,7 @@ pub fn demand(analysis: &Analysis) -> OutputLayer<'_> {
         kind: LayerKind::Demand,
         geometry,
         features,
+        kept: None,
     }
 }
 
@@ -395,6 +562,7 @@ pub fn gaps(analysis: &Analysis, c: usize) -> OutputLayer<'_> {
         kind: LayerKind::Gaps(c),
         geometry,
         features,
+        kept: None,
     }
 }
 
@@ -422,6 +590,7 @@ pub fn circles(analysis: &Analysis, c: usize) -> OutputLayer<'_> {
         kind: LayerKind::Circles(c),
         geometry: GeometryKind::Polygon,
         features,
+        kept: None,
     }
 }
 

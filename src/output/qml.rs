@@ -1,4 +1,4 @@
-//! QGIS styles (QML) for the output layers, in the colours and classes of [`crate::style`].
+//! QGIS styles (QML) for the output layers, in the colours and classes of [`crate::output::style`].
 //!
 //! The documents are in the form QGIS 3.22 writes: symbol layer properties both as an
 //! `<Option type="Map">` (what QGIS 3.22 and later read) and as the older `<prop k v>`
@@ -17,15 +17,13 @@
 //! Share classes are listed highest first: QGIS puts a value on a class boundary into the
 //! first class that holds it, so 0.2 falls in 20-40% as it does on the maps.
 
-use serde_json::Value;
-
-use crate::layers::{GeometryKind, LayerKind, OutputLayer, Shape};
-use crate::pipeline::Analysis;
-use crate::style::{
+use crate::output::layers::{GeometryKind, LayerKind, OutputLayer};
+use crate::output::style::{
     category_colour, CIRCLE_FILL_OPACITY, COMMUNITY_OUTLINE, GAP_COLOUR, NO_DATA_COLOUR,
     SHARE_BREAKS, SHARE_COLOURS,
 };
-use crate::xml::Element;
+use crate::output::xml::Element;
+use crate::pipeline::Analysis;
 
 /// The QGIS version whose format the documents follow.
 pub const QGIS_VERSION: &str = "3.22.16-Białowieża";
@@ -117,7 +115,7 @@ fn communities_style(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> 
         .communities
         .as_ref()
         .map(|c| c.name_field.as_str())
-        .filter(|name| has_field(layer, name));
+        .filter(|name| layer.has_field(name));
     let text = match name {
         Some(name) => format!(
             "{} || if({share} IS NULL, '', '\\n' || {percent})",
@@ -177,7 +175,7 @@ fn demand_style(analysis: &Analysis, layer: &OutputLayer<'_>, c: usize) -> Eleme
         .get(c)
         .map(|cat| format!("{}_covered", cat.summary.name))
         .unwrap_or_default();
-    let geometry = drawn_geometry(layer);
+    let geometry = layer.drawn_geometry();
     document(share_renderer(&field, geometry, None), None, geometry)
 }
 
@@ -227,7 +225,7 @@ fn circles_style(c: usize) -> Element {
 }
 
 fn gaps_style(layer: &OutputLayer<'_>, rules: Option<&ScaleRules>) -> Element {
-    let geometry = drawn_geometry(layer);
+    let geometry = layer.drawn_geometry();
     // Thinner where the communities are small on screen, as on the maps.
     let width = rules.map(|r| {
         (
@@ -247,10 +245,7 @@ fn gaps_style(layer: &OutputLayer<'_>, rules: Option<&ScaleRules>) -> Element {
         ),
         GeometryKind::Point => marker("0", GAP_COLOUR, 2.4, "#ffffff", 0.3),
     };
-    let with_population = layer
-        .features
-        .iter()
-        .any(|f| f.properties.get("population").is_some_and(Value::is_number));
+    let with_population = layer.has_number("population");
     let labels = with_population.then(|| {
         labeling_at(
             "if(\"population\" > 0, format_number(\"population\", 0), '')",
@@ -264,31 +259,13 @@ fn gaps_style(layer: &OutputLayer<'_>, rules: Option<&ScaleRules>) -> Element {
     document(single(symbol), labels, geometry)
 }
 
-/// The geometry the layer's features have (a point layer of facility entrances is points
-/// too).
-fn drawn_geometry(layer: &OutputLayer<'_>) -> GeometryKind {
-    match layer.features.first().map(|f| &f.shape) {
-        Some(Shape::Area(_)) => GeometryKind::Polygon,
-        Some(Shape::Point(_) | Shape::Points(_)) => GeometryKind::Point,
-        None => layer.geometry,
-    }
-}
-
-fn has_field(layer: &OutputLayer<'_>, name: &str) -> bool {
-    !name.is_empty()
-        && layer
-            .features
-            .iter()
-            .any(|f| f.properties.contains_key(name))
-}
-
 /// A field name in a QGIS expression.
 fn quote_field(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Map scales at which the communities' cartography changes, as on the maps
-/// ([`crate::map`]), from the median community's side `S` (metres): outlines thin to 0.1 mm
+/// ([`crate::output::map`]), from the median community's side `S` (metres): outlines thin to 0.1 mm
 /// below 6 mm on screen (scales smaller than 1:`S`/6 mm) and go below 2.5 mm; names show
 /// from 10 mm (1:`S`/10 mm and larger). Scales are rounded to two figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -844,11 +821,11 @@ fn labeling_at(
 
 /// A number in a style property: no trailing zeros.
 fn num(v: f64) -> String {
-    crate::text::trimmed(v, 3)
+    crate::output::text::trimmed(v, 3)
 }
 
 /// Text safe inside an XML attribute or element.
-pub use crate::text::escape_xml as escape;
+pub use crate::output::text::escape_xml as escape;
 
 #[cfg(test)]
 mod tests {
@@ -880,7 +857,11 @@ mod tests {
         // The first class holding a boundary value is the one style::share_class names.
         for v in [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 0.35] {
             let first = classes.iter().position(|c| c.0 <= v && v <= c.1).unwrap();
-            assert_eq!(classes[first].3, crate::style::share_colour(Some(v)), "{v}");
+            assert_eq!(
+                classes[first].3,
+                crate::output::style::share_colour(Some(v)),
+                "{v}"
+            );
         }
     }
 }

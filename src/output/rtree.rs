@@ -12,7 +12,7 @@
 //! four big-endian 32-bit floats, min x, max x, min y, max y, rounded outwards. The root is
 //! node 1.
 
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection};
 
 /// One box of the index: a feature's id and its bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,18 +28,15 @@ const HEADER: usize = 4;
 /// Bytes of a cell of a 2-dimensional tree: the id and four 32-bit coordinates.
 const CELL: usize = 8 + 4 * 4;
 
-/// Fills the empty `rtree` virtual table `rtree` with `entries`, packed.
-pub fn write_packed(
-    tx: &Transaction<'_>,
-    rtree: &str,
-    mut entries: Vec<Entry>,
-) -> rusqlite::Result<()> {
+/// Fills the empty `rtree` virtual table `rtree` with `entries`, packed (inside the caller's
+/// transaction, if any).
+pub fn write_packed(db: &Connection, rtree: &str, mut entries: Vec<Entry>) -> rusqlite::Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    let table = |suffix: &str| crate::gpkg::ident(&format!("{rtree}_{suffix}"));
+    let table = |suffix: &str| crate::output::gpkg::ident(&format!("{rtree}_{suffix}"));
     // SQLite chose the node size when it made the table (the empty root holds it).
-    let node_bytes: usize = tx.query_row(
+    let node_bytes: usize = db.query_row(
         &format!(
             "SELECT length(data) FROM {} WHERE nodeno = 1",
             table("node")
@@ -58,16 +55,16 @@ pub fn write_packed(
         first_number[level] = next;
         next += levels[level].len();
     }
-    tx.execute(&format!("DELETE FROM {}", table("node")), [])?;
-    let mut node = tx.prepare(&format!(
+    db.execute(&format!("DELETE FROM {}", table("node")), [])?;
+    let mut node = db.prepare(&format!(
         "INSERT INTO {} (nodeno, data) VALUES (?1, ?2)",
         table("node")
     ))?;
-    let mut parent = tx.prepare(&format!(
+    let mut parent = db.prepare(&format!(
         "INSERT INTO {} (nodeno, parentnode) VALUES (?1, ?2)",
         table("parent")
     ))?;
-    let mut rowid = tx.prepare(&format!(
+    let mut rowid = db.prepare(&format!(
         "INSERT INTO {} (rowid, nodeno) VALUES (?1, ?2)",
         table("rowid")
     ))?;
@@ -197,7 +194,6 @@ fn up(v: f64) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::Connection;
 
     /// A table of `n` boxes on a jittered grid, indexed packed; and the same indexed by
     /// SQLite row by row.

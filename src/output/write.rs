@@ -12,25 +12,25 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use geo::{Polygon, Winding};
 use serde_json::{json, Map, Value};
 
-use crate::config::DemandKind;
-use crate::config::Job;
+use crate::analysis::indicator::IndicatorSummary;
 use crate::error::{Error, Result};
-use crate::indicator::IndicatorSummary;
+use crate::input::config::DemandKind;
+use crate::input::config::Job;
 use rayon::prelude::*;
 
-use crate::config::Products;
-use crate::layers::{self, OutputLayer, Shape};
-use crate::level::LevelSummary;
-use crate::map;
+use crate::analysis::level::LevelSummary;
+use crate::analysis::summary::{round6, CategorySummary};
+use crate::input::config::Products;
+use crate::output::layers::{self, OutputLayer, Shape};
+use crate::output::map;
+use crate::output::report;
+use crate::output::text::{coverage_pct, pct, thousands};
 use crate::pipeline::Analysis;
 use crate::progress::Progress;
-use crate::report;
-use crate::summary::{round6, CategorySummary};
-use crate::text::{coverage_pct, pct, thousands};
 
 /// The assumptions every figure rests on, written into the summary.
 pub fn assumptions(analysis: &Analysis) -> Vec<String> {
-    crate::text::assumptions(analysis, crate::config::Lang::En)
+    crate::output::text::assumptions(analysis, crate::input::config::Lang::En)
 }
 
 /// Refuses an output folder that holds one of the input files.
@@ -125,24 +125,39 @@ fn stage_outputs(
             write_bytes(p, curves_csv(analysis).as_bytes())
         })?;
     }
-    for kind in layer_kinds {
+    // Each layer is made once, written as GeoJSON and into the GeoPackage, and dropped
+    // before the next: a run holds one layer at a time.
+    let mut gpkg = match products.geopackage {
+        true => Some(staged(|| {
+            crate::output::gpkg::GpkgWriter::create(&staging.join("results.gpkg"))
+        })?),
+        false => None,
+    };
+    let all_kinds = if products.geopackage {
+        layers::kinds(analysis)
+    } else {
+        layer_kinds.clone()
+    };
+    for kind in all_kinds {
         let layer = layers::build(analysis, kind);
-        put(format!("{}.geojson", layer.name), &|p| {
-            write_geojson(&layer, p)
-        })?;
-        put(format!("{}.qml", layer.name), &|p| {
-            write_bytes(p, crate::qml::layer_qml(analysis, &layer).as_bytes())
-        })?;
+        if layer_kinds.contains(&kind) {
+            put(format!("{}.geojson", layer.name), &|p| {
+                write_geojson(&layer, p)
+            })?;
+            put(format!("{}.qml", layer.name), &|p| {
+                write_bytes(
+                    p,
+                    crate::output::qml::layer_qml(analysis, &layer).as_bytes(),
+                )
+            })?;
+        }
+        if let Some(gpkg) = gpkg.as_mut() {
+            staged(|| gpkg.add(analysis, &layer))?;
+        }
     }
-    if products.geopackage {
+    if let Some(gpkg) = gpkg {
         let with_project = products.qgis_project.then_some(products);
-        let project = staged(|| {
-            crate::gpkg::write_gpkg_with_project(
-                analysis,
-                &staging.join("results.gpkg"),
-                with_project,
-            )
-        })?;
+        let project = staged(|| gpkg.finish(analysis, with_project))?;
         put_done(&mut entries, "results.gpkg", progress);
         if let Some(project) = project {
             let name = project.file_name();
@@ -471,7 +486,9 @@ fn rounded_indicator(s: &IndicatorSummary) -> IndicatorSummary {
 }
 
 /// A siting with people to 0.1 and shares to 6 decimals.
-fn rounded_siting(s: &crate::siting::SitingResult) -> crate::siting::SitingResult {
+fn rounded_siting(
+    s: &crate::analysis::siting::SitingResult,
+) -> crate::analysis::siting::SitingResult {
     let people = |x: f64| (x * 10.0).round() / 10.0;
     let mut s = s.clone();
     for a in &mut s.added {
@@ -611,7 +628,7 @@ pub fn curves_csv(analysis: &Analysis) -> String {
                 "{},{},{},{},{},{}",
                 csv_field(&s.name),
                 csv_field(group),
-                crate::config::fmt_num((radius * 1000.0).round() / 1000.0),
+                crate::input::config::fmt_num((radius * 1000.0).round() / 1000.0),
                 round6(coverage),
                 basis,
                 csv_field(&s.distance_model)
@@ -676,7 +693,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
         "{} facilities ({} outside the study area); working CRS {}",
         i.facilities.features,
         i.facilities.outside_communities,
-        crate::text::working_crs(analysis, crate::config::Lang::En)
+        crate::output::text::working_crs(analysis, crate::input::config::Lang::En)
     );
     let people = match i.demand.as_ref().map(|d| d.kind) {
         Some(DemandKind::Points) => "People counted at the demand points.",
@@ -696,7 +713,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
             n.components_dropped,
             n.min_component_nodes,
             n.points_unreachable,
-            crate::config::fmt_num(n.snap_max_m)
+            crate::input::config::fmt_num(n.snap_max_m)
         );
     }
     let reach = match analysis.distance_model.as_str() {
@@ -861,7 +878,7 @@ pub fn summary_table(analysis: &Analysis) -> String {
 }
 
 /// A siting: where, in order, and what each new site adds.
-fn siting_table(out: &mut String, s: &crate::siting::SitingResult) {
+fn siting_table(out: &mut String, s: &crate::analysis::siting::SitingResult) {
     let scope = s.group.as_deref().unwrap_or("the study area");
     let _ = writeln!(
         out,
@@ -1282,6 +1299,7 @@ mod tests {
             kind: layers::LayerKind::Facilities,
             geometry: layers::GeometryKind::Point,
             features,
+            kept: None,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.geojson");

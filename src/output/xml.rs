@@ -1,12 +1,12 @@
 //! A small XML tree, enough to write QGIS documents: the QML styles and the project.
 //!
 //! Elements are built by value and written with two-space indentation; text and attribute
-//! values are escaped by [`crate::text::escape_xml`]. The output depends on the tree alone,
+//! values are escaped by [`crate::output::text::escape_xml`]. The output depends on the tree alone,
 //! so the same tree gives the same bytes.
 
 use std::fmt::Write as _;
 
-use crate::text::escape_xml as escape;
+use crate::output::text::escape_xml as escape;
 
 /// An XML element.
 #[derive(Debug, Clone)]

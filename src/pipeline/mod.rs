@@ -1,6 +1,6 @@
 //! The job end to end: load, validate, project, index, measure, summarise.
 //!
-//! [`analyse`] returns plain data ([`Analysis`]); [`crate::write`] turns it into files.
+//! [`analyse`] returns plain data ([`Analysis`]); [`crate::output::write`] turns it into files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -13,38 +13,38 @@ use geo::{
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{closest, Basis, CategorySpec, DemandKind, Job, Numerator, ReachKind};
-use crate::crs::{Crs, LonLat, WorkCrs};
-use crate::demand::{place_demand, DemandAt, DemandUnit, Placed};
-use crate::error::{Error, FeatureProblem, Result};
-use crate::index::{CommunityIndex, FacilityIndex};
-use crate::indicator::{
+use crate::analysis::demand::{place_demand, DemandAt, DemandUnit, Placed};
+use crate::analysis::indicator::{
     indicator_values, summarise_indicator, IndicatorAt, IndicatorSummary, Sources,
 };
-use crate::level::{
+use crate::analysis::level::{
     level_at_place, level_at_point, summarise_level, LevelAt, LevelSummary, LevelTotals,
 };
-use crate::load::{
-    load_communities, load_demand, load_facilities, Community, Demand, DemandShape, Facility, Layer,
-};
-use crate::measure::{
-    measure_place, CategoryReach, Circles, Coverage, DistanceModel, Place, StraightLine,
-};
-use crate::network::{
-    extent_of as network_extent, load_network, NetworkInputs, NetworkReach, Streets, STREET_NETWORK,
-};
-use crate::progress::{Progress, Silent};
-use crate::summary::{
+use crate::analysis::measure::{measure_place, Coverage};
+use crate::analysis::summary::{
     round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts, Totals,
 };
-use crate::validate::{check_boundary, Check, InvalidPolicy};
+use crate::error::{Error, FeatureProblem, Result};
+use crate::input::config::{closest, Basis, CategorySpec, DemandKind, Job, Numerator, ReachKind};
+use crate::input::crs::{Crs, LonLat, WorkCrs};
+use crate::input::load::{
+    load_communities, load_demand, load_facilities, Community, Demand, DemandShape, Facility, Layer,
+};
+use crate::input::validate::{check_boundary, Check, InvalidPolicy};
+use crate::progress::{Progress, Silent};
+use crate::reach::circles::{Circles, DistanceModel, StraightLine};
+use crate::reach::index::{CommunityIndex, FacilityIndex};
+use crate::reach::network::{
+    extent_of as network_extent, load_network, NetworkInputs, NetworkReach, Streets, STREET_NETWORK,
+};
+use crate::reach::{CategoryReach, Place};
 use crate::warning::{Consequence, Defect, Warning};
 
 pub mod part;
 mod site;
 mod tiled;
 
-use crate::tiles::TilePlan;
+use crate::analysis::tiles::TilePlan;
 
 /// Everything a run found, ready to write.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ pub struct Analysis {
     /// or when no product draws areas.
     pub streets: Vec<LineString<f64>>,
     /// Where to add facilities, one per siting asked for.
-    pub siting: Vec<crate::siting::SitingResult>,
+    pub siting: Vec<crate::analysis::siting::SitingResult>,
     /// What merging this result with other tiles' needs beyond what it shows.
     pub tiles: TileFacts,
 }
@@ -214,7 +214,7 @@ pub struct CategoryResult {
     /// Per demand feature, in input order.
     pub demand: Vec<DemandCoverage>,
     /// Uncovered places, largest first; slivers dropped. Empty of the communities' gaps
-    /// when the job's products show none ([`crate::config::Products::shows_areas`]): they are counted in
+    /// when the job's products show none ([`crate::input::config::Products::shows_areas`]): they are counted in
     /// the summary only.
     pub gaps: Vec<Gap>,
     /// Dissolved service areas, WGS 84 lon/lat; empty when the job's products show none.
@@ -485,7 +485,7 @@ pub fn analyse_with(job: &Job, model: &dyn DistanceModel) -> Result<Analysis> {
 /// Runs the analysis with a given distance model, telling `progress` what it is doing.
 ///
 /// A study wider than one UTM zone is measured zone by zone and merged
-/// ([`crate::tiles`]); one within a zone as a whole.
+/// ([`crate::analysis::tiles`]); one within a zone as a whole.
 pub fn analyse_observed(
     job: &Job,
     model: &dyn DistanceModel,
@@ -2374,7 +2374,7 @@ fn curve_shares(radii: &[f64], sums: &[f64]) -> Vec<[f64; 2]> {
 /// One life-circle level at every community and demand feature.
 fn measure_level(
     study: &Study<'_>,
-    spec: &crate::config::LevelSpec,
+    spec: &crate::input::config::LevelSpec,
     reaches: &[&dyn CategoryReach],
 ) -> Result<(LevelResult, Vec<LevelSummary>)> {
     let distance_model = reaches
@@ -2770,13 +2770,19 @@ fn project_boundaries<'a>(
             (_, false, _, InvalidPolicy::Skip) => None,
             (_, false, true, InvalidPolicy::Fail) => {
                 return Err(fail(FeatureProblem::Invalid {
-                    problems: crate::text::defects(&problems, crate::config::Lang::En),
+                    problems: crate::output::text::defects(
+                        &problems,
+                        crate::input::config::Lang::En,
+                    ),
                     hint: "--on-invalid repair mends it, --on-invalid skip leaves it out",
                 }))
             }
             _ => {
                 return Err(fail(FeatureProblem::Invalid {
-                    problems: crate::text::defects(&problems, crate::config::Lang::En),
+                    problems: crate::output::text::defects(
+                        &problems,
+                        crate::input::config::Lang::En,
+                    ),
                     hint: "it cannot be repaired; --on-invalid skip leaves it out",
                 }))
             }

@@ -17,7 +17,7 @@ use geo::LineString;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::config::{Config, LevelSpec};
+use crate::input::config::{Config, LevelSpec};
 
 /// The format of a part; a part of another format is refused.
 pub const PART_FORMAT: u32 = 1;

@@ -1,5 +1,5 @@
 //! Siting inside the run: the category's demand and candidates handed to
-//! [`crate::siting`], the answer re-checked by the coverage engine with the new sites added
+//! [`crate::analysis::siting`], the answer re-checked by the coverage engine with the new sites added
 //! as facilities.
 
 use geo::{Contains, Coord, Point};
@@ -7,18 +7,18 @@ use geo::{Contains, Coord, Point};
 use super::{
     measure_units, per_community, reach_over, slot_totals, CategoryIndex, ReachChoice, Study,
 };
-use crate::config::{Basis, CategoryRule, CategorySpec, FacilityLayer, Job, TableColumns};
-use crate::crs::{LonLat, WorkCrs};
-use crate::demand::DemandAt;
-use crate::error::{Error, Result};
-use crate::index::FacilityIndex;
-use crate::load::load_facilities;
-use crate::pipeline::CategoryResult;
-use crate::siting::{
+use crate::analysis::demand::DemandAt;
+use crate::analysis::siting::{
     self, candidate_index, Added, Candidate, CandidateSource, Goal, Problem, SitingResult,
     SitingSpec,
 };
-use crate::text::pct;
+use crate::error::{Error, Result};
+use crate::input::config::{Basis, CategoryRule, CategorySpec, FacilityLayer, Job, TableColumns};
+use crate::input::crs::{LonLat, WorkCrs};
+use crate::input::load::load_facilities;
+use crate::output::text::pct;
+use crate::pipeline::CategoryResult;
+use crate::reach::index::FacilityIndex;
 
 fn setting(spec: &SitingSpec, message: impl Into<String>) -> Error {
     Error::Setting {

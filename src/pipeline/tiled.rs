@@ -1,4 +1,4 @@
-//! A study measured in tiles ([`crate::tiles`]) and the tiles' results merged into one.
+//! A study measured in tiles ([`crate::analysis::tiles`]) and the tiles' results merged into one.
 //!
 //! Each piece of a tile is measured as a study of its own ([`measure_study`]), in its own
 //! working CRS, with the facilities and demand near its places; the results carry the sums
@@ -12,8 +12,8 @@ use geo::{BooleanOps, Coord, CoordsIter, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
 use super::*;
-use crate::config::{IndicatorSpec, LevelSpec};
-use crate::tiles::{PlaceSpot, TilePlan};
+use crate::analysis::tiles::{PlaceSpot, TilePlan};
+use crate::input::config::{IndicatorSpec, LevelSpec};
 
 impl Loaded {
     /// The plan splitting this study into `tiles` tiles.
@@ -207,7 +207,7 @@ fn zone_list(zones: &[Crs]) -> String {
 }
 
 /// A piece's region as a lon/lat rectangle, cut to the globe.
-fn region_polygon(region: crate::tiles::Region) -> MultiPolygon<f64> {
+fn region_polygon(region: crate::analysis::tiles::Region) -> MultiPolygon<f64> {
     let [w, e] = region.lon.map(|v| v.clamp(-180.0, 180.0));
     let [s, n] = region.lat.map(|v| v.clamp(-90.0, 90.0));
     MultiPolygon(vec![Polygon::new(
@@ -383,7 +383,7 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
         }
     }
     let work_crs = match study_centre(&communities, &demand) {
-        Some(c) => crate::crs::utm_zone(c),
+        Some(c) => crate::input::crs::utm_zone(c),
         None => first.work_crs.clone(),
     };
     Ok(Analysis {

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::crs::Crs;
 use crate::error::{Error, Result};
-use crate::validate::InvalidPolicy;
+use crate::input::crs::Crs;
+use crate::input::validate::InvalidPolicy;
 
+pub mod siting;
 mod text;
 
 pub use text::{InLang, LocalText};
@@ -642,7 +643,7 @@ pub struct Job {
     /// The GeoPackage, maps and report to write.
     pub products: Products,
     /// Where to add facilities, in the order given.
-    pub siting: Vec<crate::siting::SitingSpec>,
+    pub siting: Vec<siting::SitingSpec>,
     /// The readers' texts given only in the other language than the run's (named as in
     /// the configuration, e.g. `category "market" label`): shown in that language.
     pub not_in_lang: Vec<String>,
@@ -1299,8 +1300,8 @@ pub fn siting_specs(
     config: &Config,
     categories: &[CategorySpec],
     resolve: &dyn Fn(&Path) -> PathBuf,
-) -> Result<Vec<crate::siting::SitingSpec>> {
-    use crate::siting::{CandidateSource, Problem, SitingSpec};
+) -> Result<Vec<siting::SitingSpec>> {
+    use siting::{CandidateSource, Problem, SitingSpec};
     let mut out = Vec::new();
     for (i, s) in config.siting.iter().enumerate() {
         let what = format!("siting {} (category \"{}\")", i + 1, s.category);

@@ -17,8 +17,8 @@ use serde_json::{Map, Number, Value};
 
 use super::read::Parsed;
 use super::CrsSource;
-use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::input::crs::Crs;
 
 fn fail(path: &Path, message: impl Into<String>) -> Error {
     Error::NotGeoJson {
@@ -378,7 +378,7 @@ impl Wkb<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpkg::{gp_header, wkb_multipoint, wkb_multipolygon, wkb_point, Envelope};
+    use crate::output::gpkg::{gp_header, wkb_multipoint, wkb_multipolygon, wkb_point, Envelope};
     use geo::wkt;
 
     /// A blob with an envelope (the reader skips it: 32 bytes), then the WKB.

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use geo::{Coord, InteriorPoint, MultiPolygon, Polygon};
 use serde_json::{Map, Value};
 
-use crate::config::{
+use crate::error::{Error, FeatureProblem, Result};
+use crate::input::config::{
     CategoryRule, CommunityLayer, DemandKind, DemandLayer, FacilityLayer, MatchValue, TableColumns,
 };
-use crate::crs::Crs;
-use crate::error::{Error, FeatureProblem, Result};
+use crate::input::crs::Crs;
 use crate::warning::LayerNote;
 
 /// A residential community (社区): a boundary with the people living in it.

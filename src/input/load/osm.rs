@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 
 use super::read::Parsed;
 use super::CrsSource;
-use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::input::crs::Crs;
 use crate::warning::{LayerNote, OsmTally};
 
 /// Calls `f` with every element of the file, block by block; a block that cannot be read

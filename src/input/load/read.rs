@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{id_text, CrsSource};
-use crate::crs::Crs;
 use crate::error::{Error, FeatureProblem, Result};
+use crate::input::crs::Crs;
 use crate::warning::Defect;
 
 /// A feature after parsing, before the layer-specific reading.

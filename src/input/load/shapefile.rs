@@ -23,8 +23,8 @@ use serde_json::{Map, Number, Value};
 
 use super::read::Parsed;
 use super::CrsSource;
-use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::input::crs::Crs;
 use crate::warning::{EncodingReason, LayerNote};
 
 fn fail(path: &Path, message: impl Into<String>) -> Error {

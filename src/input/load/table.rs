@@ -19,9 +19,9 @@ use crate::warning::{EncodingReason, LayerNote};
 
 use super::read::Parsed;
 use super::CrsSource;
-use crate::config::TableColumns;
-use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::input::config::TableColumns;
+use crate::input::crs::Crs;
 
 /// How the text of a table was decoded, and why.
 pub(crate) fn decode(

@@ -6,8 +6,8 @@
 
 use geo::{Coord, Point};
 
-use crate::crs::WorkCrs;
 use crate::error::Result;
+use crate::input::crs::WorkCrs;
 
 /// A rectangle on the page, mm.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,7 +2,7 @@
 //!
 //! Each map is an A4-wide sheet: the title and the category's result, the communities
 //! filled by the share of their area within reach (the covered-share ramp of
-//! [`crate::style`]), the category's service areas and facilities in its colour, the gaps
+//! [`crate::output::style`]), the category's service areas and facilities in its colour, the gaps
 //! outlined in vermilion, community labels, a legend, a scale bar, north and the sources.
 //! Geometry is projected with PROJ into the run's working CRS, so the scale bar is true.
 //! The SVG is written by hand, deterministically (same run, same bytes), and rendered to
@@ -20,10 +20,10 @@ use std::path::PathBuf;
 
 use geo::{BoundingRect, Coord, InteriorPoint, MapCoordsInPlace, MultiPolygon, Rect};
 
-use crate::config::Products;
-use crate::crs::WorkCrs;
 use crate::error::{Error, FeatureProblem, Result};
-use crate::load::DemandShape;
+use crate::input::config::Products;
+use crate::input::crs::WorkCrs;
+use crate::input::load::DemandShape;
 use crate::pipeline::{Analysis, GapShape};
 
 pub use render::png_width;
@@ -309,7 +309,7 @@ impl Content {
             .transpose()?
             .unwrap_or_default();
         let proposed_radius_m = siting
-            .filter(|s| s.distance_model != crate::network::STREET_NETWORK)
+            .filter(|s| s.distance_model != crate::reach::network::STREET_NETWORK)
             .map(|s| s.radius_m);
 
         let extent_m = bounds(areas.iter().map(|a| a.shape.bounding_rect()))
@@ -369,7 +369,7 @@ fn group_areas(areas: &[Area]) -> Vec<GroupArea> {
         .enumerate()
         .filter(|(_, polygons)| !polygons.is_empty())
         .map(|(group, polygons)| {
-            let shape = crate::measure::union_of(&polygons);
+            let shape = crate::reach::union_of(&polygons);
             GroupArea {
                 group,
                 anchor: label_anchor(&shape),

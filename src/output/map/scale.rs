@@ -94,7 +94,7 @@ impl Cartography {
             side_mm,
             outline_mm,
             outline_colour: if district {
-                crate::style::COMMUNITY_OUTLINE
+                crate::output::style::COMMUNITY_OUTLINE
             } else {
                 "#8c8c8c"
             },

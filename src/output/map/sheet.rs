@@ -12,12 +12,12 @@ use super::scale::{Cartography, GapDrawing};
 use super::svg::{escape, line_path, num, polygon_path, text, TextStyle, FONT_FAMILY};
 use super::words::{self, wrap, Words};
 use super::{on_page, AreaKind, Content, GroupArea};
-use crate::config::{Lang, Products};
-use crate::measure::cells::clip_half_plane;
+use crate::analysis::summary::CategorySummary;
+use crate::input::config::{Lang, Products};
+use crate::output::style;
+use crate::output::text::{category_title, distance_in as distance, headline, thousands};
 use crate::pipeline::{Analysis, GroupResult};
-use crate::style;
-use crate::summary::CategorySummary;
-use crate::text::{category_title, distance_in as distance, headline, thousands};
+use crate::reach::circles::cells::clip_half_plane;
 
 /// Sheet width (A4), mm.
 const PAGE_W: f64 = 210.0;
@@ -1147,7 +1147,7 @@ fn scale_bar(out: &mut String, frame: &Frame, w: &Words, lang: Lang, x: f64, top
     let km = bar.metres >= 1000.0;
     let value = |m: f64| {
         let v = if km { m / 1000.0 } else { m };
-        crate::config::fmt_num(v)
+        crate::input::config::fmt_num(v)
     };
     let unit = match (km, lang) {
         (true, Lang::En) => "km",
@@ -1196,7 +1196,7 @@ fn scale_bar(out: &mut String, frame: &Frame, w: &Words, lang: Lang, x: f64, top
     let _ = writeln!(
         out,
         "<g id=\"scale-bar\" data-metres=\"{}\" stroke=\"{INK}\" stroke-width=\"0.2\">",
-        crate::config::fmt_num(bar.metres)
+        crate::input::config::fmt_num(bar.metres)
     );
     for i in 0..bar.segments {
         let _ = writeln!(
@@ -1265,7 +1265,7 @@ pub(super) fn footer(
         .replace("{model}", &words::distance_model(&s.distance_model, lang))
         .replace("{r}", &radius);
     // A radius given in metres needs no "(1,000 m)" after it.
-    if s.radius_basis == format!("{} m", crate::config::fmt_num(s.radius_m)) {
+    if s.radius_basis == format!("{} m", crate::input::config::fmt_num(s.radius_m)) {
         model = model.replace(" ({basis})", "").replace("（{basis}）", "");
     }
     let model = model.replace("{basis}", &basis);

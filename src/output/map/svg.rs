@@ -13,11 +13,11 @@ pub const FONT_FAMILY: &str =
 
 /// A length on the page, mm to 0.01, without trailing zeros (`12.50` -> `12.5`, `-0` -> `0`).
 pub fn num(v: f64) -> String {
-    crate::text::trimmed(v, 2)
+    crate::output::text::trimmed(v, 2)
 }
 
 /// Text escaped for XML content and attribute values.
-pub use crate::text::escape_xml as escape;
+pub use crate::output::text::escape_xml as escape;
 
 /// Path data of a polygon set (working-CRS metres) on the page: one closed subpath per ring,
 /// for `fill-rule="evenodd"`. Points that round to the same 0.01 mm are written once; rings
@@ -113,7 +113,7 @@ pub fn text(out: &mut String, at: Coord<f64>, style: TextStyle<'_>, content: &st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::frame::Rect;
+    use crate::output::map::frame::Rect;
     use geo::polygon;
 
     #[test]

@@ -1,7 +1,7 @@
 //! Text on the map: how wide a line is drawn, wrapping, and the map's words in English and
 //! Chinese.
 
-use crate::config::Lang;
+use crate::input::config::Lang;
 
 /// Whether a character needs a CJK font: ideographs, kana, hangul, CJK punctuation and
 /// full-width forms.
@@ -197,9 +197,9 @@ pub fn radius_basis(basis: &str, lang: Lang) -> String {
         return basis.to_string();
     }
     // Inside the footer's parentheses: a comma, not a second pair.
-    match crate::text::walking_basis(basis) {
+    match crate::output::text::walking_basis(basis) {
         Some((min, speed)) => format!("步行 {min} 分钟，{speed} 千米/小时"),
-        None => crate::text::metres_basis(basis),
+        None => crate::output::text::metres_basis(basis),
     }
 }
 
@@ -304,7 +304,7 @@ const ZH: Words = Words {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::distance_in as distance;
+    use crate::output::text::distance_in as distance;
 
     #[test]
     fn cjk_is_recognised() {

@@ -19,11 +19,11 @@
 use geo::{Coord, Rect};
 
 use super::{custom_properties, rect_attrs, tree_layer, Context, ProjectCrs};
-use crate::config::Lang;
-use crate::layers::{GeometryKind, LayerKind};
-use crate::qml::LABEL_FONTS;
-use crate::text::{category_title, colon, distance_in, headline, thousands};
-use crate::xml::Element;
+use crate::input::config::Lang;
+use crate::output::layers::{GeometryKind, LayerKind};
+use crate::output::qml::LABEL_FONTS;
+use crate::output::text::{category_title, colon, distance_in, headline, thousands};
+use crate::output::xml::Element;
 
 /// The page, mm (A4 landscape).
 const PAGE: (f64, f64) = (297.0, 210.0);
@@ -59,8 +59,8 @@ pub(crate) fn print_layout(
     let extent = fitted(view, MAP.2 / MAP.3);
     let ground_width = ground_width(extent, crs);
     let result = format!("{}{}{}", category_title(s), colon(lang), headline(s, lang));
-    let sources =
-        crate::map::sources(ctx.analysis, c, ctx.products).join(crate::map::words::words(lang).sep);
+    let sources = crate::output::map::sources(ctx.analysis, c, ctx.products)
+        .join(crate::output::map::words::words(lang).sep);
     let width = PAGE.0 - 2.0 * MARGIN;
     Element::new("Layout")
         .attr("name", theme)
@@ -249,7 +249,7 @@ fn north_arrow(uuid: String, map_uuid: &str) -> Element {
 /// what their colours mean; filtered to what the map shows.
 fn legend(ctx: &Context<'_>, c: usize, uuid: String, map_uuid: &str) -> Element {
     let lang = ctx.products.lang;
-    let words = crate::map::words::words(lang);
+    let words = crate::output::map::words::words(lang);
     let r = distance_in(ctx.analysis.categories[c].summary.radius_m, lang);
     let mut tree = Element::new("layer-tree-group").child(custom_properties());
     for layer in ctx.top_first() {

@@ -7,7 +7,7 @@
 //!
 //! - The layer tree: one group per category (its proposed sites, gaps and service areas),
 //!   then the communities, the demand and the facilities. Layers are drawn in the order of
-//!   [`crate::layers::kinds`] (a custom layer order), whatever the tree's order.
+//!   [`crate::output::layers::kinds`] (a custom layer order), whatever the tree's order.
 //! - One map theme per category: its group shown and the others hidden, the communities and
 //!   the demand coloured by its shares and only its facilities drawn (named styles of those
 //!   layers). The first category's theme is what the project opens on.
@@ -23,15 +23,15 @@ mod layout;
 use geo::{BoundingRect, Coord, LineString, Rect};
 use proj::Proj;
 
-use crate::config::{Lang, Products};
-use crate::crs::{Crs, WorkCrs};
+use crate::analysis::summary::CategorySummary;
 use crate::error::{Error, Result};
-use crate::layers::{GeometryKind, LayerKind, OutputLayer, Shape};
+use crate::input::config::{Lang, Products};
+use crate::input::crs::{Crs, WorkCrs};
+use crate::output::layers::{GeometryKind, LayerKind, OutputLayer};
+use crate::output::qml::{self, QGIS_VERSION};
+use crate::output::text::{category_title, distance_in};
+use crate::output::xml::Element;
 use crate::pipeline::Analysis;
-use crate::qml::{self, QGIS_VERSION};
-use crate::summary::CategorySummary;
-use crate::text::{category_title, distance_in};
-use crate::xml::Element;
 
 /// The GeoPackage the project's layers read, relative to the project.
 pub const GEOPACKAGE: &str = "./results.gpkg";
@@ -58,7 +58,7 @@ impl Project {
 }
 
 /// The project of `analysis` over `layers`, the GeoPackage's feature tables in drawing
-/// order (bottom first, as [`crate::layers::kinds`] gives them).
+/// order (bottom first, as [`crate::output::layers::kinds`] gives them).
 pub fn build(
     analysis: &Analysis,
     products: &Products,
@@ -66,7 +66,7 @@ pub fn build(
 ) -> Result<Project> {
     // "Area: title" reads better as a file name as "Area - title" than "Area_ title".
     let title = products.title.replace(": ", " - ");
-    let name = crate::map::group_file_stems(std::iter::once(title.as_str()))
+    let name = crate::output::map::group_file_stems(std::iter::once(title.as_str()))
         .pop()
         .unwrap_or_default();
     let crs = ProjectCrs::of(&analysis.work_crs)?;
@@ -219,7 +219,7 @@ impl Context<'_> {
     }
 
     /// The layer tree: a group per category (checked for the first), then the shared
-    /// layers; drawn in the custom order of [`crate::layers::kinds`].
+    /// layers; drawn in the custom order of [`crate::output::layers::kinds`].
     fn layer_tree(&self) -> Element {
         let mut root = Element::new("layer-tree-group").child(custom_properties());
         for c in 0..self.analysis.categories.len() {
@@ -299,7 +299,7 @@ impl Context<'_> {
                 .attr("current", "default")
                 .child(Element::new("map-layer-style").attr("name", "default"));
         }
-        let (geometry, wkb) = match (layer.geometry, crate::gpkg::geometry_type(layer)) {
+        let (geometry, wkb) = match (layer.geometry, crate::output::gpkg::geometry_type(layer)) {
             (GeometryKind::Point, "MULTIPOINT") => ("Point", "MultiPoint"),
             (GeometryKind::Point, _) => ("Point", "Point"),
             (GeometryKind::Polygon, _) => ("Polygon", "MultiPolygon"),
@@ -581,38 +581,21 @@ fn srs_element(definition: &str, description: &str, geographic: bool) -> Result<
 fn study_extent(layers: &[OutputLayer<'_>]) -> Option<Rect<f64>> {
     let communities = layers.iter().find(|l| l.kind == LayerKind::Communities);
     let chosen: Vec<&OutputLayer<'_>> = match communities {
-        Some(c) if !c.features.is_empty() => vec![c],
+        Some(c) if !c.is_empty() => vec![c],
         _ => layers.iter().collect(),
     };
-    let mut bounds: Option<Rect<f64>> = None;
-    let mut add = |c: Coord<f64>| {
-        bounds = Some(match bounds {
-            None => Rect::new(c, c),
-            Some(r) => Rect::new(
-                Coord {
-                    x: r.min().x.min(c.x),
-                    y: r.min().y.min(c.y),
-                },
-                Coord {
-                    x: r.max().x.max(c.x),
-                    y: r.max().y.max(c.y),
-                },
-            ),
-        });
-    };
-    for layer in chosen {
-        for f in &layer.features {
-            match &f.shape {
-                Shape::Area(polys) => polys
-                    .iter()
-                    .flat_map(|p| p.exterior().coords())
-                    .for_each(|c| add(*c)),
-                Shape::Point(c) => add(*c),
-                Shape::Points(cs) => cs.iter().for_each(|c| add(*c)),
-            }
-        }
-    }
-    bounds
+    chosen.iter().filter_map(|l| l.extent()).reduce(|a, b| {
+        Rect::new(
+            Coord {
+                x: a.min().x.min(b.min().x),
+                y: a.min().y.min(b.min().y),
+            },
+            Coord {
+                x: a.max().x.max(b.max().x),
+                y: a.max().y.max(b.max().y),
+            },
+        )
+    })
 }
 
 pub(crate) fn rect_attrs(el: Element, r: Rect<f64>) -> Element {

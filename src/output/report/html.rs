@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::{Block, Cell, Col, Def, Doc, Table};
-use crate::config::Lang;
-use crate::text;
+use crate::input::config::Lang;
+use crate::output::text;
 
 /// Loads nothing but the page itself: inline styles and `data:` images. A browser refuses
 /// (and logs) any other load.
@@ -233,4 +233,4 @@ fn cell(out: &mut String, c: &Cell, col: Col) {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub(super) use crate::text::escape_xml as esc;
+pub(super) use crate::output::text::escape_xml as esc;

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{Block, Cell, Col, Def, Doc, Table};
-use crate::config::Lang;
-use crate::text;
+use crate::input::config::Lang;
+use crate::output::text;
 
 /// Renders the document; `maps` holds `(which map, relative path of its PNG)`.
 pub(super) fn render(doc: &Doc, maps: &[(super::MapKey, String)]) -> String {

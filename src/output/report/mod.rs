@@ -8,11 +8,11 @@
 mod html;
 mod markdown;
 
-use crate::config::{Basis, Lang, Products};
-use crate::indicator::{condition, formula};
+use crate::analysis::indicator::{condition, formula};
+use crate::analysis::summary::{round6, CategorySummary};
+use crate::input::config::{Basis, Lang, Products};
+use crate::output::text::{self, term, Term};
 use crate::pipeline::{Analysis, CategoryResult, GroupResult, Owner};
-use crate::summary::{round6, CategorySummary};
-use crate::text::{self, term, Term};
 
 /// Gaps listed per category; all of them are in `gaps_<category>.geojson`.
 pub const GAPS_LISTED: usize = 10;
@@ -784,7 +784,7 @@ fn least_served_section(analysis: &Analysis, lang: Lang) -> Section {
     section(blocks)
 }
 
-fn community_cell(c: &crate::load::Community) -> Cell {
+fn community_cell(c: &crate::input::load::Community) -> Cell {
     match &c.name {
         Some(name) if name != &c.id => Cell::new(name.clone()).sub(c.id.clone()),
         _ => Cell::new(c.id.clone()),
@@ -891,7 +891,7 @@ fn category_section(analysis: &Analysis, c: usize, lang: Lang) -> Section {
 }
 
 /// A siting: what it found, and the sites in the order to build them.
-fn siting_blocks(s: &crate::siting::SitingResult, i: usize, lang: Lang) -> Vec<Block> {
+fn siting_blocks(s: &crate::analysis::siting::SitingResult, i: usize, lang: Lang) -> Vec<Block> {
     let [rank, site, added, after] = text::siting_heads(lang);
     let mut rows = vec![Row {
         key: "existing".into(),
@@ -1039,7 +1039,7 @@ fn notes(analysis: &Analysis, lang: Lang) -> Section {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, Job};
+    use crate::input::config::{Config, Job};
     use base64::Engine as _;
     use serde_json::{json, Value};
     use std::path::Path;

@@ -1,12 +1,12 @@
 //! Numbers and phrases for people: the terminal table, the maps and the report share them,
 //! in English or Chinese.
 
-use crate::config::{Basis, DemandKind, Lang};
-use crate::indicator::IndicatorSummary;
-use crate::level::LevelSummary;
-use crate::network::NetworkInputs;
+use crate::analysis::indicator::IndicatorSummary;
+use crate::analysis::level::LevelSummary;
+use crate::analysis::summary::CategorySummary;
+use crate::input::config::{Basis, DemandKind, Lang};
 use crate::pipeline::{Analysis, CommunityInputs, DemandInputs, FacilityInputs, Inputs};
-use crate::summary::CategorySummary;
+use crate::reach::network::NetworkInputs;
 
 mod warnings;
 
@@ -48,7 +48,7 @@ pub fn thousands(v: f64) -> String {
 /// A distance: `1000` -> `1,000 m`, `2500` -> `2.5 km`.
 pub fn distance(m: f64) -> String {
     if m >= 2000.0 && (m / 100.0).fract() == 0.0 {
-        format!("{} km", crate::config::fmt_num(m / 1000.0))
+        format!("{} km", crate::input::config::fmt_num(m / 1000.0))
     } else {
         format!("{} m", thousands(m))
     }
@@ -92,7 +92,7 @@ pub fn headline(s: &CategorySummary, lang: Lang) -> String {
     let radius = distance_in(s.radius_m, lang);
     let target = s
         .target
-        .map(|t| format!("{}%", crate::config::fmt_num(t * 100.0)));
+        .map(|t| format!("{}%", crate::input::config::fmt_num(t * 100.0)));
     match lang {
         Lang::En => {
             let judged = match &target {
@@ -362,7 +362,10 @@ pub fn area_km2(v_m2: f64, lang: Lang) -> String {
 
 /// A target fraction as a percentage without needless decimals: `0.95` -> `95%`.
 pub fn target_pct(t: f64) -> String {
-    format!("{}%", crate::config::fmt_num((t * 1e6).round() / 1e4))
+    format!(
+        "{}%",
+        crate::input::config::fmt_num((t * 1e6).round() / 1e4)
+    )
 }
 
 /// The basis a coverage figure is judged on, as a column value: "residents", "area",
@@ -592,7 +595,7 @@ pub fn network_fact(n: &NetworkInputs, lang: Lang) -> String {
             n.min_component_nodes,
             count(unreachable, "facility", "facilities"),
             count(n.points_unreachable, "place", "places"),
-            crate::config::fmt_num(n.snap_max_m)
+            crate::input::config::fmt_num(n.snap_max_m)
         ),
         Lang::Zh => format!(
             "读入道路 {} 条（{}{}）；节点 {} 个，路段 {} 条，共 {:.1} 公里；删除少于 {} 个节点的孤立路网 {} 处；\
@@ -609,7 +612,7 @@ pub fn network_fact(n: &NetworkInputs, lang: Lang) -> String {
             n.length_km,
             n.min_component_nodes,
             n.components_dropped,
-            crate::config::fmt_num(n.snap_max_m),
+            crate::input::config::fmt_num(n.snap_max_m),
             unreachable,
             n.points_unreachable
         ),
@@ -618,8 +621,8 @@ pub fn network_fact(n: &NetworkInputs, lang: Lang) -> String {
 
 /// How distance along streets is measured, for the assumptions.
 fn network_assumption(n: &NetworkInputs, lang: Lang) -> String {
-    let snap = crate::config::fmt_num(n.snap_max_m);
-    let cell = crate::config::fmt_num(n.cell_m);
+    let snap = crate::input::config::fmt_num(n.snap_max_m);
+    let cell = crate::input::config::fmt_num(n.cell_m);
     match lang {
         Lang::En => format!(
             "Distance is walked along the street network: from a facility straight to the \
@@ -787,7 +790,7 @@ pub fn level_rule(lang: Lang) -> String {
 
 /// An indicator value for reading: at most two decimals, no trailing zeros.
 pub fn round_value(v: f64) -> String {
-    crate::config::fmt_num((v * 100.0).round() / 100.0)
+    crate::input::config::fmt_num((v * 100.0).round() / 100.0)
 }
 
 /// Why communities were not judged: "2 not applicable, 1 undefined".
@@ -1258,7 +1261,7 @@ pub fn escape_xml(s: &str) -> String {
 }
 
 /// Heading of a category's siting: "Where to add market (东海街)".
-pub fn siting_heading(s: &crate::siting::SitingResult, lang: Lang) -> String {
+pub fn siting_heading(s: &crate::analysis::siting::SitingResult, lang: Lang) -> String {
     let scope = s.group.as_deref().map(|g| match lang {
         Lang::En => format!(" ({g})"),
         Lang::Zh => format!("（{g}）"),
@@ -1271,7 +1274,7 @@ pub fn siting_heading(s: &crate::siting::SitingResult, lang: Lang) -> String {
 
 /// What a siting found, in a sentence: how many sites, coverage before and after (re-checked),
 /// the target, and what is proven.
-pub fn siting_finding(s: &crate::siting::SitingResult, lang: Lang) -> String {
+pub fn siting_finding(s: &crate::analysis::siting::SitingResult, lang: Lang) -> String {
     let n = s.added.len();
     let before = pct(s.coverage_before);
     let after = pct(s.coverage_after);
@@ -1353,7 +1356,7 @@ pub fn siting_finding(s: &crate::siting::SitingResult, lang: Lang) -> String {
 
 /// The distance model as the report words it.
 fn words_model(model: &str, lang: Lang) -> String {
-    crate::map::words::distance_model(model, lang)
+    crate::output::map::words::distance_model(model, lang)
 }
 
 /// Column heads of a siting's ranked list.

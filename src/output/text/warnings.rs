@@ -1,6 +1,6 @@
 //! Warnings, boundary defects and layer notes, in English and Chinese.
 
-use crate::config::Lang;
+use crate::input::config::Lang;
 use crate::warning::{Consequence, Defect, EncodingReason, LayerNote, OsmTally, Warning};
 
 use super::{pct, thousands};
@@ -552,7 +552,7 @@ mod tests {
         for w in every_warning() {
             let (en, zh) = both(&w);
             assert_ne!(en, zh);
-            assert!(zh.chars().any(crate::map::words::is_cjk), "{zh}");
+            assert!(zh.chars().any(crate::output::map::words::is_cjk), "{zh}");
             assert_eq!(english_words(&zh), Vec::<String>::new(), "{zh}");
         }
     }

@@ -4,7 +4,7 @@
 //! See [`graph`] for the model (nodes, edges, islands, snapping) and [`NetworkReach`] for
 //! distances, counts and areas.
 //!
-//! [`CategoryReach`]: crate::measure::CategoryReach
+//! [`CategoryReach`]: crate::reach::CategoryReach
 
 pub mod graph;
 mod osm;
@@ -15,10 +15,10 @@ use std::path::Path;
 use geo::{Coord, Geometry};
 use serde::{Deserialize, Serialize};
 
-use crate::config::NetworkLayer;
-use crate::crs::{LonLat, WorkCrs};
 use crate::error::{Error, FeatureProblem, Result};
-use crate::load::read_lines;
+use crate::input::config::NetworkLayer;
+use crate::input::crs::{LonLat, WorkCrs};
+use crate::input::load::read_lines;
 pub use graph::{Attachment, GraphReport, StreetGraph, VertexKey, Way};
 pub use osm::{is_walkable, read_osm_ways, OsmRead};
 pub use reach::{NetworkReach, Streets, STREET_NETWORK};
@@ -199,7 +199,7 @@ fn read_line_layer(layer: &NetworkLayer) -> Result<(Vec<LonLatWay>, String)> {
                 }
                 Some(other) => {
                     return Err(fail(FeatureProblem::WrongGeometry {
-                        found: crate::load::geometry_type(&other).to_string(),
+                        found: crate::input::load::geometry_type(&other).to_string(),
                         expected: "LineString or MultiLineString (a street network)",
                     }))
                 }

@@ -17,7 +17,7 @@ use osmpbf::Element;
 use super::graph::VertexKey;
 use super::LonLatWay;
 use crate::error::Result;
-use crate::load::osm::for_each_element;
+use crate::input::load::osm::for_each_element;
 
 /// The walkable ways of an extract, in lon/lat.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     fn excluded() -> Vec<String> {
-        crate::config::DEFAULT_EXCLUDED_HIGHWAYS
+        crate::input::config::DEFAULT_EXCLUDED_HIGHWAYS
             .iter()
             .map(|s| s.to_string())
             .collect()

@@ -20,8 +20,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Point, Polygon, Rect};
 
 use super::graph::{Attachment, StreetGraph};
-use crate::index::FacilityIndex;
-use crate::measure::{union_of, CategoryReach, Place, Reaching, ServiceArea};
+use crate::reach::index::FacilityIndex;
+use crate::reach::{union_of, CategoryReach, Place, Reaching, ServiceArea};
 
 /// The name summaries give this distance model.
 pub const STREET_NETWORK: &str = "street network";
@@ -526,7 +526,7 @@ fn row_runs<'c>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::graph::{way, Way};
+    use crate::reach::network::graph::{way, Way};
     use approx::assert_relative_eq;
 
     fn streets(ways: &[Way], min_nodes: usize) -> Streets {

@@ -1,66 +1,28 @@
-//! Measuring reach: service circles, covered share, gaps, nearest facility, count in reach.
+//! Straight-line reach: a circle around each facility ([`StraightLine`], drawn as a
+//! polygon of the circle's area), and the [`CategoryReach`] of a category's circles
+//! ([`Circles`]): nearest facility and count through the R-tree, the circles that reach a
+//! place clipped to it, service areas dissolved group by group, and the coverage curve from
+//! nearest-facility cells ([`cells`]).
 //!
-//! How far people can walk is one swappable piece, the [`DistanceModel`]: straight-line
-//! circles today ([`StraightLine`]), distance along the street network later. The rest of
-//! the stage only asks the model for a facility's service area and for a walking distance,
-//! and uses the R-tree for candidates, which is valid for any model whose distance is never
-//! shorter than the straight line.
-//!
-//! Each community is measured on its own: only the facilities whose service areas can reach
-//! it are taken from the R-tree and clipped against it locally. There is no global union of
-//! all circles, so communities are measured in parallel and the result does not depend on
-//! the thread count.
+//! The rest of the analysis only asks the [`DistanceModel`] for a facility's service area
+//! and for a walking distance, and uses the R-tree for candidates, which is valid for any
+//! model whose distance is never shorter than the straight line. Each place is measured on
+//! its own: only the facilities whose service areas can reach it are taken from the R-tree
+//! and clipped against it locally, so places are measured in parallel and the result does
+//! not depend on the thread count.
 
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
-use geo::algorithm::bool_ops::FillRule;
-use geo::orient::Direction;
-use geo::{
-    unary_union, Area, BooleanOps, BoundingRect, Centroid, Contains, Coord, Distance, Euclidean,
-    InteriorPoint, LineString, MultiPolygon, OpType, Orient, Point, Polygon, Rect, Translate,
-};
+use geo::{unary_union, BooleanOps, BoundingRect, Coord, LineString, Polygon, Rect, Translate};
 use rayon::prelude::*;
 
-use crate::index::{EdgeIndex, FacilityIndex};
+use super::{shares_by_overlay, union_of, CategoryReach, Place, Reaching, ServiceArea};
+use crate::reach::index::FacilityIndex;
 
 pub mod cells;
 
 pub use cells::NearestCells;
-
-/// What "within reach" means for one category, decided once per run: the analysis asks it
-/// for the nearest facility, the facilities within reach, the reached part of a place and
-/// the dissolved service areas, and never how it knows. Straight-line [`Circles`] are one
-/// kind; the street network (`crate::network::NetworkReach`) is the other.
-pub trait CategoryReach: Sync {
-    /// A short description for summaries, e.g. "straight-line circle".
-    fn distance_model(&self) -> &'static str;
-
-    /// Walking distance from `from` to the nearest facility (`None` if none can be
-    /// reached), and the number of facilities within `radius_m` of it.
-    fn nearest_and_count(&self, from: Coord<f64>, radius_m: f64) -> (Option<f64>, usize);
-
-    /// Walking distance from `from` to the nearest facility, without the count.
-    fn nearest_m(&self, from: Coord<f64>) -> Option<f64> {
-        self.nearest_and_count(from, 0.0).0
-    }
-
-    /// The facilities (positions among the category's) within `radius_m` of `from`,
-    /// ascending: what siting asks of candidate sites.
-    fn within_reach(&self, from: Coord<f64>, radius_m: f64) -> Vec<usize>;
-
-    /// Where the category's facilities reach inside `place` within `radius_m`.
-    fn reaching(&self, place: &Place, radius_m: f64) -> Reaching;
-
-    /// The service areas at `radius_m`, dissolved (working CRS).
-    fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea>;
-
-    /// The covered share of `place` at each radius of `radii_m` (ascending): the coverage
-    /// curve. By default one overlay per radius ([`shares_by_overlay`]).
-    fn shares_at_radii(&self, place: &Place, radii_m: &[f64]) -> Vec<f64> {
-        shares_by_overlay(place, self, radii_m)
-    }
-}
 
 /// Straight-line reach of one category: its facilities' R-tree and a [`DistanceModel`].
 pub struct Circles<'a> {
@@ -348,133 +310,6 @@ impl DistanceModel for StraightLine {
     }
 }
 
-/// A community ready to measure: its boundary in the metric working CRS.
-#[derive(Debug, Clone)]
-pub struct Place {
-    /// Boundary, metres.
-    pub boundary: MultiPolygon<f64>,
-    /// Area, m2.
-    pub area_m2: f64,
-    /// The point distances are measured from: the centroid when it lies inside the boundary,
-    /// else a point inside (geo's `InteriorPoint`).
-    pub centre: Coord<f64>,
-    bbox: Rect<f64>,
-    /// The edges of a large place (a district), for quick reach tests.
-    edges: Option<EdgeIndex>,
-}
-
-impl Place {
-    /// Prepares a boundary; `None` if it has no area.
-    pub fn new(boundary: MultiPolygon<f64>) -> Option<Place> {
-        // Exteriors counter-clockwise, holes clockwise: clipping counts a point as covered
-        // or not by the winding of the rings around it.
-        let boundary = boundary.orient(Direction::Default);
-        let area_m2 = boundary.unsigned_area();
-        let bbox = boundary.bounding_rect()?;
-        if area_m2 <= 0.0 {
-            return None;
-        }
-        let centre = boundary
-            .centroid()
-            .filter(|c| boundary.contains(c))
-            .or_else(|| boundary.interior_point())?
-            .0;
-        let edges = EdgeIndex::of(&boundary);
-        Some(Place {
-            boundary,
-            area_m2,
-            centre,
-            bbox,
-            edges,
-        })
-    }
-
-    /// The origin of the place's local coordinates: the corner of its bounding box.
-    pub fn origin(&self) -> Coord<f64> {
-        self.bbox.min()
-    }
-
-    /// The boundary in local coordinates.
-    pub fn local(&self) -> MultiPolygon<f64> {
-        let o = self.origin();
-        self.boundary.translate(-o.x, -o.y)
-    }
-
-    /// The bounding box, working CRS.
-    pub fn bbox(&self) -> Rect<f64> {
-        self.bbox
-    }
-
-    /// Whether the place may meet `rect` (working CRS): exact for a large place, its
-    /// bounding box for a small one.
-    pub fn meets(&self, rect: Rect<f64>) -> bool {
-        match &self.edges {
-            Some(edges) => edges.meets(rect.min(), rect.max()),
-            None => geo::Intersects::intersects(&self.bbox, &rect),
-        }
-    }
-
-    /// Whether `c` lies inside the place or within `distance_m` of its boundary.
-    pub fn within(&self, c: Coord<f64>, distance_m: f64) -> bool {
-        match &self.edges {
-            Some(edges) => edges.within(c, distance_m),
-            None => Euclidean.distance(&Point::from(c), &self.boundary) <= distance_m,
-        }
-    }
-}
-
-/// One category's reach at one community.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Coverage {
-    /// Area inside the union of service areas, m2.
-    pub covered_m2: f64,
-    /// `covered_m2` over the community's area, 0..1.
-    pub share: f64,
-    /// Walking distance from the community's centre to the nearest facility; `None` if the
-    /// category has no facility at all.
-    pub nearest_m: Option<f64>,
-    /// Facilities within the radius of the community's centre.
-    pub count: usize,
-    /// The uncovered parts of the community (metres, working CRS).
-    pub gaps: Vec<Polygon<f64>>,
-}
-
-/// Where a category reaches inside a place.
-#[derive(Debug, Clone)]
-pub enum Reach {
-    /// Nowhere.
-    Nowhere,
-    /// Everywhere: one service area holds the whole place.
-    Everywhere,
-    /// Partly: the union of the service areas that reach the place, in the place's local
-    /// coordinates (relative to [`Place::origin`]).
-    Partly(MultiPolygon<f64>),
-}
-
-/// The service areas of `index` that reach `place`, within `radius_m`: their union,
-/// clipped to (a little more than) the place's bounding box.
-pub fn reach_into(place: &Place, reach: &dyn CategoryReach, radius_m: f64) -> Reach {
-    match reach.reaching(place, radius_m) {
-        Reaching::Nowhere => Reach::Nowhere,
-        Reaching::Everywhere => Reach::Everywhere,
-        Reaching::Partly(areas) => Reach::Partly(unary_union(&areas)),
-    }
-}
-
-/// Where a category's service areas reach inside a place, before their union.
-#[derive(Debug, Clone)]
-pub enum Reaching {
-    /// Nowhere.
-    Nowhere,
-    /// Everywhere: the whole place is within reach.
-    Everywhere,
-    /// Partly: the reached pieces over (at least) the place's bounding box, in the place's
-    /// local coordinates (relative to [`Place::origin`]): counter-clockwise exteriors
-    /// (holes clockwise where many circles came unioned). They may overlap: a point is
-    /// reached when any piece holds it.
-    Partly(Vec<Polygon<f64>>),
-}
-
 /// The service areas that reach `place`, clipped to its bounding box grown by a metre (so
 /// the window's edges do not run along the place's), in the place's local coordinates.
 fn reaching_areas(
@@ -548,7 +383,7 @@ fn reaching_areas(
 /// Whether the service areas reaching a place are many and cover its window more than
 /// [`MEASURE_OVERLAP`] times over on average: then the quadtree of [`Cells`] gives fewer
 /// edges to clip than the circles themselves.
-fn many_overlapping(count: usize, reach: f64, window: Rect<f64>) -> bool {
+pub(crate) fn many_overlapping(count: usize, reach: f64, window: Rect<f64>) -> bool {
     const MANY: usize = 64;
     let overlap = count as f64 * PI * reach * reach
         / (window.width() * window.height()).max(f64::MIN_POSITIVE);
@@ -560,112 +395,6 @@ fn many_overlapping(count: usize, reach: f64, window: Rect<f64>) -> bool {
 /// overlay with the pieces (Tianjin's districts: 5 times over, 0.47 s -> 0.22 s; 3 times,
 /// 0.47 s -> 0.98 s).
 const MEASURE_OVERLAP: f64 = 2.0;
-
-/// The parts of a place outside every one of `areas` (local coordinates): one overlay of
-/// the place against all of them, where a point is covered if any area winds around it, so
-/// the areas need no union first.
-fn outside_all(place: &Place, areas: Vec<Polygon<f64>>) -> MultiPolygon<f64> {
-    place.local().boolean_op_with_fill_rule(
-        &MultiPolygon(areas),
-        OpType::Difference,
-        FillRule::NonZero,
-    )
-}
-
-/// Measures one category at one community.
-pub fn measure_place(place: &Place, reach: &dyn CategoryReach, radius_m: f64) -> Coverage {
-    let (nearest_m, count) = reach.nearest_and_count(place.centre, radius_m);
-    match reach.reaching(place, radius_m) {
-        Reaching::Nowhere => Coverage {
-            covered_m2: 0.0,
-            share: 0.0,
-            nearest_m,
-            count,
-            gaps: place.boundary.0.clone(),
-        },
-        Reaching::Everywhere => Coverage {
-            covered_m2: place.area_m2,
-            share: 1.0,
-            nearest_m,
-            count,
-            gaps: Vec::new(),
-        },
-        Reaching::Partly(areas) => {
-            let origin = place.origin();
-            let outside = outside_all(place, areas);
-            // Covered is the rest of the place: one overlay gives both.
-            let covered_m2 = (place.area_m2 - outside.unsigned_area()).max(0.0);
-            let gaps = outside
-                .0
-                .into_iter()
-                .map(|p| p.translate(origin.x, origin.y))
-                .collect();
-            Coverage {
-                covered_m2,
-                share: (covered_m2 / place.area_m2).clamp(0.0, 1.0),
-                nearest_m,
-                count,
-                gaps,
-            }
-        }
-    }
-}
-
-/// The covered share of a place at each radius of `radii_m` (ascending): one pass of
-/// service areas per radius, with no clipping where a place is reached nowhere or
-/// everywhere. A place held whole at one radius is held at every larger one.
-pub fn shares_by_overlay<R: CategoryReach + ?Sized>(
-    place: &Place,
-    reach: &R,
-    radii_m: &[f64],
-) -> Vec<f64> {
-    let mut shares = Vec::with_capacity(radii_m.len());
-    let mut whole = false;
-    for &r in radii_m {
-        if whole {
-            shares.push(1.0);
-            continue;
-        }
-        let share = match reach.reaching(place, r) {
-            Reaching::Nowhere => 0.0,
-            Reaching::Everywhere => {
-                whole = true;
-                1.0
-            }
-            Reaching::Partly(areas) => {
-                let outside = outside_all(place, areas).unsigned_area();
-                (1.0 - outside / place.area_m2).clamp(0.0, 1.0)
-            }
-        };
-        shares.push(share);
-    }
-    shares
-}
-
-/// The share of a place a [`Reach`] covers, 0..1.
-pub fn covered_share(place: &Place, reach: &Reach) -> f64 {
-    match reach {
-        Reach::Nowhere => 0.0,
-        Reach::Everywhere => 1.0,
-        Reach::Partly(u) => {
-            (place.local().intersection(u).unsigned_area() / place.area_m2).clamp(0.0, 1.0)
-        }
-    }
-}
-
-/// Where all of `reaches` (of one place) reach: the intersection, in local coordinates.
-pub fn common_reach(place: &Place, reaches: &[Reach]) -> Reach {
-    let mut region = Reach::Everywhere;
-    for reach in reaches {
-        region = match (region, reach) {
-            (_, Reach::Nowhere) | (Reach::Nowhere, _) => return Reach::Nowhere,
-            (r, Reach::Everywhere) => r,
-            (Reach::Everywhere, Reach::Partly(u)) => Reach::Partly(place.local().intersection(u)),
-            (Reach::Partly(p), Reach::Partly(u)) => Reach::Partly(p.intersection(u)),
-        };
-    }
-    region
-}
 
 /// Nearest facility by walking distance and the number of facilities within the radius.
 pub fn nearest_and_count(
@@ -704,16 +433,6 @@ pub fn within_reach(
     in_reach.sort_unstable();
     in_reach.dedup();
     in_reach
-}
-
-/// A dissolved service area: the union of the circles of a group of facilities whose
-/// circles touch or overlap.
-#[derive(Debug, Clone)]
-pub struct ServiceArea {
-    /// The dissolved shape (working CRS).
-    pub shape: MultiPolygon<f64>,
-    /// Distinct facilities in the group.
-    pub facilities: usize,
 }
 
 /// Groups of more circles than this are dissolved tile by tile (see
@@ -868,44 +587,6 @@ pub fn dissolve_service_areas(
         .collect()
 }
 
-/// The union of `polygons` (counter-clockwise exteriors), as geo's `unary_union` makes it
-/// but with i_overlay's list splitter: its tree splitter (which it picks above 4,000
-/// segments) loops without end, eating memory, on some mixes of squares and clipped
-/// circles in i_overlay 4.5.2. Output as OGC simple features, like `unary_union`.
-pub(crate) fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
-    use i_overlay::core::fill_rule::FillRule as Fill;
-    use i_overlay::core::overlay_rule::OverlayRule;
-    use i_overlay::core::solver::{Precision, Solver, Strategy};
-    use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
-    let paths: Vec<Vec<[f64; 2]>> = polygons
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .map(|ring| {
-            let n = ring.0.len().saturating_sub(1);
-            ring.0[..n].iter().map(|c| [c.x, c.y]).collect()
-        })
-        .collect();
-    let solver = Solver::with_strategy_and_precision(Strategy::List, Precision::HIGH);
-    let shapes = FloatOverlay::with_subj_custom(&paths, OverlayOptions::ogc(), solver)
-        .overlay(OverlayRule::Subject, Fill::NonZero);
-    let ring = |path: &Vec<[f64; 2]>| {
-        let mut coords: Vec<Coord<f64>> = path.iter().map(|&[x, y]| Coord { x, y }).collect();
-        if let Some(&first) = coords.first() {
-            coords.push(first);
-        }
-        LineString(coords)
-    };
-    MultiPolygon(
-        shapes
-            .iter()
-            .filter_map(|shape| {
-                let (outer, holes) = shape.split_first()?;
-                Some(Polygon::new(ring(outer), holes.iter().map(ring).collect()))
-            })
-            .collect(),
-    )
-}
-
 /// The quadtree behind [`dissolve_service_areas`]: a window held whole by one service area
 /// is a square, a window with few service areas (or a small one) gives them clipped to it,
 /// any other is cut in four; the pieces are then unioned at once. Where circles overlap many times over, most of the area is
@@ -987,16 +668,7 @@ impl Cells<'_> {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
-    use geo::wkt;
-    use geo::CoordsIter;
-
-    fn place(mp: MultiPolygon<f64>) -> Place {
-        Place::new(mp).unwrap()
-    }
-
-    fn circles(index: &FacilityIndex) -> Circles<'static> {
-        Circles::new(index.clone(), Box::leak(Box::new(StraightLine::default())))
-    }
+    use geo::{Area, CoordsIter, MultiPolygon};
 
     fn index(points: &[(f64, f64)]) -> FacilityIndex {
         FacilityIndex::new(
@@ -1005,186 +677,6 @@ mod tests {
                 .enumerate()
                 .map(|(i, &(x, y))| (Coord { x, y }, i)),
         )
-    }
-
-    #[test]
-    fn circle_polygon_has_the_circle_area() {
-        let c = StraightLine::default().service_area(Coord { x: 0.0, y: 0.0 }, 1000.0);
-        assert_relative_eq!(c.unsigned_area(), PI * 1e6, max_relative = 1e-12);
-        assert!(c.signed_area() > 0.0, "counter-clockwise");
-    }
-
-    /// A 200 m square with a facility at its corner: the circle's quarter inside the square
-    /// has area πr²/4, which is half the square (40,000 m²) for r = 200·√(2/π) ≈ 159.6 m.
-    #[test]
-    fn square_half_inside_one_circle() {
-        let sq = place(wkt!(MULTIPOLYGON(((0. 0.,200. 0.,200. 200.,0. 200.,0. 0.)))));
-        let r = 200.0 * (2.0 / PI).sqrt();
-        let idx = index(&[(0.0, 0.0)]);
-        let cov = measure_place(&sq, &circles(&idx), r);
-        // The polygon's quarter holds exactly a quarter of its (circle-equal) area; clipping
-        // snaps to i_overlay's integer grid, a relative error of about 1e-6.
-        assert_relative_eq!(cov.share, 0.5, max_relative = 1e-5);
-        let gap_area: f64 = cov.gaps.iter().map(|g| g.unsigned_area()).sum();
-        assert_relative_eq!(gap_area + cov.covered_m2, 40_000.0, max_relative = 1e-5);
-    }
-
-    /// A 1,000 m square centred on a facility with a 500 m circle: covered area π·500².
-    #[test]
-    fn circle_inside_square() {
-        let sq = place(wkt!(MULTIPOLYGON(((0. 0.,1000. 0.,1000. 1000.,0. 1000.,0. 0.)))));
-        let idx = index(&[(500.0, 500.0)]);
-        let cov = measure_place(&sq, &circles(&idx), 500.0);
-        assert_relative_eq!(cov.covered_m2, PI * 250_000.0, max_relative = 1e-5);
-        assert_relative_eq!(cov.share, PI / 4.0, max_relative = 1e-5);
-        assert_eq!(cov.nearest_m, Some(0.0));
-        assert_eq!(cov.count, 1);
-    }
-
-    /// A square with a square hole: the hole is not part of the community, so a circle over
-    /// the hole only covers the ring around it.
-    #[test]
-    fn community_with_a_hole() {
-        let ring = place(
-            wkt!(MULTIPOLYGON(((0. 0.,1000. 0.,1000. 1000.,0. 1000.,0. 0.),(300. 300.,300. 700.,700. 700.,700. 300.,300. 300.)))),
-        );
-        assert_relative_eq!(ring.area_m2, 1_000_000.0 - 160_000.0);
-        // Centroid (500, 500) is in the hole: distances are measured from a point inside.
-        assert!(ring.boundary.contains(&Point::from(ring.centre)));
-        let idx = index(&[(500.0, 500.0)]);
-        let cov = measure_place(&ring, &circles(&idx), 400.0);
-        let expected = PI * 160_000.0 - 160_000.0;
-        assert_relative_eq!(cov.covered_m2, expected, max_relative = 1e-5);
-        assert_relative_eq!(cov.share, expected / 840_000.0, max_relative = 1e-5);
-    }
-
-    /// A facility 1,001 m from the nearest corner of a community does not reach it at
-    /// 1,000 m; at 999 m it reaches a small corner.
-    #[test]
-    fn facility_just_outside_the_radius() {
-        let sq = place(wkt!(MULTIPOLYGON(((0. 0.,100. 0.,100. 100.,0. 100.,0. 0.)))));
-        let d = 1001.0 / 2f64.sqrt();
-        let far = index(&[(-d, -d)]);
-        let cov = measure_place(&sq, &circles(&far), 1000.0);
-        assert_eq!(cov.share, 0.0);
-        assert_eq!(cov.count, 0);
-        let nearest = cov.nearest_m.unwrap();
-        let expected = ((50.0 + d).powi(2) * 2.0).sqrt();
-        assert_relative_eq!(nearest, expected, max_relative = 1e-12);
-        let d = 999.0 / 2f64.sqrt();
-        let near = index(&[(-d, -d)]);
-        let cov = measure_place(&sq, &circles(&near), 1000.0);
-        assert!(cov.share > 0.0 && cov.share < 0.01, "{}", cov.share);
-    }
-
-    #[test]
-    fn whole_community_inside_one_circle_is_fully_covered() {
-        let sq = place(wkt!(MULTIPOLYGON(((0. 0.,100. 0.,100. 100.,0. 100.,0. 0.)))));
-        let idx = index(&[(50.0, 50.0), (5000.0, 5000.0)]);
-        let cov = measure_place(&sq, &circles(&idx), 1000.0);
-        assert_eq!(cov.share, 1.0);
-        assert!(cov.gaps.is_empty());
-        assert_eq!(cov.count, 1);
-    }
-
-    #[test]
-    fn overlapping_circles_are_not_counted_twice() {
-        let sq = place(wkt!(MULTIPOLYGON(((0. 0.,4000. 0.,4000. 4000.,0. 4000.,0. 0.)))));
-        // Two circles of 500 m, centres 600 m apart: lens area from the closed form.
-        let idx = index(&[(1700.0, 2000.0), (2300.0, 2000.0)]);
-        let cov = measure_place(&sq, &circles(&idx), 500.0);
-        let (r, d): (f64, f64) = (500.0, 600.0);
-        let lens = 2.0 * r * r * (d / (2.0 * r)).acos() - d / 2.0 * (4.0 * r * r - d * d).sqrt();
-        let expected = 2.0 * PI * r * r - lens;
-        assert_relative_eq!(cov.covered_m2, expected, max_relative = 2e-4);
-    }
-
-    mod oracle {
-        use super::*;
-        use proptest::prelude::*;
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(48))]
-
-            /// The covered share of a random block against a random set of facilities
-            /// agrees with a brute-force count over a fine grid of points inside it (a
-            /// point is covered if it lies within the radius of any facility), and the
-            /// nearest distance and count agree with a scan of all facilities.
-            #[test]
-            fn share_matches_a_grid_count(
-                w in 50.0..1500.0f64,
-                h in 50.0..1500.0f64,
-                sites in prop::collection::vec((-2000.0..3000.0f64, -2000.0..3000.0f64), 0..12),
-                radius in 100.0..1500.0f64,
-            ) {
-                let block = Polygon::new(
-                    LineString::from(vec![(0.0, 0.0), (w, 0.0), (w, h), (0.0, h), (0.0, 0.0)]),
-                    vec![],
-                );
-                let place = Place::new(MultiPolygon(vec![block])).unwrap();
-                let cov = measure_place(&place, &circles(&index(&sites)), radius);
-
-                let n = 160;
-                let mut inside = 0usize;
-                for i in 0..n {
-                    for j in 0..n {
-                        let (x, y) = ((i as f64 + 0.5) * w / n as f64, (j as f64 + 0.5) * h / n as f64);
-                        if sites.iter().any(|&(sx, sy)| (x - sx).hypot(y - sy) <= radius) {
-                            inside += 1;
-                        }
-                    }
-                }
-                let expected = inside as f64 / (n * n) as f64;
-                // Grid cells cut by a circle's edge: about perimeter/cell of n² cells.
-                prop_assert!((cov.share - expected).abs() < 0.02, "{} vs {expected}", cov.share);
-
-                let c = place.centre;
-                let brute = sites.iter().map(|&(sx, sy)| (c.x - sx).hypot(c.y - sy));
-                let nearest = brute.clone().fold(f64::INFINITY, f64::min);
-                match cov.nearest_m {
-                    Some(d) => prop_assert!((d - nearest).abs() < 1e-9),
-                    None => prop_assert!(sites.is_empty()),
-                }
-                prop_assert_eq!(cov.count, brute.filter(|&d| d <= radius).count());
-                let gap: f64 = cov.gaps.iter().map(|g| g.unsigned_area()).sum();
-                prop_assert!((gap + cov.covered_m2 - w * h).abs() < 1e-4 * w * h);
-            }
-        }
-    }
-
-    /// A place under hundreds of overlapping circles is measured through the quadtree
-    /// (squares where one circle holds a window): the same covered area and the same gaps
-    /// as one overlay of every circle.
-    #[test]
-    fn a_place_under_many_circles_measures_as_one_overlay() {
-        // A concave 30 x 20 km place with a bay, and 400 circles of 1 km on a jittered
-        // grid: each window is covered about four times over.
-        let boundary = wkt!(MULTIPOLYGON(((0. 0.,30000. 0.,30000. 20000.,16000. 20000.,
-            15000. 8000.,14000. 20000.,0. 20000.,0. 0.))));
-        let place = place(boundary);
-        let points: Vec<(f64, f64)> = (0..400)
-            .map(|i| {
-                let (x, y) = ((i % 25) as f64, (i / 25) as f64);
-                let jitter = ((i * 7919) % 97) as f64 * 13.0;
-                (x * 1250.0 + jitter, y * 1300.0 + jitter * 0.7)
-            })
-            .collect();
-        let model = StraightLine::default();
-        let reach = circles(&index(&points));
-        let window = place.bbox();
-        assert!(many_overlapping(points.len(), 1000.0, window));
-        let got = measure_place(&place, &reach, 1000.0);
-        // One overlay of every circle, clipped to nothing.
-        let origin = place.origin();
-        let every: Vec<Polygon<f64>> = points
-            .iter()
-            .map(|&(x, y)| model.service_area(Coord { x, y } - origin, 1000.0))
-            .collect();
-        let outside = outside_all(&place, every);
-        let want = place.area_m2 - outside.unsigned_area();
-        assert_relative_eq!(got.covered_m2, want, max_relative = 1e-9);
-        assert!(got.share > 0.3 && got.share < 0.99, "{}", got.share);
-        assert_eq!(got.gaps.len(), outside.0.len());
     }
 
     /// A group of more than `TILED_GROUP` touching circles is dissolved in tiles: the
