@@ -382,3 +382,17 @@ impl fmt::Display for FeatureId<'_> {
         }
     }
 }
+
+pub(crate) fn feature_error(
+    path: &std::path::Path,
+    index: usize,
+    id: &str,
+    problem: FeatureProblem,
+) -> Error {
+    Error::Feature {
+        path: path.to_path_buf(),
+        index,
+        id: Some(id.to_string()),
+        problem,
+    }
+}

@@ -10,6 +10,7 @@ pub mod pipeline;
 pub mod reach;
 
 mod error;
+mod parallel;
 pub mod progress;
 pub mod synth;
 pub mod warning;

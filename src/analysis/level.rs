@@ -9,11 +9,17 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::demand::DemandAt;
 use crate::analysis::measure::{common_reach, covered_share, reach_into};
+use crate::analysis::results::LevelResult;
+use crate::analysis::study::Study;
 use crate::analysis::summary::round6;
+use crate::error::{Error, Result};
 use crate::input::config::{Basis, LevelSpec};
+use crate::parallel::guarded;
 use crate::reach::{CategoryReach, Place};
 
 /// A level at one community or demand feature.
@@ -228,6 +234,194 @@ pub fn summarise_level(
             .collect(),
         source: spec.source.clone(),
     }
+}
+
+/// One life-circle level at every community and demand feature.
+pub(crate) fn measure_level(
+    study: &Study<'_>,
+    spec: &crate::input::config::LevelSpec,
+    reaches: &[&dyn CategoryReach],
+) -> Result<(LevelResult, Vec<LevelSummary>)> {
+    let distance_model = reaches
+        .first()
+        .map_or(study.model.name(), |r| r.distance_model());
+    study.progress.begin(
+        &format!("level {}", spec.name),
+        (study.places.len() + study.placed.units.len()) as u64,
+    );
+    let (communities, units) = levels_at_places(study, spec, reaches)?;
+    study.progress.end();
+    let demand = levels_of_features(study, spec, &units);
+    let totals = level_totals(study, &communities, &demand, &units);
+    let places_are = if study.has_communities() {
+        "communities"
+    } else {
+        "demand features"
+    };
+    let basis = study.population_basis.as_deref();
+    let mut summaries = totals
+        .iter()
+        .map(|t| summarise_level(spec, distance_model, t, basis, places_are))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let summary = summaries.next().ok_or_else(|| Error::Setting {
+        setting: format!("level \"{}\"", spec.name),
+        message: "nothing was measured".into(),
+    })?;
+    Ok((
+        LevelResult {
+            summary,
+            communities,
+            demand,
+            sums: totals,
+        },
+        summaries.collect(),
+    ))
+}
+
+/// The level at every community and every demand unit, in parallel.
+fn levels_at_places(
+    study: &Study<'_>,
+    spec: &crate::input::config::LevelSpec,
+    reaches: &[&dyn CategoryReach],
+) -> Result<(Vec<LevelAt>, Vec<LevelAt>)> {
+    let radius = spec.radius_m;
+    let threshold = study.served_threshold;
+    let communities: Vec<LevelAt> = study
+        .places
+        .par_iter()
+        .zip(study.communities.par_iter())
+        .map(|(place, c)| {
+            guarded(study.community_path, c.index, &c.id, &spec.name, || {
+                study.progress.advance(1);
+                level_at_place(place, reaches, radius, threshold)
+            })
+        })
+        .collect::<Result<_>>()?;
+    let units: Vec<LevelAt> = study
+        .placed
+        .units
+        .par_iter()
+        .map(|unit| {
+            let d = &study.demand[unit.feature];
+            guarded(
+                study.demand_path,
+                d.index,
+                &d.id,
+                &spec.name,
+                || match &unit.at {
+                    DemandAt::Point(c) => {
+                        study.progress.advance(1);
+                        level_at_point(*c, reaches, radius)
+                    }
+                    DemandAt::Area(p) => {
+                        study.progress.advance(1);
+                        level_at_place(p, reaches, radius, threshold)
+                    }
+                },
+            )
+        })
+        .collect::<Result<_>>()?;
+    Ok((communities, units))
+}
+
+/// The level at every demand feature from its units': a category is within reach if it is
+/// in any of its parts; the complete share is over its parts' area.
+fn levels_of_features(
+    study: &Study<'_>,
+    spec: &crate::input::config::LevelSpec,
+    units: &[LevelAt],
+) -> Vec<LevelAt> {
+    (0..study.demand_at.len())
+        .map(|i| {
+            let parts = &study.units_of_feature[i];
+            let mut within = vec![false; spec.categories.len()];
+            let (mut area, mut complete) = (0.0, 0.0);
+            for &u in parts {
+                for (w, &x) in within.iter_mut().zip(&units[u].within) {
+                    *w |= x;
+                }
+                let a = match &study.placed.units[u].at {
+                    DemandAt::Area(p) => p.area_m2,
+                    DemandAt::Point(_) => 1.0,
+                };
+                area += a;
+                complete += a * units[u].complete_share;
+            }
+            LevelAt {
+                within,
+                complete_share: if area > 0.0 { complete / area } else { 0.0 },
+            }
+        })
+        .collect()
+}
+
+/// A level's totals per slot (0 overall, 1.. groups): the places counted (communities, or
+/// demand features without communities), their area and the residents.
+fn level_totals(
+    study: &Study<'_>,
+    communities: &[LevelAt],
+    demand: &[LevelAt],
+    units: &[LevelAt],
+) -> Vec<LevelTotals> {
+    let slots = study.slots();
+    let mut totals = vec![LevelTotals::default(); slots];
+    let slot = |g: Option<usize>| g.map(|g| g + 1);
+    let mut add = |s: Option<usize>, f: &mut dyn FnMut(&mut LevelTotals)| {
+        f(&mut totals[0]);
+        if let Some(s) = s {
+            f(&mut totals[s]);
+        }
+    };
+    // Places counted: communities, or demand features without communities.
+    if study.has_communities() {
+        for (k, at) in communities.iter().enumerate() {
+            let place = &study.places[k];
+            let population = study.communities[k].population;
+            let by_even_spread = !study.has_demand();
+            add(slot(study.group_of[k]), &mut |t| {
+                t.count(at);
+                *t.area_m2.get_or_insert(0.0) += place.area_m2;
+                *t.area_complete_m2.get_or_insert(0.0) += place.area_m2 * at.complete_share;
+                if by_even_spread {
+                    if let Some(p) = population {
+                        *t.population.get_or_insert(0.0) += p;
+                        *t.population_complete.get_or_insert(0.0) += p * at.complete_share;
+                    }
+                }
+            });
+        }
+    } else {
+        for (i, at) in demand.iter().enumerate() {
+            let area = match &study.demand_at[i] {
+                DemandAt::Area(p) => Some(p.area_m2),
+                DemandAt::Point(_) => None,
+            };
+            add(slot(study.group_of.get(i).copied().flatten()), &mut |t| {
+                t.count(at);
+                if let Some(a) = area {
+                    *t.area_m2.get_or_insert(0.0) += a;
+                    *t.area_complete_m2.get_or_insert(0.0) += a * at.complete_share;
+                }
+            });
+        }
+    }
+    if study.has_demand() {
+        for (u, unit) in study.placed.units.iter().enumerate() {
+            let share = units[u].complete_share;
+            add(slot(study.unit_group(unit)), &mut |t| {
+                *t.population.get_or_insert(0.0) += unit.weight;
+                *t.population_complete.get_or_insert(0.0) += unit.weight * share;
+            });
+        }
+    }
+    if study.has_communities() && !study.has_demand() && !study.facts.population_known {
+        for t in &mut totals {
+            t.population = None;
+            t.population_complete = None;
+        }
+    }
+    totals
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use geo::{BooleanOps, Coord, CoordsIter, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 
 use super::*;
+use crate::analysis::gaps::sort_gaps;
 use crate::analysis::tiles::{PlaceSpot, TilePlan};
 use crate::input::config::{IndicatorSpec, LevelSpec};
 

@@ -11,6 +11,7 @@
 use geo::algorithm::bool_ops::FillRule;
 use geo::{Area, BooleanOps, Coord, LineString, MultiPolygon, OpType, Polygon};
 
+pub mod choice;
 pub mod circles;
 pub mod index;
 pub mod network;
