@@ -931,349 +931,37 @@ impl Job {
                 lexically_clean(&base_dir.join(p))
             }
         };
-        if config.communities.is_none() && config.demand.is_none() {
-            return Err(setting(
-                "communities",
-                "no community layer and no demand layer given: add [communities] (boundaries) \
-                 or [demand] (where people live), or both",
-            ));
-        }
-        if config.facilities.path.as_os_str().is_empty() {
-            return Err(setting("facilities path", "no facility layer given"));
-        }
-        let parse_crs = |c: &Option<String>| c.as_deref().map(str::parse::<Crs>).transpose();
+        check_layers_given(config)?;
         let lang = config.output.lang.unwrap_or_default();
         let mut words = InLang::new(lang);
-        let communities = match &config.communities {
-            None => None,
-            Some(c) => {
-                if c.path.as_os_str().is_empty() {
-                    return Err(setting("communities path", "no community layer given"));
-                }
-                if c.group_label.is_some() && c.group.is_none() {
-                    return Err(setting(
-                        "communities group_label",
-                        "names what a group is, but no group field is given: add group = \"...\"",
-                    ));
-                }
-                Some(CommunityLayer {
-                    path: resolve(&c.path),
-                    crs: parse_crs(&c.crs)?,
-                    id_field: c.id.clone().unwrap_or_else(|| "id".into()),
-                    name_field: c.name.clone().unwrap_or_else(|| "name".into()),
-                    population_field: c.population.clone().unwrap_or_else(|| "population".into()),
-                    population_required: c.population.is_some(),
-                    households_field: c.households.clone().unwrap_or_else(|| "households".into()),
-                    households_required: c.households.is_some(),
-                    on_invalid: c.on_invalid.unwrap_or_default(),
-                    group_field: c.group.clone(),
-                    group_label: words.text("[communities] group_label", c.group_label.as_ref()),
-                    table: TableColumns {
-                        x: c.x.clone(),
-                        y: c.y.clone(),
-                        wkt: c.wkt.clone(),
-                        encoding: c.encoding.clone(),
-                        layer: c.layer.clone(),
-                    },
-                })
-            }
-        };
-        let demand = match &config.demand {
-            None => None,
-            Some(d) => {
-                if d.path.as_os_str().is_empty() {
-                    return Err(setting("demand path", "no demand layer given"));
-                }
-                if d.group_label.is_some() && d.group.is_none() {
-                    return Err(setting(
-                        "demand group_label",
-                        "names what a group is, but no group field is given: add group = \"...\"",
-                    ));
-                }
-                if d.group.is_some() && communities.is_some() {
-                    return Err(setting(
-                        "demand group",
-                        "with a community layer, groups come from [communities] group; \
-                         demand features take the group of the community they lie in",
-                    ));
-                }
-                Some(DemandLayer {
-                    path: resolve(&d.path),
-                    crs: parse_crs(&d.crs)?,
-                    id_field: d.id.clone().unwrap_or_else(|| "id".into()),
-                    weight_field: d.weight.clone().unwrap_or_else(|| "population".into()),
-                    kind: d.kind,
-                    group_field: d.group.clone(),
-                    group_label: words.text("[demand] group_label", d.group_label.as_ref()),
-                    on_invalid: d.on_invalid.unwrap_or_default(),
-                    table: TableColumns {
-                        x: d.x.clone(),
-                        y: d.y.clone(),
-                        wkt: d.wkt.clone(),
-                        encoding: d.encoding.clone(),
-                        layer: d.layer.clone(),
-                    },
-                })
-            }
-        };
-        let f = &config.facilities;
-        for rule in &f.rules {
-            check_category_name(&rule.category, "facilities rule category")?;
-        }
-        let mut facilities = FacilityLayer {
-            path: resolve(&f.path),
-            crs: parse_crs(&f.crs)?,
-            id_field: f.id.clone().unwrap_or_else(|| "id".into()),
-            category_field: f.category.clone().unwrap_or_else(|| "category".into()),
-            rules: f.rules.clone(),
-            community_field: f.community.clone(),
-            value_fields: Vec::new(),
-            table: TableColumns {
-                x: f.x.clone(),
-                y: f.y.clone(),
-                wkt: f.wkt.clone(),
-                encoding: f.encoding.clone(),
-                layer: f.layer.clone(),
-            },
-        };
-
+        let communities = community_layer(config.communities.as_ref(), &resolve, &mut words)?;
+        let demand = demand_layer(
+            config.demand.as_ref(),
+            communities.is_some(),
+            &resolve,
+            &mut words,
+        )?;
+        let mut facilities = facility_layer(&config.facilities, &resolve)?;
         let a = &config.analysis;
-        let speed = a.walking_speed_kmh.unwrap_or(DEFAULT_WALKING_SPEED_KMH);
-        if !(speed.is_finite() && speed > 0.0) {
-            return Err(setting(
-                "walking_speed_kmh (--speed)",
-                &format!("is {speed}, expected a speed above 0 km/h"),
-            ));
-        }
+        let speed = walking_speed(a)?;
         let threshold = a.served_threshold.unwrap_or(DEFAULT_SERVED_THRESHOLD);
         check_fraction("served_threshold (--threshold)", threshold, false)?;
-
-        if config.categories.is_empty() {
-            return Err(setting(
-                "category",
-                "no category to measure: add a [[category]] with a name and a radius_m or minutes",
-            ));
-        }
-        let mut categories: Vec<CategorySpec> = Vec::new();
-        for cat in &config.categories {
-            check_category_name(&cat.name, "category name")?;
-            if categories.iter().any(|c| c.name == cat.name) {
-                return Err(setting(
-                    &format!("category \"{}\"", cat.name),
-                    "is listed twice",
-                ));
-            }
-            let what = format!("category \"{}\"", cat.name);
-            let (radius_m, radius_basis) = reach(&what, cat.radius_m, cat.minutes, speed)?;
-            if let Some(t) = cat.target {
-                check_fraction(&format!("{what} target (--target)"), t, true)?;
-            }
-            let served_threshold = cat.served_threshold.unwrap_or(threshold);
-            check_fraction(&format!("{what} served_threshold"), served_threshold, false)?;
-            categories.push(CategorySpec {
-                name: cat.name.clone(),
-                label: words.text(&format!("{what} label"), cat.label.as_ref()),
-                radius_m,
-                radius_basis,
-                target: cat.target,
-                basis: cat.basis,
-                served_threshold,
-                source: words.text(&format!("{what} source"), cat.source.as_ref()),
-                reach: cat.reach.unwrap_or_default(),
-            });
-        }
-
+        let categories = category_specs(&config.categories, speed, threshold, &mut words)?;
         if communities.is_none() {
-            if let Some(cat) = categories
-                .iter()
-                .find(|c| c.basis == Some(Basis::Communities))
-            {
-                return Err(setting(
-                    &format!("category \"{}\" basis", cat.name),
-                    "is communities, but there is no community layer: use population or area",
-                ));
-            }
+            check_no_communities_basis(&categories)?;
         }
-
-        let mut levels: Vec<LevelSpec> = Vec::new();
-        for level in &config.levels {
-            check_category_name(&level.name, "level name")?;
-            let what = format!("level \"{}\"", level.name);
-            if levels.iter().any(|l| l.name == level.name)
-                || categories.iter().any(|c| c.name == level.name)
-            {
-                return Err(setting(
-                    &what,
-                    "is named twice (levels and categories share column names)",
-                ));
-            }
-            let (radius_m, radius_basis) = reach(&what, level.radius_m, level.minutes, speed)?;
-            if level.categories.is_empty() {
-                return Err(setting(
-                    &format!("{what} categories"),
-                    "is empty: list the facility categories a complete circle holds",
-                ));
-            }
-            let mut wanted: Vec<String> = Vec::new();
-            for c in &level.categories {
-                check_category_name(c, &format!("{what} categories"))?;
-                if wanted.contains(c) {
-                    return Err(setting(
-                        &format!("{what} categories"),
-                        &format!("lists \"{c}\" twice"),
-                    ));
-                }
-                wanted.push(c.clone());
-            }
-            if let Some(t) = level.target {
-                check_fraction(&format!("{what} target"), t, true)?;
-            }
-            levels.push(LevelSpec {
-                name: level.name.clone(),
-                label: words.text(
-                    &format!("level \"{}\" label", level.name),
-                    level.label.as_ref(),
-                ),
-                radius_m,
-                radius_basis,
-                categories: wanted,
-                target: level.target,
-                source: words.text(
-                    &format!("level \"{}\" source", level.name),
-                    level.source.as_ref(),
-                ),
-            });
-        }
-
-        let mut indicators: Vec<IndicatorSpec> = Vec::new();
-        for ind in &config.indicators {
-            check_category_name(&ind.name, "indicator name")?;
-            let what = format!("indicator \"{}\"", ind.name);
-            if communities.is_none() {
-                return Err(setting(
-                    &what,
-                    "indicators are per community, and there is no community layer",
-                ));
-            }
-            if indicators.iter().any(|i| i.name == ind.name)
-                || categories.iter().any(|c| c.name == ind.name)
-                || levels.iter().any(|l| l.name == ind.name)
-            {
-                return Err(setting(
-                    &what,
-                    "is named twice (indicators, levels and categories share column names)",
-                ));
-            }
-            let n = &ind.numerator;
-            let numerator = match (&n.field, &n.count, &n.sum, &n.category) {
-                (Some(field), None, None, None) => Numerator::Field(field.clone()),
-                (None, Some(cat), None, None) => Numerator::Count(cat.clone()),
-                (None, None, Some(field), Some(cat)) => {
-                    if !facilities.value_fields.contains(field) {
-                        facilities.value_fields.push(field.clone());
-                    }
-                    Numerator::Sum {
-                        field: field.clone(),
-                        category: cat.clone(),
-                    }
-                }
-                (None, None, Some(_), None) => {
-                    return Err(setting(
-                        &format!("{what} numerator"),
-                        "sums a facility field: name the category too, e.g. \
-                         numerator = { sum = \"floor_area_m2\", category = \"service_centre\" }",
-                    ))
-                }
-                _ => {
-                    return Err(setting(
-                        &format!("{what} numerator"),
-                        "give one of { field = \"<community field>\" }, \
-                         { count = \"<category>\" } or { sum = \"<facility field>\", \
-                         category = \"<category>\" }",
-                    ))
-                }
-            };
-            let scale = ind.scale.unwrap_or(1.0);
-            check_positive(&format!("{what} scale"), scale)?;
-            let compare = compare_of(&what, ind.at_least, ind.at_most)?;
-            let when = ind
-                .when
-                .as_ref()
-                .map(|w| w.as_slice())
-                .unwrap_or_default()
-                .iter()
-                .map(|c| {
-                    Ok(Condition {
-                        field: c.field.clone(),
-                        compare: compare_of(&format!("{what} when"), c.at_least, c.at_most)?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let target_share = ind.target_share.unwrap_or(1.0);
-            check_fraction(&format!("{what} target_share"), target_share, true)?;
-            indicators.push(IndicatorSpec {
-                name: ind.name.clone(),
-                label: words.text(
-                    &format!("indicator \"{}\" label", ind.name),
-                    ind.label.as_ref(),
-                ),
-                numerator,
-                denominator: ind.denominator.clone(),
-                scale,
-                compare,
-                when,
-                target_share,
-                source: words.text(
-                    &format!("indicator \"{}\" source", ind.name),
-                    ind.source.as_ref(),
-                ),
-            });
-        }
-
+        let levels = level_specs(&config.levels, &categories, speed, &mut words)?;
+        let indicators = indicator_specs(
+            &config.indicators,
+            communities.is_some(),
+            (&categories, &levels),
+            &mut facilities.value_fields,
+            &mut words,
+        )?;
         let curve_radii_m = curve_radii(&config.curve)?;
-
-        let min_gap_area_m2 = config
-            .output
-            .min_gap_area_m2
-            .unwrap_or(DEFAULT_MIN_GAP_AREA_M2);
-        if !(min_gap_area_m2.is_finite() && min_gap_area_m2 >= 0.0) {
-            return Err(setting(
-                "min_gap_area_m2",
-                &format!("is {min_gap_area_m2}, expected an area of 0 m2 or more"),
-            ));
-        }
-        let o = &config.output;
-        let map_dpi = o.map_dpi.unwrap_or(DEFAULT_MAP_DPI);
-        if !(map_dpi.is_finite() && (30.0..=1200.0).contains(&map_dpi)) {
-            return Err(setting(
-                "map_dpi",
-                &format!("is {map_dpi}, expected a resolution from 30 to 1200 dots per inch"),
-            ));
-        }
-        let products = Products {
-            layers: o.layers.unwrap_or(true),
-            geopackage: o.geopackage.unwrap_or(true),
-            qgis_project: o.qgis_project.unwrap_or(true),
-            maps: o.maps.unwrap_or(true),
-            map_dpi,
-            maps_per_group: o.maps_per_group.unwrap_or(false),
-            report: o.report.unwrap_or(true),
-            lang,
-            title: words
-                .text("[output] title", o.title.as_ref())
-                .unwrap_or_else(|| default_title(lang).to_string()),
-            attribution: words.text("[output] attribution", o.attribution.as_ref()),
-        };
-        let network = config
-            .network
-            .as_ref()
-            .map(|n| {
-                if n.path.as_os_str().is_empty() {
-                    return Err(setting("network path", "no street network file given"));
-                }
-                NetworkLayer::from_config(n, resolve(&n.path))
-            })
-            .transpose()?;
+        let min_gap_area_m2 = min_gap_area(&config.output)?;
+        let products = products(&config.output, lang, &mut words)?;
+        let network = network_layer(config.network.as_ref(), &resolve)?;
         let siting = siting_specs(config, &categories, &resolve)?;
         Ok(Job {
             communities,
@@ -1293,6 +981,439 @@ impl Job {
             not_in_lang: words.fell_back(),
         })
     }
+}
+
+/// A declared CRS, parsed when given.
+fn parse_crs(c: &Option<String>) -> Result<Option<Crs>> {
+    c.as_deref().map(str::parse::<Crs>).transpose()
+}
+
+/// Errors unless a community or demand layer and a facility layer are named.
+fn check_layers_given(config: &Config) -> Result<()> {
+    if config.communities.is_none() && config.demand.is_none() {
+        return Err(setting(
+            "communities",
+            "no community layer and no demand layer given: add [communities] (boundaries) \
+             or [demand] (where people live), or both",
+        ));
+    }
+    if config.facilities.path.as_os_str().is_empty() {
+        return Err(setting("facilities path", "no facility layer given"));
+    }
+    Ok(())
+}
+
+/// `[communities]` checked: the community layer, if given.
+fn community_layer(
+    c: Option<&CommunitiesConfig>,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+    words: &mut InLang,
+) -> Result<Option<CommunityLayer>> {
+    let Some(c) = c else {
+        return Ok(None);
+    };
+    if c.path.as_os_str().is_empty() {
+        return Err(setting("communities path", "no community layer given"));
+    }
+    if c.group_label.is_some() && c.group.is_none() {
+        return Err(setting(
+            "communities group_label",
+            "names what a group is, but no group field is given: add group = \"...\"",
+        ));
+    }
+    Ok(Some(CommunityLayer {
+        path: resolve(&c.path),
+        crs: parse_crs(&c.crs)?,
+        id_field: c.id.clone().unwrap_or_else(|| "id".into()),
+        name_field: c.name.clone().unwrap_or_else(|| "name".into()),
+        population_field: c.population.clone().unwrap_or_else(|| "population".into()),
+        population_required: c.population.is_some(),
+        households_field: c.households.clone().unwrap_or_else(|| "households".into()),
+        households_required: c.households.is_some(),
+        on_invalid: c.on_invalid.unwrap_or_default(),
+        group_field: c.group.clone(),
+        group_label: words.text("[communities] group_label", c.group_label.as_ref()),
+        table: TableColumns {
+            x: c.x.clone(),
+            y: c.y.clone(),
+            wkt: c.wkt.clone(),
+            encoding: c.encoding.clone(),
+            layer: c.layer.clone(),
+        },
+    }))
+}
+
+/// `[demand]` checked: the demand layer, if given (`has_communities`: a community layer is).
+fn demand_layer(
+    d: Option<&DemandConfig>,
+    has_communities: bool,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+    words: &mut InLang,
+) -> Result<Option<DemandLayer>> {
+    let Some(d) = d else {
+        return Ok(None);
+    };
+    if d.path.as_os_str().is_empty() {
+        return Err(setting("demand path", "no demand layer given"));
+    }
+    if d.group_label.is_some() && d.group.is_none() {
+        return Err(setting(
+            "demand group_label",
+            "names what a group is, but no group field is given: add group = \"...\"",
+        ));
+    }
+    if d.group.is_some() && has_communities {
+        return Err(setting(
+            "demand group",
+            "with a community layer, groups come from [communities] group; \
+             demand features take the group of the community they lie in",
+        ));
+    }
+    Ok(Some(DemandLayer {
+        path: resolve(&d.path),
+        crs: parse_crs(&d.crs)?,
+        id_field: d.id.clone().unwrap_or_else(|| "id".into()),
+        weight_field: d.weight.clone().unwrap_or_else(|| "population".into()),
+        kind: d.kind,
+        group_field: d.group.clone(),
+        group_label: words.text("[demand] group_label", d.group_label.as_ref()),
+        on_invalid: d.on_invalid.unwrap_or_default(),
+        table: TableColumns {
+            x: d.x.clone(),
+            y: d.y.clone(),
+            wkt: d.wkt.clone(),
+            encoding: d.encoding.clone(),
+            layer: d.layer.clone(),
+        },
+    }))
+}
+
+/// `[facilities]` checked: the facility layer, with no value fields yet (indicators add them).
+fn facility_layer(
+    f: &FacilitiesConfig,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<FacilityLayer> {
+    for rule in &f.rules {
+        check_category_name(&rule.category, "facilities rule category")?;
+    }
+    Ok(FacilityLayer {
+        path: resolve(&f.path),
+        crs: parse_crs(&f.crs)?,
+        id_field: f.id.clone().unwrap_or_else(|| "id".into()),
+        category_field: f.category.clone().unwrap_or_else(|| "category".into()),
+        rules: f.rules.clone(),
+        community_field: f.community.clone(),
+        value_fields: Vec::new(),
+        table: TableColumns {
+            x: f.x.clone(),
+            y: f.y.clone(),
+            wkt: f.wkt.clone(),
+            encoding: f.encoding.clone(),
+            layer: f.layer.clone(),
+        },
+    })
+}
+
+/// The walking speed of `[analysis]`, km/h, checked.
+fn walking_speed(a: &AnalysisConfig) -> Result<f64> {
+    let speed = a.walking_speed_kmh.unwrap_or(DEFAULT_WALKING_SPEED_KMH);
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(setting(
+            "walking_speed_kmh (--speed)",
+            &format!("is {speed}, expected a speed above 0 km/h"),
+        ));
+    }
+    Ok(speed)
+}
+
+/// The `[[category]]` entries checked, in order; `threshold` is the default served share.
+fn category_specs(
+    configs: &[CategoryConfig],
+    speed: f64,
+    threshold: f64,
+    words: &mut InLang,
+) -> Result<Vec<CategorySpec>> {
+    if configs.is_empty() {
+        return Err(setting(
+            "category",
+            "no category to measure: add a [[category]] with a name and a radius_m or minutes",
+        ));
+    }
+    let mut categories: Vec<CategorySpec> = Vec::new();
+    for cat in configs {
+        check_category_name(&cat.name, "category name")?;
+        if categories.iter().any(|c| c.name == cat.name) {
+            return Err(setting(
+                &format!("category \"{}\"", cat.name),
+                "is listed twice",
+            ));
+        }
+        let what = format!("category \"{}\"", cat.name);
+        let (radius_m, radius_basis) = reach(&what, cat.radius_m, cat.minutes, speed)?;
+        if let Some(t) = cat.target {
+            check_fraction(&format!("{what} target (--target)"), t, true)?;
+        }
+        let served_threshold = cat.served_threshold.unwrap_or(threshold);
+        check_fraction(&format!("{what} served_threshold"), served_threshold, false)?;
+        categories.push(CategorySpec {
+            name: cat.name.clone(),
+            label: words.text(&format!("{what} label"), cat.label.as_ref()),
+            radius_m,
+            radius_basis,
+            target: cat.target,
+            basis: cat.basis,
+            served_threshold,
+            source: words.text(&format!("{what} source"), cat.source.as_ref()),
+            reach: cat.reach.unwrap_or_default(),
+        });
+    }
+    Ok(categories)
+}
+
+/// Errors if a category counts communities when there is no community layer.
+fn check_no_communities_basis(categories: &[CategorySpec]) -> Result<()> {
+    if let Some(cat) = categories
+        .iter()
+        .find(|c| c.basis == Some(Basis::Communities))
+    {
+        return Err(setting(
+            &format!("category \"{}\" basis", cat.name),
+            "is communities, but there is no community layer: use population or area",
+        ));
+    }
+    Ok(())
+}
+
+/// The `[[level]]` entries checked, in order, against each other and the categories.
+fn level_specs(
+    configs: &[LevelConfig],
+    categories: &[CategorySpec],
+    speed: f64,
+    words: &mut InLang,
+) -> Result<Vec<LevelSpec>> {
+    let mut levels: Vec<LevelSpec> = Vec::new();
+    for level in configs {
+        check_category_name(&level.name, "level name")?;
+        let what = format!("level \"{}\"", level.name);
+        if levels.iter().any(|l| l.name == level.name)
+            || categories.iter().any(|c| c.name == level.name)
+        {
+            return Err(setting(
+                &what,
+                "is named twice (levels and categories share column names)",
+            ));
+        }
+        let (radius_m, radius_basis) = reach(&what, level.radius_m, level.minutes, speed)?;
+        let wanted = level_categories(&what, &level.categories)?;
+        if let Some(t) = level.target {
+            check_fraction(&format!("{what} target"), t, true)?;
+        }
+        levels.push(LevelSpec {
+            name: level.name.clone(),
+            label: words.text(
+                &format!("level \"{}\" label", level.name),
+                level.label.as_ref(),
+            ),
+            radius_m,
+            radius_basis,
+            categories: wanted,
+            target: level.target,
+            source: words.text(
+                &format!("level \"{}\" source", level.name),
+                level.source.as_ref(),
+            ),
+        });
+    }
+    Ok(levels)
+}
+
+/// The categories a level (`what`) holds: at least one, none twice.
+fn level_categories(what: &str, listed: &[String]) -> Result<Vec<String>> {
+    if listed.is_empty() {
+        return Err(setting(
+            &format!("{what} categories"),
+            "is empty: list the facility categories a complete circle holds",
+        ));
+    }
+    let mut wanted: Vec<String> = Vec::new();
+    for c in listed {
+        check_category_name(c, &format!("{what} categories"))?;
+        if wanted.contains(c) {
+            return Err(setting(
+                &format!("{what} categories"),
+                &format!("lists \"{c}\" twice"),
+            ));
+        }
+        wanted.push(c.clone());
+    }
+    Ok(wanted)
+}
+
+/// The `[[indicator]]` entries checked, in order, against each other, the categories and the
+/// levels (`names`); facility fields they sum are added to `value_fields`.
+fn indicator_specs(
+    configs: &[IndicatorConfig],
+    has_communities: bool,
+    names: (&[CategorySpec], &[LevelSpec]),
+    value_fields: &mut Vec<String>,
+    words: &mut InLang,
+) -> Result<Vec<IndicatorSpec>> {
+    let (categories, levels) = names;
+    let mut indicators: Vec<IndicatorSpec> = Vec::new();
+    for ind in configs {
+        check_category_name(&ind.name, "indicator name")?;
+        let what = format!("indicator \"{}\"", ind.name);
+        if !has_communities {
+            return Err(setting(
+                &what,
+                "indicators are per community, and there is no community layer",
+            ));
+        }
+        if indicators.iter().any(|i| i.name == ind.name)
+            || categories.iter().any(|c| c.name == ind.name)
+            || levels.iter().any(|l| l.name == ind.name)
+        {
+            return Err(setting(
+                &what,
+                "is named twice (indicators, levels and categories share column names)",
+            ));
+        }
+        let numerator = numerator_of(&what, &ind.numerator, value_fields)?;
+        indicators.push(indicator_spec(ind, &what, numerator, words)?);
+    }
+    Ok(indicators)
+}
+
+/// An indicator's numerator (`what` names the indicator); a summed field is added to
+/// `value_fields`.
+fn numerator_of(
+    what: &str,
+    n: &NumeratorConfig,
+    value_fields: &mut Vec<String>,
+) -> Result<Numerator> {
+    Ok(match (&n.field, &n.count, &n.sum, &n.category) {
+        (Some(field), None, None, None) => Numerator::Field(field.clone()),
+        (None, Some(cat), None, None) => Numerator::Count(cat.clone()),
+        (None, None, Some(field), Some(cat)) => {
+            if !value_fields.contains(field) {
+                value_fields.push(field.clone());
+            }
+            Numerator::Sum {
+                field: field.clone(),
+                category: cat.clone(),
+            }
+        }
+        (None, None, Some(_), None) => {
+            return Err(setting(
+                &format!("{what} numerator"),
+                "sums a facility field: name the category too, e.g. \
+                 numerator = { sum = \"floor_area_m2\", category = \"service_centre\" }",
+            ))
+        }
+        _ => {
+            return Err(setting(
+                &format!("{what} numerator"),
+                "give one of { field = \"<community field>\" }, \
+                 { count = \"<category>\" } or { sum = \"<facility field>\", \
+                 category = \"<category>\" }",
+            ))
+        }
+    })
+}
+
+/// The rest of an indicator checked (scale, comparison, conditions, target share, texts).
+fn indicator_spec(
+    ind: &IndicatorConfig,
+    what: &str,
+    numerator: Numerator,
+    words: &mut InLang,
+) -> Result<IndicatorSpec> {
+    let scale = ind.scale.unwrap_or(1.0);
+    check_positive(&format!("{what} scale"), scale)?;
+    let compare = compare_of(what, ind.at_least, ind.at_most)?;
+    let when = ind
+        .when
+        .as_ref()
+        .map(|w| w.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            Ok(Condition {
+                field: c.field.clone(),
+                compare: compare_of(&format!("{what} when"), c.at_least, c.at_most)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let target_share = ind.target_share.unwrap_or(1.0);
+    check_fraction(&format!("{what} target_share"), target_share, true)?;
+    Ok(IndicatorSpec {
+        name: ind.name.clone(),
+        label: words.text(
+            &format!("indicator \"{}\" label", ind.name),
+            ind.label.as_ref(),
+        ),
+        numerator,
+        denominator: ind.denominator.clone(),
+        scale,
+        compare,
+        when,
+        target_share,
+        source: words.text(
+            &format!("indicator \"{}\" source", ind.name),
+            ind.source.as_ref(),
+        ),
+    })
+}
+
+/// The smallest gap polygon kept, m2, from `[output]`, checked.
+fn min_gap_area(o: &OutputConfig) -> Result<f64> {
+    let min_gap_area_m2 = o.min_gap_area_m2.unwrap_or(DEFAULT_MIN_GAP_AREA_M2);
+    if !(min_gap_area_m2.is_finite() && min_gap_area_m2 >= 0.0) {
+        return Err(setting(
+            "min_gap_area_m2",
+            &format!("is {min_gap_area_m2}, expected an area of 0 m2 or more"),
+        ));
+    }
+    Ok(min_gap_area_m2)
+}
+
+/// What `[output]` asks to write, in `lang`.
+fn products(o: &OutputConfig, lang: Lang, words: &mut InLang) -> Result<Products> {
+    let map_dpi = o.map_dpi.unwrap_or(DEFAULT_MAP_DPI);
+    if !(map_dpi.is_finite() && (30.0..=1200.0).contains(&map_dpi)) {
+        return Err(setting(
+            "map_dpi",
+            &format!("is {map_dpi}, expected a resolution from 30 to 1200 dots per inch"),
+        ));
+    }
+    Ok(Products {
+        layers: o.layers.unwrap_or(true),
+        geopackage: o.geopackage.unwrap_or(true),
+        qgis_project: o.qgis_project.unwrap_or(true),
+        maps: o.maps.unwrap_or(true),
+        map_dpi,
+        maps_per_group: o.maps_per_group.unwrap_or(false),
+        report: o.report.unwrap_or(true),
+        lang,
+        title: words
+            .text("[output] title", o.title.as_ref())
+            .unwrap_or_else(|| default_title(lang).to_string()),
+        attribution: words.text("[output] attribution", o.attribution.as_ref()),
+    })
+}
+
+/// `[network]` checked: the street network, if given.
+fn network_layer(
+    n: Option<&NetworkConfig>,
+    resolve: &dyn Fn(&Path) -> PathBuf,
+) -> Result<Option<NetworkLayer>> {
+    n.map(|n| {
+        if n.path.as_os_str().is_empty() {
+            return Err(setting("network path", "no street network file given"));
+        }
+        NetworkLayer::from_config(n, resolve(&n.path))
+    })
+    .transpose()
 }
 
 /// The sitings of a configuration, checked against its categories.
