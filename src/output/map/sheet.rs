@@ -109,54 +109,12 @@ pub fn draw(
 ) -> String {
     let cat = &analysis.categories[c];
     let group = focus.map(|f| &content.groups()[f]);
-    // A group's map gives the group's figures.
-    let s = group
-        .and_then(|g| {
-            analysis.groups[g.group]
-                .categories
-                .iter()
-                .find(|gs| gs.name == cat.summary.name)
-        })
-        .unwrap_or(&cat.summary);
+    let s = figures_shown(analysis, &cat.summary, group);
     let lang = products.lang;
-    let w = words::words(lang);
     let colour = style::category_colour(c);
     let mut body = String::new();
 
-    // Header: the title, the category with its marker (and the group), the result.
-    let mut y = MARGIN;
-    y = paragraph(
-        &mut body,
-        MARGIN,
-        y,
-        &wrap(&products.title, TITLE, true, CONTENT_W),
-        style(TITLE, true, INK),
-    ) + 0.6;
-    let indent = 4.2;
-    let _ = writeln!(
-        body,
-        "<circle cx=\"{}\" cy=\"{}\" r=\"1.5\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"0.25\"/>",
-        num(MARGIN + 1.6),
-        num(y + CATEGORY * 0.6)
-    );
-    let heading = match group {
-        Some(g) => format!("{} · {}", category_title(s), analysis.groups[g.group].group),
-        None => category_title(s).to_string(),
-    };
-    y = paragraph(
-        &mut body,
-        MARGIN + indent,
-        y,
-        &wrap(&heading, CATEGORY, true, CONTENT_W - indent),
-        style(CATEGORY, true, INK),
-    );
-    y = paragraph(
-        &mut body,
-        MARGIN + indent,
-        y,
-        &wrap(&headline(s, lang), HEADLINE, false, CONTENT_W - indent),
-        style(HEADLINE, false, "#333333"),
-    ) + 1.5;
+    let mut y = header(&mut body, analysis, s, group, products, colour);
 
     // The map: the study area, or the group with some of its surroundings.
     let extent = match group.and_then(|g| g.shape.bounding_rect()) {
@@ -187,7 +145,83 @@ pub fn draw(
     // The legend band.
     y += legend(&mut body, content, s, &view, colour, lang, y) + 3.0;
 
-    // Sources.
+    y = sources(&mut body, analysis, s, products, y);
+    let page_h = y + MARGIN - 2.0;
+    svg_document(&body, products, s, page_h)
+}
+
+/// The figures a map gives: a group's map the group's, else the study area's.
+fn figures_shown<'a>(
+    analysis: &'a Analysis,
+    summary: &'a CategorySummary,
+    group: Option<&GroupArea>,
+) -> &'a CategorySummary {
+    group
+        .and_then(|g| {
+            analysis.groups[g.group]
+                .categories
+                .iter()
+                .find(|gs| gs.name == summary.name)
+        })
+        .unwrap_or(summary)
+}
+
+/// The header: the title, the category with its marker (and the group), the result.
+/// Returns the y below it.
+fn header(
+    body: &mut String,
+    analysis: &Analysis,
+    s: &CategorySummary,
+    group: Option<&GroupArea>,
+    products: &Products,
+    colour: &str,
+) -> f64 {
+    let lang = products.lang;
+    let mut y = MARGIN;
+    y = paragraph(
+        body,
+        MARGIN,
+        y,
+        &wrap(&products.title, TITLE, true, CONTENT_W),
+        style(TITLE, true, INK),
+    ) + 0.6;
+    let indent = 4.2;
+    let _ = writeln!(
+        body,
+        "<circle cx=\"{}\" cy=\"{}\" r=\"1.5\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"0.25\"/>",
+        num(MARGIN + 1.6),
+        num(y + CATEGORY * 0.6)
+    );
+    let heading = match group {
+        Some(g) => format!("{} · {}", category_title(s), analysis.groups[g.group].group),
+        None => category_title(s).to_string(),
+    };
+    y = paragraph(
+        body,
+        MARGIN + indent,
+        y,
+        &wrap(&heading, CATEGORY, true, CONTENT_W - indent),
+        style(CATEGORY, true, INK),
+    );
+    paragraph(
+        body,
+        MARGIN + indent,
+        y,
+        &wrap(&headline(s, lang), HEADLINE, false, CONTENT_W - indent),
+        style(HEADLINE, false, "#333333"),
+    ) + 1.5
+}
+
+/// The sources from `top`, under a rule; returns the y below them.
+fn sources(
+    body: &mut String,
+    analysis: &Analysis,
+    s: &CategorySummary,
+    products: &Products,
+    top: f64,
+) -> f64 {
+    let w = words::words(products.lang);
+    let mut y = top;
     let _ = writeln!(
         body,
         "<path d=\"M{} {}H{}\" stroke=\"#bdbdbd\" stroke-width=\"0.2\"/>",
@@ -196,15 +230,18 @@ pub fn draw(
         num(PAGE_W - MARGIN)
     );
     y += 1.6;
-    y = paragraph(
-        &mut body,
+    paragraph(
+        body,
         MARGIN,
         y,
         &words::wrap_notes(&footer(analysis, s, products, w), w.sep, FOOT, CONTENT_W),
         style(FOOT, false, GREY),
-    );
-    let page_h = y + MARGIN - 2.0;
+    )
+}
 
+/// The SVG file: its head (size, language, title, white page), then `body`.
+fn svg_document(body: &str, products: &Products, s: &CategorySummary, page_h: f64) -> String {
+    let lang = products.lang;
     let mut out = String::with_capacity(body.len() + 1024);
     let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     let _ = writeln!(
@@ -229,7 +266,7 @@ pub fn draw(
         num(PAGE_W),
         num(page_h)
     );
-    out.push_str(&body);
+    out.push_str(body);
     out.push_str("</svg>\n");
     out
 }
@@ -381,108 +418,25 @@ fn map_body(out: &mut String, content: &Content, view: &View<'_>, colour: &str, 
     );
     let _ = writeln!(out, "<g id=\"map\" clip-path=\"url(#{id}-frame)\">");
 
-    // Service areas: the translucent fill under the communities, so their fills show the
-    // legend's colours exactly; the outline over them.
-    let circles: Vec<String> = content
-        .circles
-        .iter()
-        .filter(|shape| view.shows(shape.bounding_rect()))
-        .map(|shape| polygon_path(&view.cut(shape), frame))
-        .filter(|d| !d.is_empty())
-        .collect();
-    let _ = writeln!(
-        out,
-        "<g id=\"service-areas\" fill=\"{colour}\" fill-opacity=\"{}\" fill-rule=\"evenodd\">",
-        style::CIRCLE_FILL_OPACITY
-    );
-    for d in &circles {
-        let _ = writeln!(out, "<path d=\"{d}\"/>");
-    }
-    out.push_str("</g>\n");
-
+    let circles = service_areas(out, content, view, colour);
     if !content.areas.is_empty() {
         areas(out, content, view);
     }
-
     if !content.points.is_empty() {
-        out.push_str("<g id=\"demand-points\" fill=\"#737373\">\n");
-        for (p, _) in content
-            .points
-            .iter()
-            .filter(|(p, covered)| *covered && view.shows_point(*p))
-        {
-            let p = frame.place(*p);
-            let _ = writeln!(
-                out,
-                "<circle cx=\"{}\" cy=\"{}\" r=\"0.4\"/>",
-                num(p.x),
-                num(p.y)
-            );
-        }
-        out.push_str("</g>\n");
+        demand_points(out, content, view);
     }
-
     gaps(out, content, view, id);
-
     if !content.streets.is_empty() {
-        // The streets walked along, faint, over the share colours and under the reach.
-        let _ = writeln!(
-            out,
-            "<g id=\"streets\" fill=\"none\" stroke=\"{INK}\" stroke-opacity=\"0.35\" \
-             stroke-width=\"0.12\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
-        );
-        for line in content
-            .streets
-            .iter()
-            .filter(|l| view.shows(l.bounding_rect()))
-        {
-            let d = line_path(line, frame);
-            if !d.is_empty() {
-                let _ = writeln!(out, "<path d=\"{d}\"/>");
-            }
-        }
-        out.push_str("</g>\n");
+        streets(out, content, view);
     }
     if let Some(width) = carto.circle_stroke {
-        let _ = writeln!(
-            out,
-            "<g id=\"service-area-outlines\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{}\" \
-             stroke-linejoin=\"round\">",
-            num(width)
-        );
-        for d in &circles {
-            let _ = writeln!(out, "<path d=\"{d}\"/>");
-        }
-        out.push_str("</g>\n");
+        service_area_outlines(out, &circles, colour, width);
     }
     if carto.group_labels {
         group_outlines(out, content, frame);
     }
 
-    let _ = writeln!(
-        out,
-        "<g id=\"facilities\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"{}\">",
-        num(carto.marker_stroke)
-    );
-    let mut markers = Vec::with_capacity(content.sites.len());
-    let marker_r = carto.marker_r;
-    for p in content.sites.iter().filter(|p| view.shows_point(**p)) {
-        let p = frame.place(*p);
-        let _ = writeln!(
-            out,
-            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>",
-            num(p.x),
-            num(p.y),
-            num(marker_r)
-        );
-        markers.push(Rect {
-            x: p.x - marker_r,
-            y: p.y - marker_r,
-            w: 2.0 * marker_r,
-            h: 2.0 * marker_r,
-        });
-    }
-    out.push_str("</g>\n");
+    let mut markers = facility_markers(out, content, view, colour);
     proposed_sites(out, content, frame, colour, &mut markers);
     if let Some(g) = view.focus {
         fade_outside(out, g, frame);
@@ -498,6 +452,121 @@ fn map_body(out: &mut String, content: &Content, view: &View<'_>, colour: &str, 
         out,
         "<rect {rect_attrs} fill=\"none\" stroke=\"#404040\" stroke-width=\"0.3\"/>"
     );
+}
+
+/// Service areas: the translucent fill under the communities, so their fills show the
+/// legend's colours exactly (the outline goes over them). Returns their path data.
+fn service_areas(
+    out: &mut String,
+    content: &Content,
+    view: &View<'_>,
+    colour: &str,
+) -> Vec<String> {
+    let circles: Vec<String> = content
+        .circles
+        .iter()
+        .filter(|shape| view.shows(shape.bounding_rect()))
+        .map(|shape| polygon_path(&view.cut(shape), view.frame))
+        .filter(|d| !d.is_empty())
+        .collect();
+    let _ = writeln!(
+        out,
+        "<g id=\"service-areas\" fill=\"{colour}\" fill-opacity=\"{}\" fill-rule=\"evenodd\">",
+        style::CIRCLE_FILL_OPACITY
+    );
+    for d in &circles {
+        let _ = writeln!(out, "<path d=\"{d}\"/>");
+    }
+    out.push_str("</g>\n");
+    circles
+}
+
+/// The demand points within reach (a run without communities).
+fn demand_points(out: &mut String, content: &Content, view: &View<'_>) {
+    out.push_str("<g id=\"demand-points\" fill=\"#737373\">\n");
+    for (p, _) in content
+        .points
+        .iter()
+        .filter(|(p, covered)| *covered && view.shows_point(*p))
+    {
+        let p = view.frame.place(*p);
+        let _ = writeln!(
+            out,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"0.4\"/>",
+            num(p.x),
+            num(p.y)
+        );
+    }
+    out.push_str("</g>\n");
+}
+
+/// The streets walked along, faint, over the share colours and under the reach.
+fn streets(out: &mut String, content: &Content, view: &View<'_>) {
+    let _ = writeln!(
+        out,
+        "<g id=\"streets\" fill=\"none\" stroke=\"{INK}\" stroke-opacity=\"0.35\" \
+         stroke-width=\"0.12\" stroke-linecap=\"round\" stroke-linejoin=\"round\">"
+    );
+    for line in content
+        .streets
+        .iter()
+        .filter(|l| view.shows(l.bounding_rect()))
+    {
+        let d = line_path(line, view.frame);
+        if !d.is_empty() {
+            let _ = writeln!(out, "<path d=\"{d}\"/>");
+        }
+    }
+    out.push_str("</g>\n");
+}
+
+/// The service areas' outlines, `width` mm, over the communities.
+fn service_area_outlines(out: &mut String, circles: &[String], colour: &str, width: f64) {
+    let _ = writeln!(
+        out,
+        "<g id=\"service-area-outlines\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{}\" \
+         stroke-linejoin=\"round\">",
+        num(width)
+    );
+    for d in circles {
+        let _ = writeln!(out, "<path d=\"{d}\"/>");
+    }
+    out.push_str("</g>\n");
+}
+
+/// The category's facilities as markers; returns the boxes they cover on the page.
+fn facility_markers(
+    out: &mut String,
+    content: &Content,
+    view: &View<'_>,
+    colour: &str,
+) -> Vec<Rect> {
+    let carto = view.carto;
+    let _ = writeln!(
+        out,
+        "<g id=\"facilities\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"{}\">",
+        num(carto.marker_stroke)
+    );
+    let mut markers = Vec::with_capacity(content.sites.len());
+    let marker_r = carto.marker_r;
+    for p in content.sites.iter().filter(|p| view.shows_point(**p)) {
+        let p = view.frame.place(*p);
+        let _ = writeln!(
+            out,
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\"/>",
+            num(p.x),
+            num(p.y),
+            num(marker_r)
+        );
+        markers.push(Rect {
+            x: p.x - marker_r,
+            y: p.y - marker_r,
+            w: 2.0 * marker_r,
+            h: 2.0 * marker_r,
+        });
+    }
+    out.push_str("</g>\n");
+    markers
 }
 
 /// The communities (or demand polygons) filled by their share class, outlined as the scale
@@ -872,120 +941,205 @@ fn legend(
     lang: Lang,
     top: f64,
 ) -> f64 {
-    let frame = view.frame;
-    let carto = view.carto;
     let w = words::words(lang);
     let radius = distance(s.radius_m, lang);
-    let swatch = |out: &mut String, x: f64, y: f64, attrs: &str| {
-        let _ = writeln!(
-            out,
-            "<rect x=\"{}\" y=\"{}\" width=\"7\" height=\"4\" {attrs}/>",
-            num(x),
-            num(y)
-        );
-    };
-    // A row: a symbol 7 x 4 mm, the label beside it; returns the row's height.
-    let row = |out: &mut String, x: f64, y: f64, width: f64, label: &str| -> f64 {
-        let lines = wrap(label, LEGEND, false, width - 9.0);
-        let h = lines.len() as f64 * LEGEND * LEADING;
-        // Centre the first line on the symbol.
-        let first = y + 2.0 - LEGEND * LEADING / 2.0;
-        paragraph(out, x + 9.0, first, &lines, style(LEGEND, false, INK));
-        (h + (2.0 - LEGEND * LEADING / 2.0)).max(4.0) + 1.2
-    };
-
     out.push_str("<g id=\"legend\">\n");
     // Column 1: the fill.
-    let (x1, w1) = (MARGIN, 60.0);
-    let mut y1 = top;
+    let y1 = fill_column(out, content, view, lang, &radius, top);
+    // Column 2: the symbols.
+    let y2 = symbols_column(out, content, s, view, colour, lang, top);
+    // Column 3: scale and north.
+    let x3 = MARGIN + 142.0;
+    let y3 = scale_bar(out, view.frame, w, lang, x3, top);
+    north_arrow(out, content.north_deg, PAGE_W - MARGIN - 3.5, top + 0.5);
+    out.push_str("</g>\n");
+    (y1.max(y2).max(y3) - top).max(0.0)
+}
+
+/// A legend symbol: a 7 x 4 mm box at (`x`, `y`) with these attributes.
+fn swatch(out: &mut String, x: f64, y: f64, attrs: &str) {
+    let _ = writeln!(
+        out,
+        "<rect x=\"{}\" y=\"{}\" width=\"7\" height=\"4\" {attrs}/>",
+        num(x),
+        num(y)
+    );
+}
+
+/// A legend row: a symbol 7 x 4 mm (drawn by the caller), the label beside it; returns the
+/// row's height.
+fn legend_row(out: &mut String, x: f64, y: f64, width: f64, label: &str) -> f64 {
+    let lines = wrap(label, LEGEND, false, width - 9.0);
+    let h = lines.len() as f64 * LEGEND * LEADING;
+    // Centre the first line on the symbol.
+    let first = y + 2.0 - LEGEND * LEADING / 2.0;
+    paragraph(out, x + 9.0, first, &lines, style(LEGEND, false, INK));
+    (h + (2.0 - LEGEND * LEADING / 2.0)).max(4.0) + 1.2
+}
+
+/// Left edge and width of the legend's first column (the fill), mm.
+const FILL_X: f64 = MARGIN;
+const FILL_W: f64 = 60.0;
+/// Left edge and width of the legend's second column (the symbols), mm.
+const SYMBOLS_X: f64 = MARGIN + 64.0;
+const SYMBOLS_W: f64 = 74.0;
+
+/// The legend's first column from `top`: the share classes of the fill, or the demand
+/// points' symbol; returns the y below it.
+fn fill_column(
+    out: &mut String,
+    content: &Content,
+    view: &View<'_>,
+    lang: Lang,
+    radius: &str,
+    top: f64,
+) -> f64 {
+    let w = words::words(lang);
     match content.kind {
-        Some(kind) => {
-            let heading = match kind {
-                AreaKind::Communities => w.share_heading,
-                AreaKind::Demand => w.demand_share_heading,
-            }
-            .replace("{r}", &radius);
-            y1 = paragraph(
-                out,
-                x1,
-                y1,
-                &wrap(&heading, HEADING, true, w1),
-                style(HEADING, true, INK),
-            ) + 0.8;
-            let mut counts = [0usize; 5];
-            let counted = |a: &&super::Area| match view.focus {
-                Some(g) => a.group == Some(g.group),
-                None => true,
-            };
-            for a in content
-                .areas
-                .iter()
-                .filter(counted)
-                .filter(|a| a.share.is_finite())
-            {
-                counts[style::share_class(a.share)] += 1;
-            }
-            for (i, fill) in style::SHARE_COLOURS.iter().enumerate() {
-                let from = if i == 0 {
-                    0.0
-                } else {
-                    style::SHARE_BREAKS[i - 1]
-                };
-                let label = format!(
-                    "{}–{}%{}{}",
-                    (from * 100.0).round(),
-                    (style::SHARE_BREAKS[i] * 100.0).round(),
-                    if lang == Lang::Zh { "" } else { " " },
-                    match (kind, lang, thousands(counts[i] as f64)) {
-                        (AreaKind::Communities, Lang::En, n) if n == "1" => {
-                            "(1 community)".to_string()
-                        }
-                        (AreaKind::Communities, Lang::En, n) => format!("({n} communities)"),
-                        (AreaKind::Communities, Lang::Zh, n) => format!("（{n} 个社区）"),
-                        (AreaKind::Demand, Lang::En, n) => format!("({n})"),
-                        (AreaKind::Demand, Lang::Zh, n) => format!("（{n} 处）"),
-                    }
-                );
-                swatch(
-                    out,
-                    x1,
-                    y1,
-                    &format!(
-                        "fill=\"{fill}\" stroke=\"{}\" stroke-width=\"0.2\"",
-                        style::COMMUNITY_OUTLINE
-                    ),
-                );
-                y1 += row(out, x1, y1, w1, &label);
-            }
-        }
+        Some(kind) => share_classes(out, content, view, kind, lang, radius, top),
         None if !content.points.is_empty() => {
-            y1 = paragraph(
+            let y1 = paragraph(
                 out,
-                x1,
-                y1,
-                &wrap(w.symbols_heading, HEADING, true, w1),
+                FILL_X,
+                top,
+                &wrap(w.symbols_heading, HEADING, true, FILL_W),
                 style(HEADING, true, INK),
             ) + 0.8;
             let _ = writeln!(
                 out,
                 "<circle cx=\"{}\" cy=\"{}\" r=\"0.6\" fill=\"#737373\"/>",
-                num(x1 + 3.5),
+                num(FILL_X + 3.5),
                 num(y1 + 2.0)
             );
-            y1 += row(out, x1, y1, w1, w.demand_point);
+            y1 + legend_row(out, FILL_X, y1, FILL_W, w.demand_point)
         }
-        None => {}
+        None => top,
     }
+}
 
-    // Column 2: the symbols.
-    let (x2, w2) = (MARGIN + 64.0, 74.0);
-    let mut y2 = paragraph(
+/// The share classes of the fill from `top`, each with how many areas fall in it; returns
+/// the y below them.
+fn share_classes(
+    out: &mut String,
+    content: &Content,
+    view: &View<'_>,
+    kind: AreaKind,
+    lang: Lang,
+    radius: &str,
+    top: f64,
+) -> f64 {
+    let w = words::words(lang);
+    let heading = match kind {
+        AreaKind::Communities => w.share_heading,
+        AreaKind::Demand => w.demand_share_heading,
+    }
+    .replace("{r}", radius);
+    let mut y1 = paragraph(
         out,
-        x2,
+        FILL_X,
         top,
-        &wrap(w.symbols_heading, HEADING, true, w2),
+        &wrap(&heading, HEADING, true, FILL_W),
         style(HEADING, true, INK),
     ) + 0.8;
+    let counts = share_class_counts(content, view);
+    for (i, fill) in style::SHARE_COLOURS.iter().enumerate() {
+        let label = share_class_label(i, kind, lang, counts[i]);
+        swatch(
+            out,
+            FILL_X,
+            y1,
+            &format!(
+                "fill=\"{fill}\" stroke=\"{}\" stroke-width=\"0.2\"",
+                style::COMMUNITY_OUTLINE
+            ),
+        );
+        y1 += legend_row(out, FILL_X, y1, FILL_W, &label);
+    }
+    y1
+}
+
+/// How many areas with a share fall in each share class (on a group's map, the group's).
+fn share_class_counts(content: &Content, view: &View<'_>) -> [usize; 5] {
+    let mut counts = [0usize; 5];
+    let counted = |a: &&super::Area| match view.focus {
+        Some(g) => a.group == Some(g.group),
+        None => true,
+    };
+    for a in content
+        .areas
+        .iter()
+        .filter(counted)
+        .filter(|a| a.share.is_finite())
+    {
+        counts[style::share_class(a.share)] += 1;
+    }
+    counts
+}
+
+/// The `i`-th share class's label: its range and how many areas fall in it.
+fn share_class_label(i: usize, kind: AreaKind, lang: Lang, count: usize) -> String {
+    let from = if i == 0 {
+        0.0
+    } else {
+        style::SHARE_BREAKS[i - 1]
+    };
+    format!(
+        "{}–{}%{}{}",
+        (from * 100.0).round(),
+        (style::SHARE_BREAKS[i] * 100.0).round(),
+        if lang == Lang::Zh { "" } else { " " },
+        match (kind, lang, thousands(count as f64)) {
+            (AreaKind::Communities, Lang::En, n) if n == "1" => {
+                "(1 community)".to_string()
+            }
+            (AreaKind::Communities, Lang::En, n) => format!("({n} communities)"),
+            (AreaKind::Communities, Lang::Zh, n) => format!("（{n} 个社区）"),
+            (AreaKind::Demand, Lang::En, n) => format!("({n})"),
+            (AreaKind::Demand, Lang::Zh, n) => format!("（{n} 处）"),
+        }
+    )
+}
+
+/// The legend's second column from `top`: the facilities, the proposed sites, the reach,
+/// the gaps and the boundaries; returns the y below it.
+fn symbols_column(
+    out: &mut String,
+    content: &Content,
+    s: &CategorySummary,
+    view: &View<'_>,
+    colour: &str,
+    lang: Lang,
+    top: f64,
+) -> f64 {
+    let w = words::words(lang);
+    let mut y2 = paragraph(
+        out,
+        SYMBOLS_X,
+        top,
+        &wrap(w.symbols_heading, HEADING, true, SYMBOLS_W),
+        style(HEADING, true, INK),
+    ) + 0.8;
+    y2 = facility_rows(out, content, s, view, colour, lang, y2);
+    y2 = reach_row(out, s, view, colour, lang, y2);
+    y2 = gap_row(out, content, s, view, lang, y2);
+    boundary_rows(out, content, view, lang, y2)
+}
+
+/// The rows of the facilities and of the proposed sites (if any) from `top`; returns the y
+/// below them.
+fn facility_rows(
+    out: &mut String,
+    content: &Content,
+    s: &CategorySummary,
+    view: &View<'_>,
+    colour: &str,
+    lang: Lang,
+    top: f64,
+) -> f64 {
+    let (x2, w2) = (SYMBOLS_X, SYMBOLS_W);
+    let w = words::words(lang);
+    let carto = view.carto;
+    let mut y2 = top;
     let _ = writeln!(
         out,
         "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{colour}\" stroke=\"{INK}\" stroke-width=\"{}\"/>",
@@ -1004,7 +1158,7 @@ fn legend(
                 .replace("{k}", &thousands(s.facilities_outside as f64))
         );
     }
-    y2 += row(out, x2, y2, w2, &facilities);
+    y2 += legend_row(out, x2, y2, w2, &facilities);
     if !content.proposed.is_empty() {
         let _ = writeln!(
             out,
@@ -1014,13 +1168,28 @@ fn legend(
         let proposed = w
             .proposed
             .replace("{n}", &thousands(content.proposed.len() as f64));
-        y2 += row(out, x2, y2, w2, &proposed);
+        y2 += legend_row(out, x2, y2, w2, &proposed);
     }
+    y2
+}
+
+/// The row of the service areas (the reach and how it is measured) at `top`; returns the y
+/// below it.
+fn reach_row(
+    out: &mut String,
+    s: &CategorySummary,
+    view: &View<'_>,
+    colour: &str,
+    lang: Lang,
+    top: f64,
+) -> f64 {
+    let w = words::words(lang);
+    let radius = distance(s.radius_m, lang);
     swatch(
         out,
-        x2,
-        y2,
-        &match carto.circle_stroke {
+        SYMBOLS_X,
+        top,
+        &match view.carto.circle_stroke {
             Some(width) => format!(
                 "fill=\"{colour}\" fill-opacity=\"{}\" stroke=\"{colour}\" stroke-width=\"{}\"",
                 style::CIRCLE_FILL_OPACITY,
@@ -1033,16 +1202,29 @@ fn legend(
         },
     );
     let model = words::distance_model(&s.distance_model, lang);
-    y2 += row(
+    top + legend_row(
         out,
-        x2,
-        y2,
-        w2,
+        SYMBOLS_X,
+        top,
+        SYMBOLS_W,
         &w.circles.replace("{r}", &radius).replace("{model}", &model),
-    );
+    )
+}
+
+/// The row of the gaps at `top`, drawn as the map draws them; returns the y below it.
+fn gap_row(
+    out: &mut String,
+    content: &Content,
+    s: &CategorySummary,
+    view: &View<'_>,
+    lang: Lang,
+    top: f64,
+) -> f64 {
+    let (x2, y2) = (SYMBOLS_X, top);
+    let w = words::words(lang);
     let gap = style::GAP_COLOUR;
     if content.gap_points.is_empty() || !content.gap_areas.is_empty() {
-        match carto.gaps {
+        match view.carto.gaps {
             GapDrawing::Band(band) => {
                 let _ = writeln!(
                     out,
@@ -1077,7 +1259,22 @@ fn legend(
     } else {
         w.gaps.replace("{n}", &thousands(s.gaps as f64))
     };
-    y2 += row(out, x2, y2, w2, &gaps);
+    y2 + legend_row(out, x2, y2, SYMBOLS_W, &gaps)
+}
+
+/// The rows of the boundaries from `top`: the communities', the groups' and, on a group's
+/// map, the veil outside it; returns the y below them.
+fn boundary_rows(
+    out: &mut String,
+    content: &Content,
+    view: &View<'_>,
+    lang: Lang,
+    top: f64,
+) -> f64 {
+    let (x2, w2) = (SYMBOLS_X, SYMBOLS_W);
+    let w = words::words(lang);
+    let carto = view.carto;
+    let mut y2 = top;
     if content.kind == Some(AreaKind::Communities) {
         match carto.outline_mm {
             Some(width) => {
@@ -1091,9 +1288,9 @@ fn legend(
                         num(width)
                     ),
                 );
-                y2 += row(out, x2, y2, w2, w.boundary);
+                y2 += legend_row(out, x2, y2, w2, w.boundary);
             }
-            None => y2 += row(out, x2, y2, w2, w.boundary_not_drawn),
+            None => y2 += legend_row(out, x2, y2, w2, w.boundary_not_drawn),
         }
     }
     if carto.group_labels {
@@ -1104,7 +1301,7 @@ fn legend(
             "fill=\"#ffffff\" stroke=\"#404040\" stroke-width=\"0.35\"",
         );
         let label = w.group_boundary.replace("{group}", view.group_title);
-        y2 += row(out, x2, y2, w2, &label);
+        y2 += legend_row(out, x2, y2, w2, &label);
     }
     if let Some(name) = view.focus_name() {
         swatch(
@@ -1122,15 +1319,9 @@ fn legend(
             num(x2 + 3.5),
             num(y2)
         );
-        y2 += row(out, x2, y2, w2, &w.faded.replace("{name}", name));
+        y2 += legend_row(out, x2, y2, w2, &w.faded.replace("{name}", name));
     }
-
-    // Column 3: scale and north.
-    let x3 = MARGIN + 142.0;
-    let y3 = scale_bar(out, frame, w, lang, x3, top);
-    north_arrow(out, content.north_deg, PAGE_W - MARGIN - 3.5, top + 0.5);
-    out.push_str("</g>\n");
-    (y1.max(y2).max(y3) - top).max(0.0)
+    y2
 }
 
 /// The scale bar and the ratio scale from `top`; returns the y below them.
