@@ -93,27 +93,73 @@ fn stage_outputs(
     } else {
         Vec::new()
     };
-    let total = 3
-        + 2 * layer_kinds.len()
+    let total = write_steps(analysis, products, layer_kinds.len(), with_maps, group_maps);
+    progress.begin("write", total as u64);
+    let mut stage = Staging {
+        dir: staging,
+        entries: Vec::new(),
+        progress,
+    };
+    stage_summaries(&mut stage, analysis)?;
+    stage_layers(&mut stage, analysis, products, &layer_kinds)?;
+    let (svgs, pngs) = if with_maps {
+        stage_maps(&mut stage, analysis, products, group_maps)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if products.report {
+        stage_report(&mut stage, analysis, products, &svgs, &pngs)?;
+    }
+    progress.end();
+    Ok(stage.entries)
+}
+
+/// How many steps the writing reports: a file each, two per map (SVG and PNG).
+fn write_steps(
+    analysis: &Analysis,
+    products: &Products,
+    layers: usize,
+    with_maps: bool,
+    group_maps: bool,
+) -> usize {
+    3 + 2 * layers
         + usize::from(products.geopackage) * (1 + usize::from(products.qgis_project))
         + if with_maps {
             2 * analysis.categories.len() * (1 + if group_maps { analysis.groups.len() } else { 0 })
         } else {
             0
         }
-        + 2 * usize::from(products.report);
-    progress.begin("write", total as u64);
-    let mut entries = Vec::new();
-    let mut put = |name: String, write: &dyn Fn(&Path) -> Result<()>| -> Result<()> {
-        staged(|| write(&staging.join(&name)))?;
-        entries.push(name);
-        progress.advance(1);
+        + 2 * usize::from(products.report)
+}
+
+/// The staging folder as it fills: the entries made in it, and the writing's progress.
+struct Staging<'a> {
+    dir: &'a Path,
+    entries: Vec<String>,
+    progress: &'a dyn Progress,
+}
+
+impl Staging<'_> {
+    /// Writes the file `name` with `write` and counts it.
+    fn put(&mut self, name: String, write: &dyn Fn(&Path) -> Result<()>) -> Result<()> {
+        staged(|| write(&self.dir.join(&name)))?;
+        self.entries.push(name);
+        self.progress.advance(1);
         Ok(())
-    };
-    put("summary.json".into(), &|p| {
+    }
+
+    /// Counts the file `name`, already written.
+    fn done(&mut self, name: &str) {
+        put_done(&mut self.entries, name, self.progress);
+    }
+}
+
+/// `summary.json`, `summary.csv` and, when a category has a curve, `curves.csv`.
+fn stage_summaries(stage: &mut Staging<'_>, analysis: &Analysis) -> Result<()> {
+    stage.put("summary.json".into(), &|p| {
         write_bytes(p, summary_json(analysis).as_bytes())
     })?;
-    put("summary.csv".into(), &|p| {
+    stage.put("summary.csv".into(), &|p| {
         write_bytes(p, summary_csv(analysis).as_bytes())
     })?;
     if analysis
@@ -121,30 +167,41 @@ fn stage_outputs(
         .iter()
         .any(|c| !c.summary.curve.is_empty())
     {
-        put("curves.csv".into(), &|p| {
+        stage.put("curves.csv".into(), &|p| {
             write_bytes(p, curves_csv(analysis).as_bytes())
         })?;
     }
+    Ok(())
+}
+
+/// The GeoJSON layers of `layer_kinds` with their styles, and the GeoPackage (with the
+/// QGIS project) when asked for.
+fn stage_layers(
+    stage: &mut Staging<'_>,
+    analysis: &Analysis,
+    products: &Products,
+    layer_kinds: &[layers::LayerKind],
+) -> Result<()> {
     // Each layer is made once, written as GeoJSON and into the GeoPackage, and dropped
     // before the next: a run holds one layer at a time.
     let mut gpkg = match products.geopackage {
         true => Some(staged(|| {
-            crate::output::gpkg::GpkgWriter::create(&staging.join("results.gpkg"))
+            crate::output::gpkg::GpkgWriter::create(&stage.dir.join("results.gpkg"))
         })?),
         false => None,
     };
     let all_kinds = if products.geopackage {
         layers::kinds(analysis)
     } else {
-        layer_kinds.clone()
+        layer_kinds.to_vec()
     };
     for kind in all_kinds {
         let layer = layers::build(analysis, kind);
         if layer_kinds.contains(&kind) {
-            put(format!("{}.geojson", layer.name), &|p| {
+            stage.put(format!("{}.geojson", layer.name), &|p| {
                 write_geojson(&layer, p)
             })?;
-            put(format!("{}.qml", layer.name), &|p| {
+            stage.put(format!("{}.qml", layer.name), &|p| {
                 write_bytes(
                     p,
                     crate::output::qml::layer_qml(analysis, &layer).as_bytes(),
@@ -158,63 +215,82 @@ fn stage_outputs(
     if let Some(gpkg) = gpkg {
         let with_project = products.qgis_project.then_some(products);
         let project = staged(|| gpkg.finish(analysis, with_project))?;
-        put_done(&mut entries, "results.gpkg", progress);
+        stage.done("results.gpkg");
         if let Some(project) = project {
             let name = project.file_name();
-            staged(|| write_bytes(&staging.join(&name), project.qgs.as_bytes()))?;
-            put_done(&mut entries, &name, progress);
+            staged(|| write_bytes(&stage.dir.join(&name), project.qgs.as_bytes()))?;
+            stage.done(&name);
         }
     }
+    Ok(())
+}
+
+/// The maps of a run, for the report: its SVGs, and its PNGs' paths.
+type StagedMaps = (Vec<(report::MapKey, String)>, Vec<(report::MapKey, String)>);
+
+/// The `maps` folder: each category's map, and its groups' when asked for.
+fn stage_maps(
+    stage: &mut Staging<'_>,
+    analysis: &Analysis,
+    products: &Products,
+    group_maps: bool,
+) -> Result<StagedMaps> {
     let mut svgs: Vec<(report::MapKey, String)> = Vec::new();
     let mut pngs: Vec<(report::MapKey, String)> = Vec::new();
-    if with_maps {
-        let dir = staging.join("maps");
-        staged(|| std::fs::create_dir_all(&dir)).map_err(|source| Error::Write {
-            path: dir.clone(),
+    let dir = stage.dir.join("maps");
+    staged(|| std::fs::create_dir_all(&dir)).map_err(|source| Error::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    // Maps are drawn in parallel, one category each (and its groups' in parallel).
+    let progress = stage.progress;
+    let drawn: Vec<CategoryDrawn> = (0..analysis.categories.len())
+        .into_par_iter()
+        .map(|c| draw_category(analysis, c, products, group_maps, progress))
+        .collect::<Result<_>>()?;
+    let stems = map::group_file_stems(analysis.groups.iter().map(|g| g.group.as_str()));
+    for (c, drawn) in drawn.into_iter().enumerate() {
+        let name = &analysis.categories[c].summary.name;
+        write_map(&dir, name, &drawn.whole)?;
+        pngs.push(((c, None), format!("maps/{name}.png")));
+        svgs.push(((c, None), drawn.whole.svg));
+        if drawn.groups.is_empty() {
+            continue;
+        }
+        let sub = dir.join(name);
+        staged(|| std::fs::create_dir_all(&sub)).map_err(|source| Error::Write {
+            path: sub.clone(),
             source,
         })?;
-        // Maps are drawn in parallel, one category each (and its groups' in parallel).
-        let drawn: Vec<CategoryDrawn> = (0..analysis.categories.len())
-            .into_par_iter()
-            .map(|c| draw_category(analysis, c, products, group_maps, progress))
-            .collect::<Result<_>>()?;
-        let stems = map::group_file_stems(analysis.groups.iter().map(|g| g.group.as_str()));
-        for (c, drawn) in drawn.into_iter().enumerate() {
-            let name = &analysis.categories[c].summary.name;
-            write_map(&dir, name, &drawn.whole)?;
-            pngs.push(((c, None), format!("maps/{name}.png")));
-            svgs.push(((c, None), drawn.whole.svg));
-            if drawn.groups.is_empty() {
-                continue;
-            }
-            let sub = dir.join(name);
-            staged(|| std::fs::create_dir_all(&sub)).map_err(|source| Error::Write {
-                path: sub.clone(),
-                source,
-            })?;
-            for (g, map) in drawn.groups {
-                let stem = write_group_map(&sub, &stems[g], g, &map)?;
-                pngs.push(((c, Some(g)), format!("maps/{name}/{stem}.png")));
-                svgs.push(((c, Some(g)), map.svg));
-            }
+        for (g, map) in drawn.groups {
+            let stem = write_group_map(&sub, &stems[g], g, &map)?;
+            pngs.push(((c, Some(g)), format!("maps/{name}/{stem}.png")));
+            svgs.push(((c, Some(g)), map.svg));
         }
-        entries.push("maps".into());
     }
-    if products.report {
-        let html = report::report_html(analysis, products, &svgs);
-        let md = report::report_md(analysis, products, &pngs);
-        let mut put = |name: &str, text: String| -> Result<()> {
-            let path = staging.join(name);
-            staged(|| std::fs::write(&path, text))
-                .map_err(|source| Error::Write { path, source })?;
-            put_done(&mut entries, name, progress);
-            Ok(())
-        };
-        put("report.html", html)?;
-        put("report.md", md)?;
-    }
-    progress.end();
-    Ok(entries)
+    stage.entries.push("maps".into());
+    Ok((svgs, pngs))
+}
+
+/// `report.html` (with the maps' SVGs inline) and `report.md` (linking their PNGs).
+fn stage_report(
+    stage: &mut Staging<'_>,
+    analysis: &Analysis,
+    products: &Products,
+    svgs: &[(report::MapKey, String)],
+    pngs: &[(report::MapKey, String)],
+) -> Result<()> {
+    let html = report::report_html(analysis, products, svgs);
+    let md = report::report_md(analysis, products, pngs);
+    let mut put = |name: &str, text: String| -> Result<()> {
+        let path = stage.dir.join(name);
+        staged(|| std::fs::write(&path, text)).map_err(|source| Error::Write { path, source })?;
+        stage.done(name);
+        Ok(())
+    };
+    put("report.html", html)?;
+    put("report.md", md)?;
+    Ok(())
 }
 
 /// One map, drawn.
@@ -648,8 +724,32 @@ fn csv_field(s: &str) -> String {
 
 /// The readable table printed on the terminal.
 pub fn summary_table(analysis: &Analysis) -> String {
-    let i = &analysis.inputs;
     let mut out = String::new();
+    inputs_lines(&mut out, analysis);
+    let with_circle = analysis
+        .categories
+        .iter()
+        .any(|c| c.summary.circle_coverage.is_some());
+    category_table(&mut out, analysis, with_circle);
+    if !analysis.groups.is_empty() {
+        group_table(&mut out, analysis, with_circle);
+    }
+    if !analysis.levels.is_empty() {
+        level_table(&mut out, analysis);
+    }
+    if !analysis.indicators.is_empty() {
+        indicator_table(&mut out, analysis);
+    }
+    for siting in &analysis.siting {
+        siting_table(&mut out, siting);
+    }
+    out
+}
+
+/// The lines on what was read: the communities, the demand, the facilities, the street
+/// network, and how reach and people are counted.
+fn inputs_lines(out: &mut String, analysis: &Analysis) {
+    let i = &analysis.inputs;
     if let Some(c) = &i.communities {
         let people = c
             .population
@@ -721,12 +821,16 @@ pub fn summary_table(analysis: &Analysis) -> String {
         model => format!("{model}s"),
     };
     let _ = writeln!(out, "Reach: {reach}. {people}\n");
-    let with_circle = analysis
-        .categories
-        .iter()
-        .any(|c| c.summary.circle_coverage.is_some());
-    let circle = |s: &CategorySummary| s.circle_coverage.map(pct).unwrap_or_else(|| "-".into());
+}
 
+/// A category's straight-line circle coverage, or "-" without one.
+fn circle_pct(s: &CategorySummary) -> String {
+    s.circle_coverage.map(pct).unwrap_or_else(|| "-".into())
+}
+
+/// The table of the categories (with a circle column when a category has a circle figure),
+/// and the note under it.
+fn category_table(out: &mut String, analysis: &Analysis, with_circle: bool) {
     let mut rows: Vec<Vec<String>> = vec![[
         "category",
         "radius",
@@ -764,117 +868,116 @@ pub fn summary_table(analysis: &Analysis) -> String {
         ]);
         if with_circle {
             if let Some(row) = rows.last_mut() {
-                row.insert(5, circle(s));
+                row.insert(5, circle_pct(s));
             }
         }
     }
-    render(&mut out, &rows);
+    render(out, &rows);
     let _ = writeln!(
         out,
         "\ncoverage is on the basis shown; people = share of residents, area = share of area, \
          served = communities with at least the served share covered."
     );
+}
 
-    if !analysis.groups.is_empty() {
-        let field = analysis.group_field.as_deref().unwrap_or("group");
-        let _ = writeln!(out, "\nBy {field}:");
-        let mut rows: Vec<Vec<String>> = vec![[
-            "group", "category", "basis", "target", "coverage", "result", "served",
-        ]
-        .map(String::from)
-        .to_vec()];
-        for g in &analysis.groups {
-            for s in &g.categories {
-                rows.push(vec![
-                    g.group.clone(),
-                    s.name.clone(),
-                    s.basis.to_string(),
-                    s.target.map(pct).unwrap_or_else(|| "-".into()),
-                    coverage_pct(s),
-                    verdict(s.meets_target),
-                    if s.communities > 0 {
-                        format!("{}/{}", s.communities_served, s.communities)
-                    } else {
-                        "-".into()
-                    },
-                ]);
-                if with_circle {
-                    if let Some(row) = rows.last_mut() {
-                        row.insert(5, circle(s));
-                    }
+/// The table of every category in every group.
+fn group_table(out: &mut String, analysis: &Analysis, with_circle: bool) {
+    let field = analysis.group_field.as_deref().unwrap_or("group");
+    let _ = writeln!(out, "\nBy {field}:");
+    let mut rows: Vec<Vec<String>> = vec![[
+        "group", "category", "basis", "target", "coverage", "result", "served",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for g in &analysis.groups {
+        for s in &g.categories {
+            rows.push(vec![
+                g.group.clone(),
+                s.name.clone(),
+                s.basis.to_string(),
+                s.target.map(pct).unwrap_or_else(|| "-".into()),
+                coverage_pct(s),
+                verdict(s.meets_target),
+                if s.communities > 0 {
+                    format!("{}/{}", s.communities_served, s.communities)
+                } else {
+                    "-".into()
+                },
+            ]);
+            if with_circle {
+                if let Some(row) = rows.last_mut() {
+                    row.insert(5, circle_pct(s));
                 }
             }
         }
-        if with_circle {
-            rows[0].insert(5, "circle".into());
-        }
-        render(&mut out, &rows);
     }
+    if with_circle {
+        rows[0].insert(5, "circle".into());
+    }
+    render(out, &rows);
+}
 
-    if !analysis.levels.is_empty() {
-        let _ = writeln!(out, "\nLife circles (every listed category within reach):");
-        let mut rows: Vec<Vec<String>> = vec![[
-            "level",
-            "radius",
-            "categories",
-            "basis",
-            "complete",
-            "target",
-            "result",
-            "places complete",
-            "most missing",
-        ]
-        .map(String::from)
-        .to_vec()];
-        for l in &analysis.levels {
-            let s = &l.summary;
-            let most = s.most_missing().unwrap_or_else(|| "-".into());
-            rows.push(vec![
-                s.name.clone(),
-                format!("{} m", s.radius_m.round()),
-                s.categories.len().to_string(),
-                s.basis.to_string(),
-                pct(s.complete_share),
-                s.target.map(pct).unwrap_or_else(|| "-".into()),
-                verdict(s.meets_target),
-                format!("{}/{} {}", s.places_complete, s.places, s.places_are),
-                most,
-            ]);
-        }
-        render(&mut out, &rows);
+/// The table of the life-circle levels.
+fn level_table(out: &mut String, analysis: &Analysis) {
+    let _ = writeln!(out, "\nLife circles (every listed category within reach):");
+    let mut rows: Vec<Vec<String>> = vec![[
+        "level",
+        "radius",
+        "categories",
+        "basis",
+        "complete",
+        "target",
+        "result",
+        "places complete",
+        "most missing",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for l in &analysis.levels {
+        let s = &l.summary;
+        let most = s.most_missing().unwrap_or_else(|| "-".into());
+        rows.push(vec![
+            s.name.clone(),
+            format!("{} m", s.radius_m.round()),
+            s.categories.len().to_string(),
+            s.basis.to_string(),
+            pct(s.complete_share),
+            s.target.map(pct).unwrap_or_else(|| "-".into()),
+            verdict(s.meets_target),
+            format!("{}/{} {}", s.places_complete, s.places, s.places_are),
+            most,
+        ]);
     }
+    render(out, &rows);
+}
 
-    if !analysis.indicators.is_empty() {
-        let _ = writeln!(out, "\nIndicators per community:");
-        let mut rows: Vec<Vec<String>> = vec![[
-            "indicator",
-            "bound",
-            "judged",
-            "meeting",
-            "share",
-            "target",
-            "result",
-        ]
-        .map(String::from)
-        .to_vec()];
-        for ind in &analysis.indicators {
-            let s = &ind.summary;
-            rows.push(vec![
-                s.name.clone(),
-                s.bound.clone(),
-                format!("{}/{}", s.judged, s.communities),
-                s.meeting.to_string(),
-                s.share_meeting.map(pct).unwrap_or_else(|| "-".into()),
-                pct(s.target_share),
-                verdict(s.meets_target),
-            ]);
-        }
-        render(&mut out, &rows);
+/// The table of the ratio indicators.
+fn indicator_table(out: &mut String, analysis: &Analysis) {
+    let _ = writeln!(out, "\nIndicators per community:");
+    let mut rows: Vec<Vec<String>> = vec![[
+        "indicator",
+        "bound",
+        "judged",
+        "meeting",
+        "share",
+        "target",
+        "result",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for ind in &analysis.indicators {
+        let s = &ind.summary;
+        rows.push(vec![
+            s.name.clone(),
+            s.bound.clone(),
+            format!("{}/{}", s.judged, s.communities),
+            s.meeting.to_string(),
+            s.share_meeting.map(pct).unwrap_or_else(|| "-".into()),
+            pct(s.target_share),
+            verdict(s.meets_target),
+        ]);
     }
-    for siting in &analysis.siting {
-        siting_table(&mut out, siting);
-    }
-    out
+    render(out, &rows);
 }
 
 /// A siting: where, in order, and what each new site adds.
