@@ -45,22 +45,7 @@ pub(super) fn site(
     let category = &job.categories[k];
     let result = &results[k];
     check_basis(study, spec, result.summary.basis)?;
-    let slot = match &spec.group {
-        None => None,
-        Some(g) => Some(study.groups.iter().position(|x| x == g).ok_or_else(|| {
-            setting(
-                spec,
-                format!(
-                    "no group \"{g}\"; the groups are {}",
-                    if study.groups.is_empty() {
-                        "none (no group field)".to_string()
-                    } else {
-                        study.groups.join(", ")
-                    }
-                ),
-            )
-        })?),
-    };
+    let slot = group_slot(study, spec)?;
     let demand = demand_of(study, result, slot);
     let (population, before) = demand.totals();
     if population <= 0.0 {
@@ -82,37 +67,11 @@ pub(super) fn site(
         Problem::Target(t) => (Goal::Reach(t * population - before), Some(t)),
     };
     let base = SitingResult {
-        category: spec.category.clone(),
-        group: spec.group.clone(),
-        problem: match spec.problem {
-            Problem::Add(_) => "add",
-            Problem::Target(_) => "target",
-        },
-        add: match spec.problem {
-            Problem::Add(k) => Some(k),
-            Problem::Target(_) => None,
-        },
-        target,
-        candidates_source: spec.candidates.describe(),
         candidates: candidates.len(),
         candidates_outside: outside,
         candidates_useless: useless,
         distance_model: reach.distance_model().to_string(),
-        radius_m: category.radius_m,
-        basis: "population".into(),
-        added: Vec::new(),
-        coverage_before: before / population,
-        coverage_after: before / population,
-        population_covered_before: before,
-        population_covered_after: before,
-        population,
-        upper_bound_population: before,
-        gap: 0.0,
-        fewest_possible: None,
-        proven_optimal: true,
-        target_reachable: true,
-        swaps: 0,
-        note: String::new(),
+        ..unsited(spec, category, target, before, population)
     };
     if let Goal::Reach(need) = goal {
         if need <= 0.0 {
@@ -140,7 +99,85 @@ pub(super) fn site(
 
     // The re-check: the coverage engine, the new sites added as facilities.
     let after = recheck(study, choice, category, index, &candidates, &solution, slot)?;
-    let claimed = before + solution.covered;
+    check_recheck(spec, before + solution.covered, after, population)?;
+    let added = added_sites(work, spec, &candidates, &solution, before, population)?;
+    Ok(sited(
+        base,
+        spec,
+        &solution,
+        goal,
+        added,
+        after,
+        warnings_note,
+    ))
+}
+
+/// The position of the group sited among the study's groups, or none for the whole study.
+fn group_slot(study: &Study<'_>, spec: &SitingSpec) -> Result<Option<usize>> {
+    Ok(match &spec.group {
+        None => None,
+        Some(g) => Some(study.groups.iter().position(|x| x == g).ok_or_else(|| {
+            setting(
+                spec,
+                format!(
+                    "no group \"{g}\"; the groups are {}",
+                    if study.groups.is_empty() {
+                        "none (no group field)".to_string()
+                    } else {
+                        study.groups.join(", ")
+                    }
+                ),
+            )
+        })?),
+    })
+}
+
+/// The siting before any site is added: coverage as it is, nothing chosen (the candidates'
+/// counts and the distance model are the caller's to fill in).
+fn unsited(
+    spec: &SitingSpec,
+    category: &CategorySpec,
+    target: Option<f64>,
+    before: f64,
+    population: f64,
+) -> SitingResult {
+    SitingResult {
+        category: spec.category.clone(),
+        group: spec.group.clone(),
+        problem: match spec.problem {
+            Problem::Add(_) => "add",
+            Problem::Target(_) => "target",
+        },
+        add: match spec.problem {
+            Problem::Add(k) => Some(k),
+            Problem::Target(_) => None,
+        },
+        target,
+        candidates_source: spec.candidates.describe(),
+        candidates: 0,
+        candidates_outside: 0,
+        candidates_useless: 0,
+        distance_model: String::new(),
+        radius_m: category.radius_m,
+        basis: "population".into(),
+        added: Vec::new(),
+        coverage_before: before / population,
+        coverage_after: before / population,
+        population_covered_before: before,
+        population_covered_after: before,
+        population,
+        upper_bound_population: before,
+        gap: 0.0,
+        fewest_possible: None,
+        proven_optimal: true,
+        target_reachable: true,
+        swaps: 0,
+        note: String::new(),
+    }
+}
+
+/// Errors when the coverage engine's count `after` disagrees with the optimiser's `claimed`.
+fn check_recheck(spec: &SitingSpec, claimed: f64, after: f64, population: f64) -> Result<()> {
     if (after - claimed).abs() > 1e-9 * population.max(1.0) {
         return Err(Error::Setting {
             setting: format!("siting of \"{}\"", spec.category),
@@ -150,6 +187,18 @@ pub(super) fn site(
             ),
         });
     }
+    Ok(())
+}
+
+/// The chosen sites in order, each with the people it adds and the coverage so far.
+fn added_sites(
+    work: &WorkCrs,
+    spec: &SitingSpec,
+    candidates: &[Candidate],
+    solution: &siting::Solution,
+    before: f64,
+    population: f64,
+) -> Result<Vec<Added>> {
     let lonlat = |id: &str, c: Coord<f64>| -> Result<Coord<f64>> {
         let mut p = Point::from(c);
         work.unproject(&mut p).map_err(|e| {
@@ -173,19 +222,34 @@ pub(super) fn site(
             at: candidates[c].at,
         });
     }
+    Ok(added)
+}
+
+/// The siting solved: `base` with the sites `added`, the re-checked coverage `after`, the
+/// bounds, and the note (after the `warnings_note` so far).
+fn sited(
+    base: SitingResult,
+    spec: &SitingSpec,
+    solution: &siting::Solution,
+    goal: Goal,
+    added: Vec<Added>,
+    after: f64,
+    mut warnings_note: Vec<String>,
+) -> SitingResult {
+    let (before, population) = (base.population_covered_before, base.population);
     let upper = (before + solution.bound).max(after);
     let reachable = solution.reached;
     let proven = solution.proven_optimal(goal);
     let note = note(
         spec,
-        &solution,
+        solution,
         after / population,
-        target,
+        base.target,
         reachable,
         proven,
     );
     warnings_note.push(note);
-    Ok(SitingResult {
+    SitingResult {
         added,
         coverage_after: after / population,
         population_covered_after: after,
@@ -206,7 +270,7 @@ pub(super) fn site(
         swaps: solution.swaps,
         note: warnings_note.join("; "),
         ..base
-    })
+    }
 }
 
 fn note(
