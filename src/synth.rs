@@ -163,85 +163,12 @@ impl City {
     pub fn generate(spec: &CitySpec) -> Result<City> {
         check_spec(spec)?;
         let n = spec.communities;
-        let s = spec.spacing_m;
         let nx = (n as f64).sqrt().ceil() as usize;
         let ny = n.div_ceil(nx);
-        let (w, h) = (nx as f64 * s, ny as f64 * s);
-
-        // Vertices: corners fixed, boundary vertices slide along the boundary only, so the
-        // communities tile the rectangle when every row is full.
-        let mut rng = Rng::stream(spec.seed, 1);
-        let mut vertices = Vec::with_capacity((nx + 1) * (ny + 1));
-        for j in 0..=ny {
-            for i in 0..=nx {
-                let dx = rng.range(-VERTEX_JITTER, VERTEX_JITTER) * s;
-                let dy = rng.range(-VERTEX_JITTER, VERTEX_JITTER) * s;
-                let dx = if i == 0 || i == nx { 0.0 } else { dx };
-                let dy = if j == 0 || j == ny { 0.0 } else { dy };
-                vertices.push(Coord {
-                    x: i as f64 * s + dx,
-                    y: j as f64 * s + dy,
-                });
-            }
-        }
-        let vertex = |i: usize, j: usize| vertices[j * (nx + 1) + i];
-        // Midpoints pushed sideways; not on the outer boundary.
-        let mut rng = Rng::stream(spec.seed, 2);
-        let mut midpoint = |a: Coord<f64>, b: Coord<f64>, outer: bool| {
-            let t = rng.range(-MIDPOINT_JITTER, MIDPOINT_JITTER) * s;
-            let t = if outer { 0.0 } else { t };
-            let d = b - a;
-            let len = d.x.hypot(d.y);
-            Coord {
-                x: (a.x + b.x) / 2.0 - d.y / len * t,
-                y: (a.y + b.y) / 2.0 + d.x / len * t,
-            }
-        };
-        let mut across = Vec::with_capacity(nx * (ny + 1));
-        for j in 0..=ny {
-            for i in 0..nx {
-                across.push(midpoint(vertex(i, j), vertex(i + 1, j), j == 0 || j == ny));
-            }
-        }
-        let mut up = Vec::with_capacity((nx + 1) * ny);
-        for j in 0..ny {
-            for i in 0..=nx {
-                up.push(midpoint(vertex(i, j), vertex(i, j + 1), i == 0 || i == nx));
-            }
-        }
-
-        let mut rng = Rng::stream(spec.seed, 3);
-        let holes: Vec<f32> = (0..n)
-            .map(|_| {
-                let has = rng.next_u64() % HOLE_EVERY == 0;
-                let r = rng.range(0.5, 1.0) * HOLE_RADIUS * s;
-                if has {
-                    r as f32
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-
-        // City centres: one per 20,000 communities or so, the first in the middle.
-        let mut rng = Rng::stream(spec.seed, 4);
-        let centres: Vec<Centre> = (0..(n / 20_000).max(1))
-            .map(|k| Centre {
-                at: if k == 0 {
-                    Coord {
-                        x: w / 2.0,
-                        y: h / 2.0,
-                    }
-                } else {
-                    Coord {
-                        x: rng.range(0.0, w),
-                        y: rng.range(0.0, h),
-                    }
-                },
-                peak: rng.range(10_000.0, 30_000.0),
-                sigma_m: rng.range(0.08, 0.2) * w.min(h).min(40_000.0),
-            })
-            .collect();
+        let vertices = grid_vertices(spec, nx, ny);
+        let (across, up) = edge_midpoints(spec, nx, ny, &vertices);
+        let holes = holes(spec);
+        let centres = city_centres(spec, nx, ny);
         let mut city = City {
             spec: spec.clone(),
             nx,
@@ -255,9 +182,26 @@ impl City {
             facilities: Vec::new(),
             demand: Vec::new(),
         };
-        let mut rng = Rng::stream(spec.seed, 5);
-        for k in 0..n {
-            let c = city.centre_of(k);
+        city.settle(&centres);
+        let by_population = ByPopulation::new(&city.population);
+        city.place_facilities(&by_population);
+        if spec.demand_points > 0 {
+            city.place_demand(&by_population);
+        }
+        Ok(city)
+    }
+
+    /// Width and height of the area, m.
+    fn size_m(&self) -> (f64, f64) {
+        let s = self.spec.spacing_m;
+        (self.nx as f64 * s, self.ny as f64 * s)
+    }
+
+    /// Residents and households of every community, densest near the city centres.
+    fn settle(&mut self, centres: &[Centre]) {
+        let mut rng = Rng::stream(self.spec.seed, 5);
+        for k in 0..self.spec.communities {
+            let c = self.centre_of(k);
             let density: f64 = 1_000.0
                 + centres
                     .iter()
@@ -266,32 +210,23 @@ impl City {
                         z.peak * (-d2 / (2.0 * z.sigma_m * z.sigma_m)).exp()
                     })
                     .sum::<f64>();
-            let area_km2 = city.community(k).unsigned_area() / 1e6;
+            let area_km2 = self.community(k).unsigned_area() / 1e6;
             let people = (density * area_km2 * rng.range(0.6, 1.5)).round();
-            city.population.push(people as u32);
-            city.households
+            self.population.push(people as u32);
+            self.households
                 .push((people / rng.range(2.4, 3.0)).round() as u32);
         }
+    }
 
-        // Facilities near people, drawn community by population, or anywhere.
-        let cumulative: Vec<f64> = city
-            .population
-            .iter()
-            .scan(0.0, |acc, &p| {
-                *acc += f64::from(p) + 1.0;
-                Some(*acc)
-            })
-            .collect();
-        let total = cumulative.last().copied().unwrap_or(0.0);
-        let draw_community = |rng: &mut Rng| {
-            let t = rng.unit() * total;
-            cumulative.partition_point(|&c| c <= t).min(n - 1)
-        };
-        let mut rng = Rng::stream(spec.seed, 6);
-        for (cat, _) in spec.categories.iter().enumerate() {
-            for _ in 0..spec.facilities_per_category {
+    /// Facilities near people, drawn community by population, or anywhere.
+    fn place_facilities(&mut self, by_population: &ByPopulation) {
+        let s = self.spec.spacing_m;
+        let (w, h) = self.size_m();
+        let mut rng = Rng::stream(self.spec.seed, 6);
+        for cat in 0..self.spec.categories.len() {
+            for _ in 0..self.spec.facilities_per_category {
                 let at = if rng.unit() < 0.75 {
-                    let c = city.centre_of(draw_community(&mut rng));
+                    let c = self.centre_of(by_population.draw(&mut rng));
                     Coord {
                         x: c.x + rng.range(-0.4, 0.4) * s,
                         y: c.y + rng.range(-0.4, 0.4) * s,
@@ -302,38 +237,38 @@ impl City {
                         y: rng.range(0.0, h),
                     }
                 };
-                city.facilities.push((at, cat as u8));
+                self.facilities.push((at, cat as u8));
             }
         }
+    }
 
-        // Demand points: communities drawn by population, a point inside each draw, the
-        // community's residents shared among its points.
-        if spec.demand_points > 0 {
-            let mut rng = Rng::stream(spec.seed, 7);
-            let mut picks: Vec<(usize, Coord<f64>)> = Vec::with_capacity(spec.demand_points);
-            let mut points_in = vec![0u32; n];
-            for _ in 0..spec.demand_points {
-                let k = draw_community(&mut rng);
-                let shape = city.community(k);
-                let c = city.centre_of(k);
-                let at = loop {
-                    let p = Coord {
-                        x: c.x + rng.range(-0.5, 0.5) * s,
-                        y: c.y + rng.range(-0.5, 0.5) * s,
-                    };
-                    if shape.contains(&p) {
-                        break p;
-                    }
+    /// Demand points: communities drawn by population, a point inside each draw, the
+    /// community's residents shared among its points.
+    fn place_demand(&mut self, by_population: &ByPopulation) {
+        let s = self.spec.spacing_m;
+        let mut rng = Rng::stream(self.spec.seed, 7);
+        let mut picks: Vec<(usize, Coord<f64>)> = Vec::with_capacity(self.spec.demand_points);
+        let mut points_in = vec![0u32; self.spec.communities];
+        for _ in 0..self.spec.demand_points {
+            let k = by_population.draw(&mut rng);
+            let shape = self.community(k);
+            let c = self.centre_of(k);
+            let at = loop {
+                let p = Coord {
+                    x: c.x + rng.range(-0.5, 0.5) * s,
+                    y: c.y + rng.range(-0.5, 0.5) * s,
                 };
-                points_in[k] += 1;
-                picks.push((k, at));
-            }
-            city.demand = picks
-                .into_iter()
-                .map(|(k, at)| (at, f64::from(city.population[k]) / f64::from(points_in[k])))
-                .collect();
+                if shape.contains(&p) {
+                    break p;
+                }
+            };
+            points_in[k] += 1;
+            picks.push((k, at));
         }
-        Ok(city)
+        self.demand = picks
+            .into_iter()
+            .map(|(k, at)| (at, f64::from(self.population[k]) / f64::from(points_in[k])))
+            .collect();
     }
 
     /// Number of communities.
@@ -648,6 +583,134 @@ impl City {
     fn write_position(&self, out: &mut dyn Write, c: Coord<f64>) -> std::io::Result<()> {
         let ll = self.lonlat(c);
         write!(out, "[{},{}]", fixed(ll.x, 7), fixed(ll.y, 7))
+    }
+}
+
+/// Grid vertices, (nx + 1) × (ny + 1), row by row: corners fixed, boundary vertices slide
+/// along the boundary only, so the communities tile the rectangle when every row is full.
+fn grid_vertices(spec: &CitySpec, nx: usize, ny: usize) -> Vec<Coord<f64>> {
+    let s = spec.spacing_m;
+    let mut rng = Rng::stream(spec.seed, 1);
+    let mut vertices = Vec::with_capacity((nx + 1) * (ny + 1));
+    for j in 0..=ny {
+        for i in 0..=nx {
+            let dx = rng.range(-VERTEX_JITTER, VERTEX_JITTER) * s;
+            let dy = rng.range(-VERTEX_JITTER, VERTEX_JITTER) * s;
+            let dx = if i == 0 || i == nx { 0.0 } else { dx };
+            let dy = if j == 0 || j == ny { 0.0 } else { dy };
+            vertices.push(Coord {
+                x: i as f64 * s + dx,
+                y: j as f64 * s + dy,
+            });
+        }
+    }
+    vertices
+}
+
+/// The midpoints of the horizontal edges (nx × (ny + 1)) and of the vertical ones
+/// ((nx + 1) × ny), pushed sideways; not on the outer boundary.
+fn edge_midpoints(
+    spec: &CitySpec,
+    nx: usize,
+    ny: usize,
+    vertices: &[Coord<f64>],
+) -> (Vec<Coord<f64>>, Vec<Coord<f64>>) {
+    let s = spec.spacing_m;
+    let vertex = |i: usize, j: usize| vertices[j * (nx + 1) + i];
+    let mut rng = Rng::stream(spec.seed, 2);
+    let mut midpoint = |a: Coord<f64>, b: Coord<f64>, outer: bool| {
+        let t = rng.range(-MIDPOINT_JITTER, MIDPOINT_JITTER) * s;
+        let t = if outer { 0.0 } else { t };
+        let d = b - a;
+        let len = d.x.hypot(d.y);
+        Coord {
+            x: (a.x + b.x) / 2.0 - d.y / len * t,
+            y: (a.y + b.y) / 2.0 + d.x / len * t,
+        }
+    };
+    let mut across = Vec::with_capacity(nx * (ny + 1));
+    for j in 0..=ny {
+        for i in 0..nx {
+            across.push(midpoint(vertex(i, j), vertex(i + 1, j), j == 0 || j == ny));
+        }
+    }
+    let mut up = Vec::with_capacity((nx + 1) * ny);
+    for j in 0..ny {
+        for i in 0..=nx {
+            up.push(midpoint(vertex(i, j), vertex(i, j + 1), i == 0 || i == nx));
+        }
+    }
+    (across, up)
+}
+
+/// Each community's hole circumradius, m (0: none); one in `HOLE_EVERY` has one.
+fn holes(spec: &CitySpec) -> Vec<f32> {
+    let s = spec.spacing_m;
+    let mut rng = Rng::stream(spec.seed, 3);
+    (0..spec.communities)
+        .map(|_| {
+            let has = rng.next_u64() % HOLE_EVERY == 0;
+            let r = rng.range(0.5, 1.0) * HOLE_RADIUS * s;
+            if has {
+                r as f32
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// City centres: one per 20,000 communities or so, the first in the middle of the
+/// nx × ny grid.
+fn city_centres(spec: &CitySpec, nx: usize, ny: usize) -> Vec<Centre> {
+    let s = spec.spacing_m;
+    let (w, h) = (nx as f64 * s, ny as f64 * s);
+    let mut rng = Rng::stream(spec.seed, 4);
+    (0..(spec.communities / 20_000).max(1))
+        .map(|k| Centre {
+            at: if k == 0 {
+                Coord {
+                    x: w / 2.0,
+                    y: h / 2.0,
+                }
+            } else {
+                Coord {
+                    x: rng.range(0.0, w),
+                    y: rng.range(0.0, h),
+                }
+            },
+            peak: rng.range(10_000.0, 30_000.0),
+            sigma_m: rng.range(0.08, 0.2) * w.min(h).min(40_000.0),
+        })
+        .collect()
+}
+
+/// Draws communities at random, each as likely as its residents (plus one).
+struct ByPopulation {
+    /// Running totals of residents plus one, community by community.
+    cumulative: Vec<f64>,
+    total: f64,
+}
+
+impl ByPopulation {
+    fn new(population: &[u32]) -> ByPopulation {
+        let cumulative: Vec<f64> = population
+            .iter()
+            .scan(0.0, |acc, &p| {
+                *acc += f64::from(p) + 1.0;
+                Some(*acc)
+            })
+            .collect();
+        let total = cumulative.last().copied().unwrap_or(0.0);
+        ByPopulation { cumulative, total }
+    }
+
+    /// A community, by position.
+    fn draw(&self, rng: &mut Rng) -> usize {
+        let t = rng.unit() * self.total;
+        self.cumulative
+            .partition_point(|&c| c <= t)
+            .min(self.cumulative.len() - 1)
     }
 }
 
