@@ -24,7 +24,7 @@ use crate::error::{Error, FeatureProblem, Result};
 use crate::input::config::Products;
 use crate::input::crs::WorkCrs;
 use crate::input::load::DemandShape;
-use crate::pipeline::{Analysis, GapShape};
+use crate::pipeline::{Analysis, CategoryResult, GapShape};
 
 pub use render::png_width;
 
@@ -175,150 +175,38 @@ impl Content {
     fn project(analysis: &Analysis, c: usize, path: &std::path::Path) -> Result<Content> {
         let cat = &analysis.categories[c];
         let name = &cat.summary.name;
-        let sites_ll: Vec<Coord<f64>> = analysis
-            .facilities
-            .iter()
-            .filter(|f| f.category.as_deref() == Some(name.as_str()))
-            .flat_map(|f| f.sites.iter().copied())
-            .collect();
-        let all_sites: Vec<Coord<f64>> = analysis
-            .facilities
-            .iter()
-            .flat_map(|f| f.sites.iter().copied())
-            .collect();
-
-        // What the map is of: the communities, else the demand, else the facilities.
-        let study_ll = if !analysis.communities.is_empty() {
-            bounds(
-                analysis
-                    .communities
-                    .iter()
-                    .map(|k| k.boundary.bounding_rect()),
-            )
-        } else {
-            bounds(analysis.demand.iter().map(|d| match &d.shape {
-                DemandShape::Area(a) => a.bounding_rect(),
-                DemandShape::Point(p) => Some(Rect::new(*p, *p)),
-            }))
-        }
-        .or_else(|| bounds(all_sites.iter().map(|p| Some(Rect::new(*p, *p)))));
-        let centre = study_ll
+        let centre = study_bounds_ll(analysis)
             .map(|r| r.center())
             .unwrap_or(Coord { x: 0.0, y: 0.0 });
-        let work = WorkCrs::choose(Some(&analysis.work_crs), centre)?;
-        let problem = |what: &str, e: FeatureProblem| Error::Product {
-            path: path.to_path_buf(),
-            message: format!("cannot project {what} into {}: {e}", analysis.work_crs),
+        let to_map = Projector {
+            work: WorkCrs::choose(Some(&analysis.work_crs), centre)?,
+            analysis,
+            path,
         };
-        let shape = |what: &str, g: &MultiPolygon<f64>| -> Result<MultiPolygon<f64>> {
-            let mut g = g.clone();
-            work.project(&mut g).map_err(|e| problem(what, e))?;
-            Ok(g)
-        };
-        let point = |what: &str, p: Coord<f64>| -> Result<Coord<f64>> {
-            let mut p = geo::Point::from(p);
-            work.project(&mut p).map_err(|e| problem(what, e))?;
-            Ok(p.0)
-        };
-
-        let group_of: std::collections::HashMap<&str, usize> = analysis
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.group.as_str(), i))
-            .collect();
-        let mut areas = Vec::new();
-        let mut points = Vec::new();
-        let kind;
-        if !analysis.communities.is_empty() {
-            kind = Some(AreaKind::Communities);
-            for (k, community) in analysis.communities.iter().enumerate() {
-                let what = format!("community \"{}\"", community.id);
-                let s = shape(&what, &community.boundary)?;
-                areas.push(Area {
-                    anchor: s.interior_point().map(|p| p.0),
-                    area_m2: geo::Area::unsigned_area(&s),
-                    shape: s,
-                    share: cat.communities.get(k).map(|v| v.share).unwrap_or(f64::NAN),
-                    name: Some(community.name.clone().unwrap_or(community.id.clone())),
-                    group: community
-                        .group
-                        .as_ref()
-                        .and_then(|g| group_of.get(g.as_str()).copied()),
-                });
-            }
+        let (kind, areas, points) = if !analysis.communities.is_empty() {
+            (
+                Some(AreaKind::Communities),
+                community_areas(analysis, cat, &to_map)?,
+                Vec::new(),
+            )
         } else {
-            let mut polygons = false;
-            for (i, d) in analysis.demand.iter().enumerate() {
-                let covered = cat.demand.get(i).map(|v| v.covered).unwrap_or(f64::NAN);
-                let what = format!("demand feature \"{}\"", d.id);
-                match &d.shape {
-                    DemandShape::Area(a) => {
-                        polygons = true;
-                        let s = shape(&what, a)?;
-                        areas.push(Area {
-                            anchor: None,
-                            area_m2: geo::Area::unsigned_area(&s),
-                            shape: s,
-                            share: covered,
-                            name: None,
-                            group: None,
-                        });
-                    }
-                    DemandShape::Point(p) => points.push((point(&what, *p)?, covered > 0.0)),
-                }
-            }
-            kind = polygons.then_some(AreaKind::Demand);
-        }
+            demand_areas(analysis, cat, &to_map)?
+        };
         let circles = cat
             .service_areas
             .iter()
-            .map(|a| shape("a service area", &a.shape))
+            .map(|a| to_map.shape("a service area", &a.shape))
             .collect::<Result<Vec<_>>>()?;
         let streets = analysis
             .streets
             .iter()
-            .map(|l| {
-                let mut l = l.clone();
-                work.project(&mut l).map_err(|e| problem("a street", e))?;
-                Ok(l)
-            })
+            .map(|l| to_map.line("a street", l))
             .collect::<Result<Vec<_>>>()?;
-        let mut gap_areas = Vec::new();
-        let mut gap_points = Vec::new();
-        for gap in &cat.gaps {
-            match &gap.shape {
-                GapShape::Area(p) => {
-                    gap_areas.push(shape("a gap", &MultiPolygon(vec![p.clone()]))?)
-                }
-                GapShape::Point(p) => gap_points.push(point("a gap", *p)?),
-            }
-        }
-        let sites = sites_ll
-            .iter()
-            .map(|&p| point("a facility", p))
-            .collect::<Result<Vec<_>>>()?;
-        let siting = analysis.siting.iter().find(|s| &s.category == name);
-        let proposed = siting
-            .map(|s| {
-                s.added
-                    .iter()
-                    .map(|a| point("a proposed site", a.lonlat))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
-        let proposed_radius_m = siting
-            .filter(|s| s.distance_model != crate::reach::network::STREET_NETWORK)
-            .map(|s| s.radius_m);
-
-        let extent_m = bounds(areas.iter().map(|a| a.shape.bounding_rect()))
-            .or_else(|| bounds(points.iter().map(|(p, _)| Some(Rect::new(*p, *p)))))
-            .or_else(|| bounds(sites.iter().map(|p| Some(Rect::new(*p, *p)))))
-            .or_else(|| bounds(circles.iter().map(|c| c.bounding_rect())))
-            .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-            .unwrap_or([-500.0, -500.0, 500.0, 500.0]);
-        let north_deg = frame::north_rotation_deg(&work, centre)?;
+        let (gap_areas, gap_points) = category_gaps(cat, &to_map)?;
+        let sites = category_sites(analysis, name, &to_map)?;
+        let (proposed, proposed_radius_m) = siting_proposals(analysis, name, &to_map)?;
+        let extent_m = extent_m(&areas, &points, &sites, &circles);
+        let north_deg = frame::north_rotation_deg(&to_map.work, centre)?;
         Ok(Content {
             kind,
             groups: std::sync::OnceLock::new(),
@@ -336,6 +224,211 @@ impl Content {
             north_deg,
         })
     }
+}
+
+/// What the map is of, longitude and latitude: the communities, else the demand, else the
+/// facilities.
+fn study_bounds_ll(analysis: &Analysis) -> Option<Rect<f64>> {
+    let all_sites: Vec<Coord<f64>> = analysis
+        .facilities
+        .iter()
+        .flat_map(|f| f.sites.iter().copied())
+        .collect();
+    if !analysis.communities.is_empty() {
+        bounds(
+            analysis
+                .communities
+                .iter()
+                .map(|k| k.boundary.bounding_rect()),
+        )
+    } else {
+        bounds(analysis.demand.iter().map(|d| match &d.shape {
+            DemandShape::Area(a) => a.bounding_rect(),
+            DemandShape::Point(p) => Some(Rect::new(*p, *p)),
+        }))
+    }
+    .or_else(|| bounds(all_sites.iter().map(|p| Some(Rect::new(*p, *p)))))
+}
+
+/// Projects the run's geometry into its working CRS for a map; errors name the map's file.
+struct Projector<'a> {
+    work: WorkCrs,
+    analysis: &'a Analysis,
+    path: &'a std::path::Path,
+}
+
+impl Projector<'_> {
+    fn problem(&self, what: &str, e: FeatureProblem) -> Error {
+        Error::Product {
+            path: self.path.to_path_buf(),
+            message: format!("cannot project {what} into {}: {e}", self.analysis.work_crs),
+        }
+    }
+
+    /// A shape in working-CRS metres.
+    fn shape(&self, what: &str, g: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>> {
+        let mut g = g.clone();
+        self.work
+            .project(&mut g)
+            .map_err(|e| self.problem(what, e))?;
+        Ok(g)
+    }
+
+    /// A point in working-CRS metres.
+    fn point(&self, what: &str, p: Coord<f64>) -> Result<Coord<f64>> {
+        let mut p = geo::Point::from(p);
+        self.work
+            .project(&mut p)
+            .map_err(|e| self.problem(what, e))?;
+        Ok(p.0)
+    }
+
+    /// A line in working-CRS metres.
+    fn line(&self, what: &str, l: &geo::LineString<f64>) -> Result<geo::LineString<f64>> {
+        let mut l = l.clone();
+        self.work
+            .project(&mut l)
+            .map_err(|e| self.problem(what, e))?;
+        Ok(l)
+    }
+}
+
+/// The communities, filled by the category's covered share, with their labels and groups.
+fn community_areas(
+    analysis: &Analysis,
+    cat: &CategoryResult,
+    to_map: &Projector<'_>,
+) -> Result<Vec<Area>> {
+    let group_of: std::collections::HashMap<&str, usize> = analysis
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.group.as_str(), i))
+        .collect();
+    let mut areas = Vec::new();
+    for (k, community) in analysis.communities.iter().enumerate() {
+        let what = format!("community \"{}\"", community.id);
+        let s = to_map.shape(&what, &community.boundary)?;
+        areas.push(Area {
+            anchor: s.interior_point().map(|p| p.0),
+            area_m2: geo::Area::unsigned_area(&s),
+            shape: s,
+            share: cat.communities.get(k).map(|v| v.share).unwrap_or(f64::NAN),
+            name: Some(community.name.clone().unwrap_or(community.id.clone())),
+            group: community
+                .group
+                .as_ref()
+                .and_then(|g| group_of.get(g.as_str()).copied()),
+        });
+    }
+    Ok(areas)
+}
+
+/// Demand points, with whether they are within reach.
+type DemandPoints = Vec<(Coord<f64>, bool)>;
+
+/// A run without communities: its demand polygons filled by their covered share (their
+/// kind, when there is one) and its demand points with whether they are within reach.
+fn demand_areas(
+    analysis: &Analysis,
+    cat: &CategoryResult,
+    to_map: &Projector<'_>,
+) -> Result<(Option<AreaKind>, Vec<Area>, DemandPoints)> {
+    let mut areas = Vec::new();
+    let mut points = Vec::new();
+    let mut polygons = false;
+    for (i, d) in analysis.demand.iter().enumerate() {
+        let covered = cat.demand.get(i).map(|v| v.covered).unwrap_or(f64::NAN);
+        let what = format!("demand feature \"{}\"", d.id);
+        match &d.shape {
+            DemandShape::Area(a) => {
+                polygons = true;
+                let s = to_map.shape(&what, a)?;
+                areas.push(Area {
+                    anchor: None,
+                    area_m2: geo::Area::unsigned_area(&s),
+                    shape: s,
+                    share: covered,
+                    name: None,
+                    group: None,
+                });
+            }
+            DemandShape::Point(p) => points.push((to_map.point(&what, *p)?, covered > 0.0)),
+        }
+    }
+    Ok((polygons.then_some(AreaKind::Demand), areas, points))
+}
+
+/// Gap areas and gap points.
+type GapLayers = (Vec<MultiPolygon<f64>>, Vec<Coord<f64>>);
+
+/// The category's gaps: the areas, and the points (places no facility reaches).
+fn category_gaps(cat: &CategoryResult, to_map: &Projector<'_>) -> Result<GapLayers> {
+    let mut gap_areas = Vec::new();
+    let mut gap_points = Vec::new();
+    for gap in &cat.gaps {
+        match &gap.shape {
+            GapShape::Area(p) => {
+                gap_areas.push(to_map.shape("a gap", &MultiPolygon(vec![p.clone()]))?)
+            }
+            GapShape::Point(p) => gap_points.push(to_map.point("a gap", *p)?),
+        }
+    }
+    Ok((gap_areas, gap_points))
+}
+
+/// The sites of the category's facilities (`name`).
+fn category_sites(
+    analysis: &Analysis,
+    name: &str,
+    to_map: &Projector<'_>,
+) -> Result<Vec<Coord<f64>>> {
+    analysis
+        .facilities
+        .iter()
+        .filter(|f| f.category.as_deref() == Some(name))
+        .flat_map(|f| f.sites.iter().copied())
+        .map(|p| to_map.point("a facility", p))
+        .collect()
+}
+
+/// The sites the category's (`name`) first siting proposes, in order, and their reach when
+/// it is a straight-line circle.
+fn siting_proposals(
+    analysis: &Analysis,
+    name: &str,
+    to_map: &Projector<'_>,
+) -> Result<(Vec<Coord<f64>>, Option<f64>)> {
+    let siting = analysis.siting.iter().find(|s| s.category == name);
+    let proposed = siting
+        .map(|s| {
+            s.added
+                .iter()
+                .map(|a| to_map.point("a proposed site", a.lonlat))
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let proposed_radius_m = siting
+        .filter(|s| s.distance_model != crate::reach::network::STREET_NETWORK)
+        .map(|s| s.radius_m);
+    Ok((proposed, proposed_radius_m))
+}
+
+/// What the map is of, metres: the areas, else the demand points, else the facilities, else
+/// the service areas (else a square kilometre).
+fn extent_m(
+    areas: &[Area],
+    points: &[(Coord<f64>, bool)],
+    sites: &[Coord<f64>],
+    circles: &[MultiPolygon<f64>],
+) -> frame::Extent {
+    bounds(areas.iter().map(|a| a.shape.bounding_rect()))
+        .or_else(|| bounds(points.iter().map(|(p, _)| Some(Rect::new(*p, *p)))))
+        .or_else(|| bounds(sites.iter().map(|p| Some(Rect::new(*p, *p)))))
+        .or_else(|| bounds(circles.iter().map(|c| c.bounding_rect())))
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .unwrap_or([-500.0, -500.0, 500.0, 500.0])
 }
 
 impl Content {
