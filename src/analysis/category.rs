@@ -174,39 +174,7 @@ pub(crate) fn measure_category(
     );
     let (coverages, units) = measure_units(study, spec, reach)?;
 
-    // Per demand feature: nearest from its point or centre, covered share of its weight.
-    let demand: Vec<DemandCoverage> = study
-        .demand_at
-        .par_iter()
-        .enumerate()
-        .map(|(i, at)| {
-            let parts = &study.units_of_feature[i];
-            // A point inside a community was measured as its unit; anything else (a
-            // polygon's centre, a point outside every community) is measured here.
-            let nearest_m = match (at, parts.first()) {
-                (DemandAt::Point(_), Some(&u)) => units[u].nearest_m,
-                _ => reach.nearest_m(at.centre()),
-            };
-            let covered = match at {
-                DemandAt::Point(_) => parts.first().map(|&u| units[u].share).unwrap_or(0.0),
-                DemandAt::Area(_) => {
-                    let (mut area, mut covered) = (0.0, 0.0);
-                    for &u in parts {
-                        if let DemandAt::Area(p) = &study.placed.units[u].at {
-                            area += p.area_m2;
-                            covered += p.area_m2 * units[u].share;
-                        }
-                    }
-                    if area > 0.0 {
-                        covered / area
-                    } else {
-                        0.0
-                    }
-                }
-            };
-            DemandCoverage { nearest_m, covered }
-        })
-        .collect();
+    let demand = demand_coverage(study, reach, &units);
 
     let per_community = per_community(study, spec, &coverages, &units);
     let totals = slot_totals(study, &per_community, &coverages, &units);
@@ -231,26 +199,8 @@ pub(crate) fn measure_category(
         progress.end();
     }
 
-    // Facilities per slot: overall the category's; per group those in its communities.
     let slots = study.slots();
-    let mut facility_counts = vec![FacilityCounts::default(); slots];
-    facility_counts[0] = FacilityCounts {
-        total: category.members.len(),
-        outside: category
-            .members
-            .iter()
-            .filter(|&&i| study.outside[i])
-            .count(),
-    };
-    for &i in &category.members {
-        let group = study.facility_community[i].and_then(|k| study.group_of[k]);
-        if let Some(g) = group {
-            facility_counts[g + 1].total += 1;
-        }
-    }
-    for counts in facility_counts.iter_mut().skip(1) {
-        counts.outside = category.members.len() - counts.total;
-    }
+    let facility_counts = facility_counts(study, category);
     let circles = match &category.circles {
         Some(circles) => Some(circle_totals(study, spec, &**circles)?),
         None => None,
@@ -293,6 +243,70 @@ pub(crate) fn measure_category(
         },
         summaries.collect(),
     ))
+}
+
+/// Per demand feature: nearest from its point or centre, covered share of its weight.
+fn demand_coverage(
+    study: &Study<'_>,
+    reach: &dyn CategoryReach,
+    units: &[UnitCoverage],
+) -> Vec<DemandCoverage> {
+    study
+        .demand_at
+        .par_iter()
+        .enumerate()
+        .map(|(i, at)| {
+            let parts = &study.units_of_feature[i];
+            // A point inside a community was measured as its unit; anything else (a
+            // polygon's centre, a point outside every community) is measured here.
+            let nearest_m = match (at, parts.first()) {
+                (DemandAt::Point(_), Some(&u)) => units[u].nearest_m,
+                _ => reach.nearest_m(at.centre()),
+            };
+            let covered = match at {
+                DemandAt::Point(_) => parts.first().map(|&u| units[u].share).unwrap_or(0.0),
+                DemandAt::Area(_) => {
+                    let (mut area, mut covered) = (0.0, 0.0);
+                    for &u in parts {
+                        if let DemandAt::Area(p) = &study.placed.units[u].at {
+                            area += p.area_m2;
+                            covered += p.area_m2 * units[u].share;
+                        }
+                    }
+                    if area > 0.0 {
+                        covered / area
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            DemandCoverage { nearest_m, covered }
+        })
+        .collect()
+}
+
+/// Facilities per slot: overall the category's; per group those in its communities.
+fn facility_counts(study: &Study<'_>, category: &CategoryIndex<'_>) -> Vec<FacilityCounts> {
+    let slots = study.slots();
+    let mut facility_counts = vec![FacilityCounts::default(); slots];
+    facility_counts[0] = FacilityCounts {
+        total: category.members.len(),
+        outside: category
+            .members
+            .iter()
+            .filter(|&&i| study.outside[i])
+            .count(),
+    };
+    for &i in &category.members {
+        let group = study.facility_community[i].and_then(|k| study.group_of[k]);
+        if let Some(g) = group {
+            facility_counts[g + 1].total += 1;
+        }
+    }
+    for counts in facility_counts.iter_mut().skip(1) {
+        counts.outside = category.members.len() - counts.total;
+    }
+    facility_counts
 }
 
 /// A category's summary from its sums, with the circles' coverage beside a network's.

@@ -333,31 +333,6 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
             "communities"
         },
     };
-    let mut group_results: Vec<GroupResult> = groups
-        .iter()
-        .map(|g| GroupResult {
-            group: g.clone(),
-            categories: Vec::new(),
-            levels: Vec::new(),
-            indicators: Vec::new(),
-        })
-        .collect();
-    let mut categories = Vec::with_capacity(job.categories.len());
-    for (c, spec) in job.categories.iter().enumerate() {
-        let (result, by_group) = merging.category(c, spec, &job.curve_radii_m)?;
-        for (g, s) in group_results.iter_mut().zip(by_group) {
-            g.categories.push(s);
-        }
-        categories.push(result);
-    }
-    let mut levels = Vec::with_capacity(job.levels.len());
-    for (l, spec) in job.levels.iter().enumerate() {
-        let (result, by_group) = merging.level(l, spec)?;
-        for (g, s) in group_results.iter_mut().zip(by_group) {
-            g.levels.push(s);
-        }
-        levels.push(result);
-    }
     let group_of: Vec<Option<usize>> = if communities.is_empty() {
         demand
             .iter()
@@ -369,20 +344,13 @@ pub(crate) fn merge(job: &Job, parts: Vec<Analysis>) -> Result<Analysis> {
             .map(|c| group_slot(&groups, &c.group))
             .collect()
     };
-    let mut indicators = Vec::with_capacity(job.indicators.len());
-    for (n, spec) in job.indicators.iter().enumerate() {
-        let (result, by_group) = merging.indicator(n, spec, &group_of);
-        for (g, s) in group_results.iter_mut().zip(by_group) {
-            g.indicators.push(s);
-        }
-        indicators.push(result);
-    }
-    let mut zones: Vec<Crs> = Vec::new();
-    for z in parts.iter().flat_map(|a| a.tiles.zones.iter()) {
-        if !zones.contains(z) {
-            zones.push(z.clone());
-        }
-    }
+    let Figures {
+        categories,
+        levels,
+        indicators,
+        groups: group_results,
+    } = merging.figures(job, &group_of)?;
+    let zones = merged_zones(&parts);
     let work_crs = match study_centre(&communities, &demand) {
         Some(c) => crate::input::crs::utm_zone(c),
         None => first.work_crs.clone(),
@@ -499,6 +467,25 @@ fn note_off_streets(
     }
 }
 
+/// The zones the tiles were measured in, each once, in the tiles' order.
+fn merged_zones(parts: &[Analysis]) -> Vec<Crs> {
+    let mut zones: Vec<Crs> = Vec::new();
+    for z in parts.iter().flat_map(|a| a.tiles.zones.iter()) {
+        if !zones.contains(z) {
+            zones.push(z.clone());
+        }
+    }
+    zones
+}
+
+/// The figures of every tile merged: per category, level and indicator, and per group.
+struct Figures {
+    categories: Vec<CategoryResult>,
+    levels: Vec<LevelResult>,
+    indicators: Vec<IndicatorResult>,
+    groups: Vec<GroupResult>,
+}
+
 /// What merging a category, level or indicator needs.
 struct Merging<'a> {
     parts: &'a [Analysis],
@@ -510,6 +497,50 @@ struct Merging<'a> {
 }
 
 impl Merging<'_> {
+    /// Every category, level and indicator merged, and the groups' summaries of each.
+    fn figures(&self, job: &Job, group_of: &[Option<usize>]) -> Result<Figures> {
+        let mut group_results: Vec<GroupResult> = self
+            .groups
+            .iter()
+            .map(|g| GroupResult {
+                group: g.clone(),
+                categories: Vec::new(),
+                levels: Vec::new(),
+                indicators: Vec::new(),
+            })
+            .collect();
+        let mut categories = Vec::with_capacity(job.categories.len());
+        for (c, spec) in job.categories.iter().enumerate() {
+            let (result, by_group) = self.category(c, spec, &job.curve_radii_m)?;
+            for (g, s) in group_results.iter_mut().zip(by_group) {
+                g.categories.push(s);
+            }
+            categories.push(result);
+        }
+        let mut levels = Vec::with_capacity(job.levels.len());
+        for (l, spec) in job.levels.iter().enumerate() {
+            let (result, by_group) = self.level(l, spec)?;
+            for (g, s) in group_results.iter_mut().zip(by_group) {
+                g.levels.push(s);
+            }
+            levels.push(result);
+        }
+        let mut indicators = Vec::with_capacity(job.indicators.len());
+        for (n, spec) in job.indicators.iter().enumerate() {
+            let (result, by_group) = self.indicator(n, spec, group_of);
+            for (g, s) in group_results.iter_mut().zip(by_group) {
+                g.indicators.push(s);
+            }
+            indicators.push(result);
+        }
+        Ok(Figures {
+            categories,
+            levels,
+            indicators,
+            groups: group_results,
+        })
+    }
+
     /// Category `c` of every tile merged, and its groups' summaries.
     fn category(
         &self,
