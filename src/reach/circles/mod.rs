@@ -457,6 +457,17 @@ pub fn dissolve_service_areas(
     model: &dyn DistanceModel,
     radius_m: f64,
 ) -> Vec<ServiceArea> {
+    let reach = model.reach_m(radius_m);
+    let groups = overlapping_groups(index, reach);
+    dissolve_tasks(index.sites(), groups, reach)
+        .par_iter()
+        .filter_map(|(members, tile)| dissolve_task(index, model, radius_m, members, *tile))
+        .collect()
+}
+
+/// The sites in groups whose service areas can overlap (closer than twice the reach,
+/// through a chain of such sites), each group ordered, the groups by their first site.
+fn overlapping_groups(index: &FacilityIndex, reach: f64) -> Vec<Vec<usize>> {
     let sites = index.sites();
     let mut parent: Vec<usize> = (0..sites.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -466,7 +477,6 @@ pub fn dissolve_service_areas(
         }
         i
     }
-    let reach = model.reach_m(radius_m);
     for (i, c) in sites.iter().enumerate() {
         for s in index.neighbours([c.x, c.y], 2.0 * reach) {
             let (a, b) = (root(&mut parent, i), root(&mut parent, s.data));
@@ -480,10 +490,18 @@ pub fn dissolve_service_areas(
         let r = root(&mut parent, i);
         groups.entry(r).or_default().push(i);
     }
-    // One task per small group, one per tile of a large one.
+    groups.into_values().collect()
+}
+
+/// Sites dissolved together, and the tile they are cut to (`None`: a whole group).
+type DissolveTask = (Vec<usize>, Option<Rect<f64>>);
+
+/// One task per small group, one per tile of a large one (the sites reaching the tile and
+/// the tile's square).
+fn dissolve_tasks(sites: &[Coord<f64>], groups: Vec<Vec<usize>>, reach: f64) -> Vec<DissolveTask> {
     let tile = (8.0 * reach).max(10_000.0);
-    let mut tasks: Vec<(Vec<usize>, Option<Rect<f64>>)> = Vec::new();
-    for members in groups.into_values() {
+    let mut tasks: Vec<DissolveTask> = Vec::new();
+    for members in groups {
         if members.len() <= TILED_GROUP {
             tasks.push((members, None));
             continue;
@@ -508,83 +526,91 @@ pub fn dissolve_service_areas(
         }
     }
     tasks
-        .par_iter()
-        .filter_map(|(members, tile)| {
-            let origin = match tile {
-                Some(rect) => rect.min(),
-                None => sites[members[0]],
-            };
-            let local: Vec<Coord<f64>> = members.iter().map(|&i| sites[i] - origin).collect();
-            let window = match tile {
-                Some(rect) => rect.translate(-origin.x, -origin.y),
-                None => {
-                    let (mut lo, mut hi) = (local[0], local[0]);
-                    for c in &local {
-                        lo = Coord {
-                            x: lo.x.min(c.x),
-                            y: lo.y.min(c.y),
-                        };
-                        hi = Coord {
-                            x: hi.x.max(c.x),
-                            y: hi.y.max(c.y),
-                        };
-                    }
-                    let pad = Coord { x: reach, y: reach };
-                    Rect::new(lo - pad, hi + pad)
-                }
-            };
-            // Circles covering their window more than twice over on average are
-            // dissolved through the quadtree; the others in one overlay.
-            let overlap = local.len() as f64 * PI * reach * reach
-                / (window.width() * window.height()).max(f64::MIN_POSITIVE);
-            let mut shape = if overlap > Cells::OVERLAP {
-                let cells = Cells {
-                    model,
-                    radius_m,
-                    reach,
-                    smallest: reach / 8.0,
-                    within: None,
+}
+
+/// The service areas of a task's sites dissolved, in its tile or around them; `None` if
+/// nothing is left.
+fn dissolve_task(
+    index: &FacilityIndex,
+    model: &dyn DistanceModel,
+    radius_m: f64,
+    members: &[usize],
+    tile: Option<Rect<f64>>,
+) -> Option<ServiceArea> {
+    let sites = index.sites();
+    let reach = model.reach_m(radius_m);
+    let origin = match tile {
+        Some(rect) => rect.min(),
+        None => sites[members[0]],
+    };
+    let local: Vec<Coord<f64>> = members.iter().map(|&i| sites[i] - origin).collect();
+    let window = match tile {
+        Some(rect) => rect.translate(-origin.x, -origin.y),
+        None => {
+            let (mut lo, mut hi) = (local[0], local[0]);
+            for c in &local {
+                lo = Coord {
+                    x: lo.x.min(c.x),
+                    y: lo.y.min(c.y),
                 };
-                let mut pieces = Vec::new();
-                let all: Vec<usize> = (0..local.len()).collect();
-                cells.dissolve(&local, &all, window, &mut pieces);
-                union_of(&pieces)
-            } else {
-                let circles: Vec<Polygon<f64>> = local
-                    .iter()
-                    .map(|&c| match tile {
-                        Some(_) => model.service_area_within(c, radius_m, window),
-                        None => model.service_area(c, radius_m),
-                    })
-                    .filter(|p| !p.exterior().0.is_empty())
-                    .collect();
-                unary_union(&circles)
-            };
-            if tile.is_some() {
-                // Models that do not clip to the window are cut here.
-                let inside = shape.bounding_rect().is_none_or(|b| {
-                    b.min().x >= window.min().x - 1e-6
-                        && b.min().y >= window.min().y - 1e-6
-                        && b.max().x <= window.max().x + 1e-6
-                        && b.max().y <= window.max().y + 1e-6
-                });
-                if !inside {
-                    shape = shape.intersection(&window.to_polygon());
-                }
+                hi = Coord {
+                    x: hi.x.max(c.x),
+                    y: hi.y.max(c.y),
+                };
             }
-            if shape.0.is_empty() {
-                return None;
-            }
-            let mut facilities: Vec<usize> =
-                members.iter().map(|&i| index.facility_of(i)).collect();
-            facilities.sort_unstable();
-            facilities.dedup();
-            Some(ServiceArea {
-                shape: shape.translate(origin.x, origin.y),
-                facilities: facilities.len(),
+            let pad = Coord { x: reach, y: reach };
+            Rect::new(lo - pad, hi + pad)
+        }
+    };
+    // Circles covering their window more than twice over on average are
+    // dissolved through the quadtree; the others in one overlay.
+    let overlap = local.len() as f64 * PI * reach * reach
+        / (window.width() * window.height()).max(f64::MIN_POSITIVE);
+    let mut shape = if overlap > Cells::OVERLAP {
+        let cells = Cells {
+            model,
+            radius_m,
+            reach,
+            smallest: reach / 8.0,
+            within: None,
+        };
+        let mut pieces = Vec::new();
+        let all: Vec<usize> = (0..local.len()).collect();
+        cells.dissolve(&local, &all, window, &mut pieces);
+        union_of(&pieces)
+    } else {
+        let circles: Vec<Polygon<f64>> = local
+            .iter()
+            .map(|&c| match tile {
+                Some(_) => model.service_area_within(c, radius_m, window),
+                None => model.service_area(c, radius_m),
             })
-        })
-        .collect()
+            .filter(|p| !p.exterior().0.is_empty())
+            .collect();
+        unary_union(&circles)
+    };
+    if tile.is_some() {
+        // Models that do not clip to the window are cut here.
+        let inside = shape.bounding_rect().is_none_or(|b| {
+            b.min().x >= window.min().x - 1e-6
+                && b.min().y >= window.min().y - 1e-6
+                && b.max().x <= window.max().x + 1e-6
+                && b.max().y <= window.max().y + 1e-6
+        });
+        if !inside {
+            shape = shape.intersection(&window.to_polygon());
+        }
+    }
+    if shape.0.is_empty() {
+        return None;
+    }
+    let mut facilities: Vec<usize> = members.iter().map(|&i| index.facility_of(i)).collect();
+    facilities.sort_unstable();
+    facilities.dedup();
+    Some(ServiceArea {
+        shape: shape.translate(origin.x, origin.y),
+        facilities: facilities.len(),
+    })
 }
 
 /// The quadtree behind [`dissolve_service_areas`]: a window held whole by one service area
