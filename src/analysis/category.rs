@@ -17,7 +17,8 @@ use crate::analysis::results::{
 };
 use crate::analysis::study::Study;
 use crate::analysis::summary::{
-    round6, summarise, CategoryFigures, CategorySummary, FacilityCounts, GapCounts, Totals,
+    overall_and_groups, round6, summarise, CategoryFigures, CategorySummary, FacilityCounts,
+    GapCounts, Totals,
 };
 use crate::error::{Error, FeatureProblem, Result};
 use crate::input::config::{CategorySpec, DemandKind, Job};
@@ -227,11 +228,8 @@ pub(crate) fn measure_category(
             )
         })
         .collect::<Result<_>>()?;
-    let mut summaries = summaries.into_iter();
-    let summary = summaries.next().ok_or_else(|| Error::Setting {
-        setting: format!("category \"{}\"", spec.name),
-        message: "nothing was measured".into(),
-    })?;
+    let (summary, by_group) =
+        overall_and_groups(summaries, &format!("category \"{}\"", spec.name))?;
     Ok((
         CategoryResult {
             summary,
@@ -241,7 +239,7 @@ pub(crate) fn measure_category(
             service_areas,
             sums,
         },
-        summaries.collect(),
+        by_group,
     ))
 }
 

@@ -16,8 +16,8 @@ use crate::analysis::demand::DemandAt;
 use crate::analysis::measure::{common_reach, covered_share, reach_into};
 use crate::analysis::results::LevelResult;
 use crate::analysis::study::Study;
-use crate::analysis::summary::round6;
-use crate::error::{Error, Result};
+use crate::analysis::summary::{overall_and_groups, round6};
+use crate::error::Result;
 use crate::input::config::{Basis, LevelSpec};
 use crate::parallel::guarded;
 use crate::reach::{CategoryReach, Place};
@@ -259,15 +259,11 @@ pub(crate) fn measure_level(
         "demand features"
     };
     let basis = study.population_basis.as_deref();
-    let mut summaries = totals
+    let summaries = totals
         .iter()
         .map(|t| summarise_level(spec, distance_model, t, basis, places_are))
-        .collect::<Vec<_>>()
-        .into_iter();
-    let summary = summaries.next().ok_or_else(|| Error::Setting {
-        setting: format!("level \"{}\"", spec.name),
-        message: "nothing was measured".into(),
-    })?;
+        .collect();
+    let (summary, by_group) = overall_and_groups(summaries, &format!("level \"{}\"", spec.name))?;
     Ok((
         LevelResult {
             summary,
@@ -275,7 +271,7 @@ pub(crate) fn measure_level(
             demand,
             sums: totals,
         },
-        summaries.collect(),
+        by_group,
     ))
 }
 

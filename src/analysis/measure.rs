@@ -112,6 +112,7 @@ pub fn common_reach(place: &Place, reaches: &[Reach]) -> Reach {
 mod tests {
     use super::*;
     use crate::reach::circles::many_overlapping;
+    use crate::reach::circles::tests::index;
     use crate::reach::circles::{Circles, DistanceModel, StraightLine};
     use crate::reach::index::FacilityIndex;
     use approx::assert_relative_eq;
@@ -125,15 +126,6 @@ mod tests {
 
     fn circles(index: &FacilityIndex) -> Circles<'static> {
         Circles::new(index.clone(), Box::leak(Box::new(StraightLine::default())))
-    }
-
-    fn index(points: &[(f64, f64)]) -> FacilityIndex {
-        FacilityIndex::new(
-            points
-                .iter()
-                .enumerate()
-                .map(|(i, &(x, y))| (Coord { x, y }, i)),
-        )
     }
 
     #[test]

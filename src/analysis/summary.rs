@@ -220,6 +220,17 @@ pub(crate) fn round6(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
+/// The overall summary (slot 0) and the groups' (slots 1..); `what` names the category or
+/// level in the error when nothing was measured.
+pub(crate) fn overall_and_groups<T>(summaries: Vec<T>, what: &str) -> Result<(T, Vec<T>)> {
+    let mut summaries = summaries.into_iter();
+    let overall = summaries.next().ok_or_else(|| Error::Setting {
+        setting: what.to_string(),
+        message: "nothing was measured".into(),
+    })?;
+    Ok((overall, summaries.collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::*;
 use crate::analysis::gaps::sort_gaps;
+use crate::analysis::summary::overall_and_groups;
 use crate::analysis::tiles::{PlaceSpot, TilePlan};
 use crate::input::config::{IndicatorSpec, LevelSpec};
 
@@ -566,7 +567,7 @@ impl Merging<'_> {
             s.facilities.outside = total.saturating_sub(s.facilities.total);
         }
         let distance_model = &parts[0].categories[c].summary.distance_model;
-        let mut summaries = sums
+        let summaries = sums
             .iter()
             .map(|s| {
                 summarise_sums(
@@ -577,12 +578,9 @@ impl Merging<'_> {
                     curve_radii_m,
                 )
             })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter();
-        let summary = summaries.next().ok_or_else(|| Error::Setting {
-            setting: format!("category \"{}\"", spec.name),
-            message: "nothing was measured".into(),
-        })?;
+            .collect::<Result<Vec<_>>>()?;
+        let (summary, by_group) =
+            overall_and_groups(summaries, &format!("category \"{}\"", spec.name))?;
         let result = CategoryResult {
             summary,
             communities: gather(parts, |a| &a.categories[c].communities, &slots.communities),
@@ -598,7 +596,7 @@ impl Merging<'_> {
                 .collect(),
             sums,
         };
-        Ok((result, summaries.collect()))
+        Ok((result, by_group))
     }
 
     /// Level `l` of every tile merged, and its groups' summaries.
@@ -608,7 +606,7 @@ impl Merging<'_> {
             a.levels[l].sums.clone()
         });
         let distance_model = &parts[0].levels[l].summary.distance_model;
-        let mut summaries = sums
+        let summaries = sums
             .iter()
             .map(|t| {
                 summarise_level(
@@ -619,12 +617,9 @@ impl Merging<'_> {
                     self.places_are,
                 )
             })
-            .collect::<Vec<_>>()
-            .into_iter();
-        let summary = summaries.next().ok_or_else(|| Error::Setting {
-            setting: format!("level \"{}\"", spec.name),
-            message: "nothing was measured".into(),
-        })?;
+            .collect();
+        let (summary, by_group) =
+            overall_and_groups(summaries, &format!("level \"{}\"", spec.name))?;
         let result = LevelResult {
             summary,
             communities: gather(parts, |a| &a.levels[l].communities, &slots.communities),
@@ -635,7 +630,7 @@ impl Merging<'_> {
                 .collect(),
             sums,
         };
-        Ok((result, summaries.collect()))
+        Ok((result, by_group))
     }
 
     /// Indicator `n` of every tile merged (per community), summarised overall and per group

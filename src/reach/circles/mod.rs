@@ -691,12 +691,13 @@ impl Cells<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use approx::assert_relative_eq;
     use geo::{Area, CoordsIter, MultiPolygon};
 
-    fn index(points: &[(f64, f64)]) -> FacilityIndex {
+    /// A facility index of `points`, facility `i` at point `i`.
+    pub(crate) fn index(points: &[(f64, f64)]) -> FacilityIndex {
         FacilityIndex::new(
             points
                 .iter()
