@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use geo::{Area, Coord, Polygon};
+use geo::{Area, Polygon};
 use rayon::prelude::*;
 
 use crate::analysis::curve::{curve, curve_shares};
@@ -26,35 +26,29 @@ use crate::input::crs::WorkCrs;
 use crate::input::load::{Community, Facility, Layer};
 use crate::parallel::{guarded, panic_message};
 use crate::reach::choice::CategoryIndex;
-use crate::reach::index::CommunityIndex;
-use crate::reach::{CategoryReach, Place};
+use crate::reach::CategoryReach;
 use crate::warning::Warning;
 
 /// The community each facility belongs to, for indicators and group counts: the one its
-/// community field names, else the one it lies in.
+/// community field names, else the one it lies in (`located`, one per facility).
 ///
 /// In a tile (`tiled`), a community the field names may be another tile's: it was checked
 /// against every community before the study was split.
 pub(crate) fn assign_facilities(
     job: &Job,
     facilities: &Layer<Facility>,
-    sites: &[Vec<Coord<f64>>],
-    (communities, places): (&[Community], &[Place]),
+    located: Vec<Option<usize>>,
+    communities: &[Community],
     tiled: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Option<usize>>> {
-    if places.is_empty() {
+    if communities.is_empty() {
         return Ok(vec![None; facilities.features.len()]);
     }
     let by_id: BTreeMap<&str, usize> = communities
         .iter()
         .enumerate()
         .map(|(k, c)| (c.id.as_str(), k))
-        .collect();
-    let index = CommunityIndex::new(places.iter().map(|p| &p.boundary));
-    let located: Vec<Option<usize>> = sites
-        .par_iter()
-        .map(|s| s.iter().find_map(|&c| index.locate(c)))
         .collect();
     let mut unknown = 0;
     let mut out = Vec::with_capacity(facilities.features.len());

@@ -84,7 +84,7 @@ pub fn place_demand(
             ..Placed::default()
         });
     };
-    let index = CommunityIndex::new(places.iter().map(|p| &p.boundary));
+    let index = CommunityIndex::new(places.iter().map(|p| (&p.boundary, p.edges())));
     let per_feature: Vec<(Vec<DemandUnit>, f64)> = at
         .par_iter()
         .enumerate()

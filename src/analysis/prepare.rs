@@ -14,7 +14,7 @@ use crate::analysis::demand::DemandAt;
 use crate::error::feature_error;
 use crate::error::{Error, FeatureProblem, Result};
 use crate::input::config::{closest, Job, Numerator};
-use crate::input::crs::{LonLat, WorkCrs};
+use crate::input::crs::{Crs, LonLat, WorkCrs};
 use crate::input::load::{Community, Demand, DemandShape, Facility, Layer};
 use crate::input::validate::{check_boundary, Check, InvalidPolicy};
 use crate::parallel::{chunk_size, panic_message};
@@ -146,19 +146,18 @@ pub(crate) fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Resul
 }
 
 pub(crate) fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> {
-    let ll = LonLat::from(&layer.crs)?;
-    for c in &mut layer.features {
+    let path = layer.path.as_path();
+    each_to_lonlat(&layer.crs, &mut layer.features, |ll, c| {
         ll.check_not_degrees(c.boundary.coords_iter())
             .and_then(|()| c.boundary.try_map_coords_in_place(|p| ll.convert(p)))
-            .map_err(|problem| feature_error(&layer.path, c.index, &c.id, problem))?;
-    }
-    Ok(())
+            .map_err(|problem| feature_error(path, c.index, &c.id, problem))
+    })
 }
 
 pub(crate) fn to_lonlat_demand(layer: &mut Layer<Demand>) -> Result<()> {
-    let ll = LonLat::from(&layer.crs)?;
-    for d in &mut layer.features {
-        let fail = |problem| feature_error(&layer.path, d.index, &d.id, problem);
+    let path = layer.path.as_path();
+    each_to_lonlat(&layer.crs, &mut layer.features, |ll, d| {
+        let fail = |problem| feature_error(path, d.index, &d.id, problem);
         match &mut d.shape {
             DemandShape::Point(c) => {
                 ll.check_not_degrees(std::iter::once(*c)).map_err(fail)?;
@@ -170,22 +169,44 @@ pub(crate) fn to_lonlat_demand(layer: &mut Layer<Demand>) -> Result<()> {
                     .map_err(fail)?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 pub(crate) fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
-    let ll = LonLat::from(&layer.crs)?;
-    for f in &mut layer.features {
+    let path = layer.path.as_path();
+    each_to_lonlat(&layer.crs, &mut layer.features, |ll, f| {
+        let fail = |problem| feature_error(path, f.index, &f.id, problem);
         ll.check_not_degrees(f.sites.iter().copied())
-            .map_err(|problem| feature_error(&layer.path, f.index, &f.id, problem))?;
+            .map_err(fail)?;
         for s in &mut f.sites {
-            *s = ll
-                .convert(*s)
-                .map_err(|problem| feature_error(&layer.path, f.index, &f.id, problem))?;
+            *s = ll.convert(*s).map_err(fail)?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
+}
+
+/// Converts each feature of a layer in `crs` to lon/lat with `convert`; the first error in
+/// file order. Datums worked out in code (GCJ-02, BD-09, WGS 84) run in parallel chunks;
+/// those PROJ transforms run on one thread, since a transform is built per thread and
+/// costs more than converting a layer.
+fn each_to_lonlat<T: Send>(
+    crs: &Crs,
+    features: &mut [T],
+    convert: impl Fn(&LonLat, &mut T) -> Result<()> + Sync,
+) -> Result<()> {
+    let size = match crs {
+        Crs::Proj(_) => features.len().max(1),
+        _ => chunk_size(features.len()),
+    };
+    let chunks: Vec<Result<()>> = features
+        .par_chunks_mut(size)
+        .map(|chunk| {
+            let ll = LonLat::from(crs)?;
+            chunk.iter_mut().try_for_each(|f| convert(&ll, f))
+        })
+        .collect();
+    chunks.into_iter().collect()
 }
 
 /// The lon/lat extent of some coordinates: west, south, east, north.

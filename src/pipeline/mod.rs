@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use geo::{Coord, CoordsIter, LineString, MultiPolygon, Rect};
+use geo::{Coord, CoordsIter, LineString, Rect};
 use rayon::prelude::*;
 
 use crate::analysis::category::{
@@ -683,27 +683,38 @@ fn locate_facilities(
     warnings: &mut Vec<Warning>,
 ) -> Result<(Vec<bool>, Vec<Option<usize>>)> {
     let places = &communities.places;
-    let study_shapes: Vec<&MultiPolygon<f64>> = if places.is_empty() {
+    let study_places: Vec<&Place> = if places.is_empty() {
         demand_at
             .iter()
             .filter_map(|a| match a {
-                DemandAt::Area(p) => Some(&p.boundary),
+                DemandAt::Area(p) => Some(p),
                 DemandAt::Point(_) => None,
             })
             .collect()
     } else {
-        places.iter().map(|p| &p.boundary).collect()
+        places.iter().collect()
     };
-    let study_area = CommunityIndex::new(study_shapes.iter().copied());
-    let outside: Vec<bool> = sites
+    // The first place holding one of the facility's sites (a community, or without
+    // communities a demand polygon): outside the study area when none does.
+    let study_area = CommunityIndex::new(study_places.iter().map(|p| (&p.boundary, p.edges())));
+    let located: Vec<Option<usize>> = sites
         .par_iter()
-        .map(|s| !study_shapes.is_empty() && !s.iter().any(|&c| study_area.covers(c)))
+        .map(|s| s.iter().find_map(|&c| study_area.locate(c)))
         .collect();
+    let outside: Vec<bool> = located
+        .iter()
+        .map(|at| !study_places.is_empty() && at.is_none())
+        .collect();
+    let located = if places.is_empty() {
+        vec![None; located.len()]
+    } else {
+        located
+    };
     let facility_community = assign_facilities(
         job,
         facilities,
-        sites,
-        (&communities.features, places),
+        located,
+        &communities.features,
         tiled,
         warnings,
     )?;

@@ -75,6 +75,11 @@ impl Place {
         }
     }
 
+    /// The edges of a large place, indexed (`None` for a small one).
+    pub fn edges(&self) -> Option<&EdgeIndex> {
+        self.edges.as_ref()
+    }
+
     /// Whether `c` lies inside the place or within `distance_m` of its boundary.
     pub fn within(&self, c: Coord<f64>, distance_m: f64) -> bool {
         match &self.edges {

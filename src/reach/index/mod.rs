@@ -78,14 +78,18 @@ impl FacilityIndex {
 pub struct CommunityIndex<'a> {
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
     boundaries: Vec<&'a MultiPolygon<f64>>,
-    /// The edges of the large boundaries (districts), by position.
-    edges: Vec<Option<EdgeIndex>>,
+    /// The edges of the large boundaries (districts), by position: made once with each
+    /// place ([`crate::reach::Place::edges`]).
+    edges: Vec<Option<&'a EdgeIndex>>,
 }
 
 impl<'a> CommunityIndex<'a> {
-    /// Indexes the boundaries by their bounding boxes.
-    pub fn new(boundaries: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> CommunityIndex<'a> {
-        let boundaries: Vec<&MultiPolygon<f64>> = boundaries.into_iter().collect();
+    /// Indexes the boundaries by their bounding boxes; each comes with its edges' index if
+    /// it is large.
+    pub fn new(
+        boundaries: impl IntoIterator<Item = (&'a MultiPolygon<f64>, Option<&'a EdgeIndex>)>,
+    ) -> CommunityIndex<'a> {
+        let (boundaries, edges): (Vec<_>, Vec<_>) = boundaries.into_iter().unzip();
         let entries = boundaries
             .iter()
             .enumerate()
@@ -97,7 +101,6 @@ impl<'a> CommunityIndex<'a> {
                 ))
             })
             .collect();
-        let edges = boundaries.iter().map(|b| EdgeIndex::of(b)).collect();
         CommunityIndex {
             tree: RTree::bulk_load(entries),
             boundaries,
@@ -107,7 +110,7 @@ impl<'a> CommunityIndex<'a> {
 
     /// Whether boundary `i` holds `c`, edge included.
     fn holds(&self, i: usize, c: Coord<f64>) -> bool {
-        match &self.edges[i] {
+        match self.edges[i] {
             // On the edge, up to the rounding of the distance to it.
             Some(edges) => edges.within(c, 1e-12 * (c.x.abs() + c.y.abs()).max(1.0)),
             None => {
@@ -198,7 +201,8 @@ mod tests {
     fn covers_points_inside_and_on_the_edge() {
         let square: MultiPolygon<f64> =
             geo::wkt!(MULTIPOLYGON(((0. 0.,10. 0.,10. 10.,0. 10.,0. 0.))));
-        let index = CommunityIndex::new([&square]);
+        let edges = EdgeIndex::of(&square);
+        let index = CommunityIndex::new([(&square, edges.as_ref())]);
         assert!(index.covers(Coord { x: 5.0, y: 5.0 }));
         assert!(index.covers(Coord { x: 10.0, y: 5.0 }));
         assert!(!index.covers(Coord { x: 10.5, y: 5.0 }));
