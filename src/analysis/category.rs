@@ -365,6 +365,7 @@ pub(crate) fn measure_units(
 ) -> Result<(Vec<Coverage>, Vec<UnitCoverage>)> {
     let radius = spec.radius_m;
     let progress = study.progress;
+    reach.prepare(&study.places, radius);
 
     // Every community, in parallel, each on its own.
     let coverages: Vec<Coverage> = study

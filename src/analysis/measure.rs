@@ -4,7 +4,7 @@
 
 use geo::{unary_union, Area, BooleanOps, MultiPolygon, Polygon, Translate};
 
-use crate::reach::{outside_all, CategoryReach, Place, Reaching};
+use crate::reach::{CategoryReach, Place, Reaching, Unreached};
 
 /// One category's reach at one community.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,25 +47,24 @@ pub fn reach_into(place: &Place, reach: &dyn CategoryReach, radius_m: f64) -> Re
 /// Measures one category at one community.
 pub fn measure_place(place: &Place, reach: &dyn CategoryReach, radius_m: f64) -> Coverage {
     let (nearest_m, count) = reach.nearest_and_count(place.centre, radius_m);
-    match reach.reaching(place, radius_m) {
-        Reaching::Nowhere => Coverage {
+    match reach.unreached(place, radius_m) {
+        Unreached::Whole => Coverage {
             covered_m2: 0.0,
             share: 0.0,
             nearest_m,
             count,
             gaps: place.boundary.0.clone(),
         },
-        Reaching::Everywhere => Coverage {
+        Unreached::Nothing => Coverage {
             covered_m2: place.area_m2,
             share: 1.0,
             nearest_m,
             count,
             gaps: Vec::new(),
         },
-        Reaching::Partly(areas) => {
+        Unreached::Parts(outside) => {
             let origin = place.origin();
-            let outside = outside_all(place, areas);
-            // Covered is the rest of the place: one overlay gives both.
+            // Covered is the rest of the place.
             let covered_m2 = (place.area_m2 - outside.unsigned_area()).max(0.0);
             let gaps = outside
                 .0
@@ -115,6 +114,7 @@ mod tests {
     use crate::reach::circles::tests::index;
     use crate::reach::circles::{Circles, DistanceModel, StraightLine};
     use crate::reach::index::FacilityIndex;
+    use crate::reach::outside_all;
     use approx::assert_relative_eq;
     use geo::wkt;
     use geo::{Contains, Coord, LineString, MultiPolygon, Point};

@@ -40,7 +40,7 @@ use crate::input::load::{
 };
 use crate::progress::{Progress, Silent};
 use crate::reach::choice::{index_category, reach_over, CategoryIndex, ReachChoice};
-use crate::reach::circles::{DistanceModel, StraightLine};
+use crate::reach::circles::{cells_bound_m, DistanceModel, StraightLine};
 use crate::reach::index::CommunityIndex;
 use crate::reach::network::{
     extent_of as network_extent, load_network, NetworkInputs, Streets, STREET_NETWORK,
@@ -257,6 +257,7 @@ fn measure_study(
         model,
         streets: streets.as_ref(),
         count_bound_m: longest,
+        cells_bound_m: cells_bound_m(longest, &job.curve_radii_m),
     };
     let indexes = index_categories(job, &study, &choice);
     progress.end();

@@ -27,6 +27,8 @@ pub(crate) struct ReachChoice<'a> {
     pub(crate) model: &'a dyn DistanceModel,
     pub(crate) streets: Option<&'a Streets>,
     pub(crate) count_bound_m: f64,
+    /// The largest radius the run measures circles at (categories, levels, the curve).
+    pub(crate) cells_bound_m: f64,
 }
 
 pub(crate) fn index_category<'a>(
@@ -49,7 +51,9 @@ pub(crate) fn index_category<'a>(
             .flat_map(|(k, &i)| sites[i].iter().map(move |&c| (c, k))),
     );
     let circles: Option<Box<dyn CategoryReach + 'a>> = match (choice.streets, kind) {
-        (Some(_), ReachKind::Network) => Some(Box::new(Circles::new(index.clone(), choice.model))),
+        (Some(_), ReachKind::Network) => Some(Box::new(
+            Circles::new(index.clone(), choice.model).cells_up_to(choice.cells_bound_m),
+        )),
         _ => None,
     };
     CategoryIndex {
@@ -70,6 +74,6 @@ pub(crate) fn reach_over<'a>(
         (Some(streets), ReachKind::Network) => {
             Box::new(NetworkReach::new(streets, index, choice.count_bound_m))
         }
-        _ => Box::new(Circles::new(index, choice.model)),
+        _ => Box::new(Circles::new(index, choice.model).cells_up_to(choice.cells_bound_m)),
     }
 }

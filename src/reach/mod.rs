@@ -43,6 +43,19 @@ pub trait CategoryReach: Sync {
     /// Where the category's facilities reach inside `place` within `radius_m`.
     fn reaching(&self, place: &Place, radius_m: f64) -> Reaching;
 
+    /// Makes what measuring `places` at `radius_m` will share, before they are measured in
+    /// parallel (by default nothing).
+    fn prepare(&self, places: &[Place], radius_m: f64) {
+        let _ = (places, radius_m);
+    }
+
+    /// Where the category's facilities do not reach inside `place` within `radius_m`: the
+    /// gaps. By default one overlay of the place against what [`CategoryReach::reaching`]
+    /// gives ([`unreached_by_overlay`]).
+    fn unreached(&self, place: &Place, radius_m: f64) -> Unreached {
+        unreached_by_overlay(place, self.reaching(place, radius_m))
+    }
+
     /// The service areas at `radius_m`, dissolved (working CRS).
     fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea>;
 
@@ -65,6 +78,26 @@ pub enum Reaching {
     /// (holes clockwise where many circles came unioned). They may overlap: a point is
     /// reached when any piece holds it.
     Partly(Vec<Polygon<f64>>),
+}
+
+/// Where a category's service areas do not reach inside a place.
+#[derive(Debug, Clone)]
+pub enum Unreached {
+    /// The whole place: nothing reaches it.
+    Whole,
+    /// None of it: the whole place is within reach.
+    Nothing,
+    /// These parts (local coordinates, relative to [`Place::origin`]).
+    Parts(MultiPolygon<f64>),
+}
+
+/// The parts of a place outside what `reaching` reaches: one overlay ([`outside_all`]).
+pub fn unreached_by_overlay(place: &Place, reaching: Reaching) -> Unreached {
+    match reaching {
+        Reaching::Nowhere => Unreached::Whole,
+        Reaching::Everywhere => Unreached::Nothing,
+        Reaching::Partly(areas) => Unreached::Parts(outside_all(place, areas)),
+    }
 }
 
 /// The parts of a place outside every one of `areas` (local coordinates): one overlay of
@@ -126,19 +159,56 @@ pub struct ServiceArea {
 pub(crate) fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
     use i_overlay::core::fill_rule::FillRule as Fill;
     use i_overlay::core::overlay_rule::OverlayRule;
-    use i_overlay::core::solver::{Precision, Solver, Strategy};
     use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
-    let paths: Vec<Vec<[f64; 2]>> = polygons
+    let paths: Vec<Vec<[f64; 2]>> = polygons.iter().flat_map(polygon_paths).collect();
+    let shapes = FloatOverlay::with_subj_custom(&paths, OverlayOptions::ogc(), list_solver())
+        .overlay(OverlayRule::Subject, Fill::NonZero);
+    MultiPolygon(simple_polygons(&shapes))
+}
+
+/// The parts of `subject` (closed paths, not repeating their first point; a point is inside
+/// where their winding number is not zero) outside every one of `clip` (counter-clockwise
+/// exteriors, clockwise holes): one overlay, with the list splitter as [`union_of`].
+pub(crate) fn difference_of(
+    subject: &[Vec<Coord<f64>>],
+    clip: &[Polygon<f64>],
+) -> Vec<Polygon<f64>> {
+    use i_overlay::core::fill_rule::FillRule as Fill;
+    use i_overlay::core::overlay_rule::OverlayRule;
+    use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
+    let subject: Vec<Vec<[f64; 2]>> = subject
         .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .map(|path| path.iter().map(|c| [c.x, c.y]).collect())
+        .collect();
+    let clip: Vec<Vec<[f64; 2]>> = clip.iter().flat_map(polygon_paths).collect();
+    let shapes = FloatOverlay::with_subj_and_clip_custom(
+        &subject,
+        &clip,
+        OverlayOptions::ogc(),
+        list_solver(),
+    )
+    .overlay(OverlayRule::Difference, Fill::NonZero);
+    simple_polygons(&shapes)
+}
+
+/// i_overlay's list splitter at high precision (see [`union_of`]).
+fn list_solver() -> i_overlay::core::solver::Solver {
+    use i_overlay::core::solver::{Precision, Solver, Strategy};
+    Solver::with_strategy_and_precision(Strategy::List, Precision::HIGH)
+}
+
+/// A polygon's rings as i_overlay paths (without the closing repeat).
+fn polygon_paths(p: &Polygon<f64>) -> impl Iterator<Item = Vec<[f64; 2]>> + '_ {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
         .map(|ring| {
             let n = ring.0.len().saturating_sub(1);
             ring.0[..n].iter().map(|c| [c.x, c.y]).collect()
         })
-        .collect();
-    let solver = Solver::with_strategy_and_precision(Strategy::List, Precision::HIGH);
-    let shapes = FloatOverlay::with_subj_custom(&paths, OverlayOptions::ogc(), solver)
-        .overlay(OverlayRule::Subject, Fill::NonZero);
+}
+
+/// i_overlay's shapes (an outer path, then its holes) as polygons with closed rings.
+fn simple_polygons(shapes: &[Vec<Vec<[f64; 2]>>]) -> Vec<Polygon<f64>> {
     let ring = |path: &Vec<[f64; 2]>| {
         let mut coords: Vec<Coord<f64>> = path.iter().map(|&[x, y]| Coord { x, y }).collect();
         if let Some(&first) = coords.first() {
@@ -146,13 +216,11 @@ pub(crate) fn union_of(polygons: &[Polygon<f64>]) -> MultiPolygon<f64> {
         }
         LineString(coords)
     };
-    MultiPolygon(
-        shapes
-            .iter()
-            .filter_map(|shape| {
-                let (outer, holes) = shape.split_first()?;
-                Some(Polygon::new(ring(outer), holes.iter().map(ring).collect()))
-            })
-            .collect(),
-    )
+    shapes
+        .iter()
+        .filter_map(|shape| {
+            let (outer, holes) = shape.split_first()?;
+            Some(Polygon::new(ring(outer), holes.iter().map(ring).collect()))
+        })
+        .collect()
 }

@@ -14,14 +14,21 @@
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
-use geo::{unary_union, BooleanOps, BoundingRect, Coord, LineString, Polygon, Rect, Translate};
+use geo::{
+    unary_union, BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect,
+    Translate,
+};
 use rayon::prelude::*;
 
-use super::{shares_by_overlay, union_of, CategoryReach, Place, Reaching, ServiceArea};
+use super::{
+    shares_by_overlay, union_of, unreached_by_overlay, CategoryReach, Place, Reaching, ServiceArea,
+    Unreached,
+};
 use crate::reach::index::FacilityIndex;
 
 pub mod cells;
 
+use cells::Areas;
 pub use cells::NearestCells;
 
 /// Straight-line reach of one category: its facilities' R-tree and a [`DistanceModel`].
@@ -30,8 +37,11 @@ pub struct Circles<'a> {
     pub index: FacilityIndex,
     /// How a facility's service area is drawn.
     pub model: &'a dyn DistanceModel,
-    /// The facilities' nearest-facility cells, made on the first curve asked for.
+    /// The facilities' nearest-facility cells, made when first asked for (the curve, or
+    /// the gaps of a large place).
     cells: std::sync::OnceLock<NearestCells>,
+    /// The largest radius the run asks of the cells (the categories', levels' and curve's).
+    cells_up_to_m: f64,
 }
 
 impl<'a> Circles<'a> {
@@ -41,9 +51,91 @@ impl<'a> Circles<'a> {
             index,
             model,
             cells: std::sync::OnceLock::new(),
+            cells_up_to_m: 0.0,
         }
     }
+
+    /// The same reach, its cells made for radii up to `radius_m` (the largest the run asks
+    /// of it), so that the single radius and the curve share them.
+    #[must_use]
+    pub fn cells_up_to(mut self, radius_m: f64) -> Circles<'a> {
+        self.cells_up_to_m = radius_m;
+        self
+    }
+
+    /// The cells, made the first time for radii up to `radius_m` or the run's largest,
+    /// whichever is larger, with a margin of [`CELL_MARGIN`].
+    fn cells(&self, radius_m: f64) -> &NearestCells {
+        self.cells.get_or_init(|| {
+            NearestCells::new(
+                self.index.sites(),
+                self.cells_up_to_m.max(radius_m) * CELL_MARGIN,
+            )
+        })
+    }
+
+    /// The gaps of a large place from the cells ([`NearestCells::uncovered`]): `None` for a
+    /// place with few service areas over it (one overlay is quicker there), for models
+    /// other than circles, and where the cells do not tile the place.
+    fn unreached_by_cells(&self, place: &Place, radius_m: f64) -> Option<Unreached> {
+        if !self.model.is_circle() {
+            return None;
+        }
+        let reach = self.model.reach_m(radius_m);
+        if !is_large(place, reach) {
+            return None;
+        }
+        let size = place.bbox.max() - place.origin();
+        let window = Rect::new(Coord::zero(), size);
+        let count = self.index.reaching(place.bbox, reach).count();
+        if !many_overlapping(count, reach, window) {
+            return None;
+        }
+        let model = self.model;
+        let within =
+            |site: Coord<f64>, window: Rect<f64>| model.service_area_within(site, radius_m, window);
+        let areas = Areas {
+            inner_m: model.inner_m(radius_m),
+            reach_m: reach,
+            within: &within,
+        };
+        let gaps = self
+            .cells(radius_m)
+            .uncovered(&place.boundary, place.origin(), &areas)?;
+        Some(if gaps.is_empty() {
+            Unreached::Nothing
+        } else {
+            Unreached::Parts(MultiPolygon(gaps))
+        })
+    }
 }
+
+/// Whether a place is larger than a service area of `reach` (its bounding box is): only
+/// such places are measured cell by cell; a small one is quicker by one overlay.
+fn is_large(place: &Place, reach: f64) -> bool {
+    let size = place.bbox.max() - place.origin();
+    size.x * size.y >= PI * reach * reach
+}
+
+/// The radius the cells of a run are made for: the curve's largest, or
+/// [`GAP_CELLS`] times the largest radius measured, whichever is larger.
+pub fn cells_bound_m(longest_m: f64, curve_radii_m: &[f64]) -> f64 {
+    curve_radii_m
+        .iter()
+        .copied()
+        .fold(GAP_CELLS * longest_m, f64::max)
+}
+
+/// The gaps of a large place come from cells that reach this many radii: the place must lie
+/// within that distance of its nearest facility everywhere, else it is measured by one
+/// overlay. Gaps are mostly the corners between circles, well within twice the radius; a
+/// place with a wide empty stretch (a reservoir, farmland) falls back, at the old cost.
+const GAP_CELLS: f64 = 2.0;
+
+/// How much farther than the largest radius the cells reach: a circle drawn as a polygon of
+/// its area pokes out of the true circle (by 0.01 % at 128 sides), and the gaps of a large
+/// place need the cells to hold all of it.
+const CELL_MARGIN: f64 = 1.01;
 
 impl CategoryReach for Circles<'_> {
     fn distance_model(&self) -> &'static str {
@@ -62,6 +154,21 @@ impl CategoryReach for Circles<'_> {
         reaching_areas(place, &self.index, self.model, radius_m)
     }
 
+    /// The cells, when some place is large enough to be measured by them.
+    fn prepare(&self, places: &[Place], radius_m: f64) {
+        let reach = self.model.reach_m(radius_m);
+        if self.model.is_circle() && places.iter().any(|p| is_large(p, reach)) {
+            self.cells(radius_m);
+        }
+    }
+
+    /// A large place under many circles is measured cell by cell (see
+    /// [`NearestCells::uncovered`]); others by one overlay.
+    fn unreached(&self, place: &Place, radius_m: f64) -> Unreached {
+        self.unreached_by_cells(place, radius_m)
+            .unwrap_or_else(|| unreached_by_overlay(place, self.reaching(place, radius_m)))
+    }
+
     fn service_areas(&self, radius_m: f64) -> Vec<ServiceArea> {
         dissolve_service_areas(&self.index, self.model, radius_m)
     }
@@ -78,9 +185,7 @@ impl CategoryReach for Circles<'_> {
         if !self.model.is_circle() {
             return shares_by_overlay(place, self, radii_m);
         }
-        let cells = self
-            .cells
-            .get_or_init(|| NearestCells::new(self.index.sites(), largest));
+        let cells = self.cells(largest);
         if cells.max_radius_m() < largest {
             return shares_by_overlay(place, self, radii_m);
         }
@@ -124,6 +229,12 @@ pub trait DistanceModel: Sync {
     /// polygon of the same area): the coverage curve then uses true circles.
     fn is_circle(&self) -> bool {
         false
+    }
+
+    /// Every point within this distance of a site lies inside its service area (0 when
+    /// not known).
+    fn inner_m(&self, _radius_m: f64) -> f64 {
+        0.0
     }
 
     /// Whether the service area of `site` surely holds the whole ring `ring`, so that no
@@ -290,6 +401,10 @@ impl DistanceModel for StraightLine {
 
     fn reach_m(&self, radius_m: f64) -> f64 {
         radius_m * self.scale
+    }
+
+    fn inner_m(&self, radius_m: f64) -> f64 {
+        self.inner_radius(radius_m)
     }
 
     fn distance_m(&self, from: Coord<f64>, to: Coord<f64>) -> f64 {

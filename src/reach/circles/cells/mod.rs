@@ -50,8 +50,13 @@
 //! edges near it, not the ring's length.
 
 use geo::{Area, Coord, MultiPolygon};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{Envelope, RTree, RTreeObject, AABB};
+
+mod gaps;
+
+pub(crate) use gaps::Areas;
 
 /// Rings with at least this many vertices are cut down to their edges near each cell
 /// before clipping; shorter rings are clipped whole.
@@ -248,6 +253,7 @@ impl NearestCells {
                 .collect(),
         );
         let cells: Vec<_> = (0..sites.len())
+            .into_par_iter()
             .map(|i| voronoi_cell(i, &sites, &tree, max_radius_m))
             .collect();
         let boxes = cells.iter().enumerate().filter_map(|(i, cell)| {
@@ -681,12 +687,12 @@ mod tests {
     use std::f64::consts::{PI, SQRT_2};
 
     /// Projected-looking origin, to check that precision survives large coordinates.
-    const O: Coord<f64> = Coord {
+    pub(super) const O: Coord<f64> = Coord {
         x: 512_345.678,
         y: 4_012_345.321,
     };
 
-    fn c(x: f64, y: f64) -> Coord<f64> {
+    pub(super) fn c(x: f64, y: f64) -> Coord<f64> {
         Coord {
             x: O.x + x,
             y: O.y + y,
@@ -701,7 +707,7 @@ mod tests {
         vec![(-a, -a), (a, -a), (a, a), (-a, a)]
     }
 
-    fn poly(exterior: &[(f64, f64)], holes: &[&[(f64, f64)]]) -> MultiPolygon<f64> {
+    pub(super) fn poly(exterior: &[(f64, f64)], holes: &[&[(f64, f64)]]) -> MultiPolygon<f64> {
         let holes = holes.iter().map(|h| ring(h)).collect();
         MultiPolygon(vec![Polygon::new(ring(exterior), holes)])
     }
@@ -1038,7 +1044,7 @@ mod tests {
     }
 
     /// Deterministic pseudo-random numbers in [0, 1) (splitmix64).
-    struct Rng(u64);
+    pub(super) struct Rng(pub(super) u64);
 
     impl Rng {
         fn next(&mut self) -> f64 {
@@ -1049,7 +1055,7 @@ mod tests {
             (z ^ (z >> 31)) as f64 / 2f64.powi(64)
         }
 
-        fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        pub(super) fn range(&mut self, lo: f64, hi: f64) -> f64 {
             lo + (hi - lo) * self.next()
         }
     }
