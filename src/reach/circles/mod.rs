@@ -584,7 +584,19 @@ pub fn dissolve_service_areas(
 /// through a chain of such sites), each group ordered, the groups by their first site.
 fn overlapping_groups(index: &FacilityIndex, reach: f64) -> Vec<Vec<usize>> {
     let sites = index.sites();
-    let mut parent: Vec<usize> = (0..sites.len()).collect();
+    linked_groups(sites.len(), |i| {
+        let c = sites[i];
+        index.neighbours([c.x, c.y], 2.0 * reach).map(|s| s.data)
+    })
+}
+
+/// Items `0..n` in groups linked through chains of `links` (the items linked to an item),
+/// each group ascending, the groups by their first item (union-find).
+pub(crate) fn linked_groups<I: IntoIterator<Item = usize>>(
+    n: usize,
+    mut links: impl FnMut(usize) -> I,
+) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..n).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
             parent[i] = parent[parent[i]];
@@ -592,20 +604,27 @@ fn overlapping_groups(index: &FacilityIndex, reach: f64) -> Vec<Vec<usize>> {
         }
         i
     }
-    for (i, c) in sites.iter().enumerate() {
-        for s in index.neighbours([c.x, c.y], 2.0 * reach) {
-            let (a, b) = (root(&mut parent, i), root(&mut parent, s.data));
+    for i in 0..n {
+        for j in links(i) {
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
             if a != b {
                 parent[a.max(b)] = a.min(b);
             }
         }
     }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..sites.len() {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut slot: Vec<Option<usize>> = vec![None; n];
+    for i in 0..n {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(i);
+        match slot[r] {
+            Some(g) => groups[g].push(i),
+            None => {
+                slot[r] = Some(groups.len());
+                groups.push(vec![i]);
+            }
+        }
     }
-    groups.into_values().collect()
+    groups
 }
 
 /// Sites dissolved together, and the tile they are cut to (`None`: a whole group).

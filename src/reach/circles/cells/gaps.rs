@@ -36,6 +36,7 @@ use super::LOCAL_MIN_VERTICES;
 use super::{
     clip_half_plane, dot, points_box, prepare_rings, twice_ring_area, NearestCells, Ring, Scratch,
 };
+use crate::reach::circles::linked_groups;
 use crate::reach::difference_of;
 
 /// Pieces tile a ring when their areas add up to the ring's within this share of it (and
@@ -74,19 +75,22 @@ impl NearestCells {
         // Cell by cell, in parallel (a district meets thousands): each cell's share of each
         // ring's area, and its gap bits if it has any, in the order of the hits.
         let hits: Vec<_> = self.index.locate_in_envelope_intersecting(&bbox).collect();
-        let per_cell: Vec<(RingShares, Option<GapCell>)> = hits
+        let per_cell: Vec<(RingShares, Vec<Polygon<f64>>)> = hits
             .par_iter()
             .map_init(Scratch::default, |scratch, hit| {
                 self.gap_in_cell(&rings, (hit.data, hit.envelope()), origin, areas, scratch)
             })
             .collect();
         let mut tiled = vec![0.0; rings.len()];
-        let mut found: Vec<GapCell> = Vec::new();
-        for (shares, gap) in per_cell {
+        // The uncovered bits of each cell that has any.
+        let mut found: Vec<Vec<Polygon<f64>>> = Vec::new();
+        for (shares, bits) in per_cell {
             for (k, twice) in shares {
                 tiled[k] += twice;
             }
-            found.extend(gap);
+            if !bits.is_empty() {
+                found.push(bits);
+            }
         }
         // Twice the areas, signed as the rings wind.
         let tiles = rings.iter().zip(&tiled).all(|(ring, &sum)| {
@@ -97,17 +101,12 @@ impl NearestCells {
             return None;
         }
         let mut gaps = Vec::new();
-        for group in touching_groups(&found) {
+        for (group, window) in touching_groups(&found) {
             match group.as_slice() {
-                [one] => gaps.append(&mut found[*one].bits),
+                [one] => gaps.append(&mut found[*one]),
                 _ => {
-                    // Everything of the place outside the bits' boxes is covered, or
-                    // belongs to another group: only its part inside them is overlaid again.
-                    let window = group
-                        .iter()
-                        .map(|&k| found[k].window)
-                        .reduce(merged)
-                        .unwrap_or(found[group[0]].window);
+                    // Everything of the place outside the bits' box is covered, or belongs
+                    // to another group: only its part inside it is overlaid again.
                     let subject = place_within(&rings, window, origin);
                     gaps.extend(self.uncovered_by_near(&subject, None, origin, areas));
                 }
@@ -117,8 +116,8 @@ impl NearestCells {
     }
 
     /// The place's pieces in cell `i` (its box `cell_box`): twice their signed areas by
-    /// ring, and what of them no service area covers, if anything (pieces all within the
-    /// inner radius are held).
+    /// ring, and what of them no service area covers (nothing where all pieces lie within
+    /// the inner radius).
     fn gap_in_cell(
         &self,
         rings: &[Ring],
@@ -126,7 +125,7 @@ impl NearestCells {
         origin: Coord<f64>,
         areas: &Areas<'_>,
         scratch: &mut Scratch,
-    ) -> (RingShares, Option<GapCell>) {
+    ) -> (RingShares, Vec<Polygon<f64>>) {
         let site = self.sites[i];
         let cell = &self.cells[i];
         let inner2 = areas.inner_m * areas.inner_m * (1.0 - 1e-12);
@@ -152,14 +151,10 @@ impl NearestCells {
             pieces.push(path);
         }
         if held {
-            return (shares, None);
+            return (shares, Vec::new());
         }
         let bits = self.uncovered_bit(&pieces, site, origin, areas);
-        let gap = (!bits.is_empty()).then(|| GapCell {
-            window: window_around(&pieces_of(&bits)),
-            bits,
-        });
-        (shares, gap)
+        (shares, bits)
     }
 
     /// `subject` (the pieces of the place in `site`'s cell, relative to `origin`) minus the
@@ -252,24 +247,20 @@ fn beyond_inner(paths: &[Vec<Coord<f64>>], centre: Coord<f64>, inner_m: f64) -> 
 /// Twice the signed areas of a cell's pieces, by ring (its position in the place's rings).
 type RingShares = Vec<(usize, f64)>;
 
-/// A cell holding part of a gap: what is left of its piece of the place uncovered, and the
-/// box around that (local coordinates).
-struct GapCell {
-    bits: Vec<Polygon<f64>>,
-    window: Rect<f64>,
-}
-
-/// The gap cells in groups whose uncovered bits may touch (their boxes do, through a chain
-/// of such cells), each group ascending, the groups by their first cell. Groups are joined
-/// until no two groups' merged boxes meet, so that the place inside one group's box holds
-/// no other group's bits.
-fn touching_groups(cells: &[GapCell]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<Vec<usize>> = (0..cells.len()).map(|k| vec![k]).collect();
+/// The gap cells (their uncovered bits) in groups whose bits may touch (their boxes do,
+/// through a chain of such cells), each group ascending, the groups by their first cell,
+/// each with the box of its bits (a metre larger on each side). Groups are joined until no
+/// two groups' boxes meet, so that the place inside one group's box holds no other group's
+/// bits.
+fn touching_groups(bits: &[Vec<Polygon<f64>>]) -> Vec<(Vec<usize>, Rect<f64>)> {
+    let window = |group: &[usize]| {
+        let paths: Vec<Vec<Coord<f64>>> = group.iter().flat_map(|&k| pieces_of(&bits[k])).collect();
+        window_around(&paths)
+    };
+    let mut groups: Vec<(Vec<usize>, Rect<f64>)> =
+        (0..bits.len()).map(|k| (vec![k], window(&[k]))).collect();
     loop {
-        let windows: Vec<Rect<f64>> = groups
-            .iter()
-            .filter_map(|group| group.iter().map(|&k| cells[k].window).reduce(merged))
-            .collect();
+        let windows: Vec<Rect<f64>> = groups.iter().map(|(_, w)| *w).collect();
         let joined = touching(&windows);
         if joined.len() == groups.len() {
             return groups;
@@ -277,9 +268,10 @@ fn touching_groups(cells: &[GapCell]) -> Vec<Vec<usize>> {
         groups = joined
             .into_iter()
             .map(|ids| {
-                let mut group: Vec<usize> = ids.iter().flat_map(|&g| groups[g].clone()).collect();
+                let mut group: Vec<usize> = ids.iter().flat_map(|&g| groups[g].0.clone()).collect();
                 group.sort_unstable();
-                group
+                let w = window(&group);
+                (group, w)
             })
             .collect();
     }
@@ -298,35 +290,10 @@ fn touching(windows: &[Rect<f64>]) -> Vec<Vec<usize>> {
         })
         .collect();
     let tree = rstar::RTree::bulk_load(boxes.clone());
-    let mut parent: Vec<usize> = (0..windows.len()).collect();
-    fn root(parent: &mut [usize], mut k: usize) -> usize {
-        while parent[k] != k {
-            parent[k] = parent[parent[k]];
-            k = parent[k];
-        }
-        k
-    }
-    for b in &boxes {
-        for other in tree.locate_in_envelope_intersecting(&b.envelope()) {
-            let (x, y) = (root(&mut parent, b.data), root(&mut parent, other.data));
-            if x != y {
-                parent[x.max(y)] = x.min(y);
-            }
-        }
-    }
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut slot: Vec<Option<usize>> = vec![None; windows.len()];
-    for k in 0..windows.len() {
-        let r = root(&mut parent, k);
-        match slot[r] {
-            Some(g) => groups[g].push(k),
-            None => {
-                slot[r] = Some(groups.len());
-                groups.push(vec![k]);
-            }
-        }
-    }
-    groups
+    linked_groups(windows.len(), |k| {
+        tree.locate_in_envelope_intersecting(&boxes[k].envelope())
+            .map(|other| other.data)
+    })
 }
 
 /// The place's rings clipped to a window (local coordinates, relative to `origin`), each
@@ -348,20 +315,6 @@ fn place_within(rings: &[Ring], window: Rect<f64>, origin: Coord<f64>) -> Vec<Ve
         })
         .filter(|path| path.len() >= 3)
         .collect()
-}
-
-/// The smallest rectangle holding two.
-fn merged(a: Rect<f64>, b: Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: a.min().x.min(b.min().x),
-            y: a.min().y.min(b.min().y),
-        },
-        Coord {
-            x: a.max().x.max(b.max().x),
-            y: a.max().y.max(b.max().y),
-        },
-    )
 }
 
 /// The part of a closed path inside a rectangle, its winding kept (see
