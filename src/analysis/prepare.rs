@@ -17,7 +17,7 @@ use crate::input::config::{closest, Job, Numerator};
 use crate::input::crs::{Crs, LonLat, WorkCrs};
 use crate::input::load::{Community, Demand, DemandShape, Facility, Layer};
 use crate::input::validate::{check_boundary, Check, InvalidPolicy};
-use crate::parallel::{chunk_size, panic_message};
+use crate::parallel::{chunk_size, panic_message, split_at_chunks, weighted_chunks};
 use crate::reach::Place;
 use crate::warning::{Consequence, Defect, Warning};
 
@@ -147,7 +147,8 @@ pub(crate) fn check_categories(job: &Job, facilities: &Layer<Facility>) -> Resul
 
 pub(crate) fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> {
     let path = layer.path.as_path();
-    each_to_lonlat(&layer.crs, &mut layer.features, |ll, c| {
+    let weight = |c: &Community| c.boundary.coords_count();
+    each_to_lonlat(&layer.crs, &mut layer.features, weight, |ll, c| {
         ll.check_not_degrees(c.boundary.coords_iter())
             .and_then(|()| c.boundary.try_map_coords_in_place(|p| ll.convert(p)))
             .map_err(|problem| feature_error(path, c.index, &c.id, problem))
@@ -156,7 +157,11 @@ pub(crate) fn to_lonlat_communities(layer: &mut Layer<Community>) -> Result<()> 
 
 pub(crate) fn to_lonlat_demand(layer: &mut Layer<Demand>) -> Result<()> {
     let path = layer.path.as_path();
-    each_to_lonlat(&layer.crs, &mut layer.features, |ll, d| {
+    let weight = |d: &Demand| match &d.shape {
+        DemandShape::Point(_) => 1,
+        DemandShape::Area(b) => b.coords_count(),
+    };
+    each_to_lonlat(&layer.crs, &mut layer.features, weight, |ll, d| {
         let fail = |problem| feature_error(path, d.index, &d.id, problem);
         match &mut d.shape {
             DemandShape::Point(c) => {
@@ -175,7 +180,8 @@ pub(crate) fn to_lonlat_demand(layer: &mut Layer<Demand>) -> Result<()> {
 
 pub(crate) fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
     let path = layer.path.as_path();
-    each_to_lonlat(&layer.crs, &mut layer.features, |ll, f| {
+    let weight = |f: &Facility| f.sites.len();
+    each_to_lonlat(&layer.crs, &mut layer.features, weight, |ll, f| {
         let fail = |problem| feature_error(path, f.index, &f.id, problem);
         ll.check_not_degrees(f.sites.iter().copied())
             .map_err(fail)?;
@@ -193,14 +199,15 @@ pub(crate) fn to_lonlat_facilities(layer: &mut Layer<Facility>) -> Result<()> {
 fn each_to_lonlat<T: Send>(
     crs: &Crs,
     features: &mut [T],
+    weight: impl Fn(&T) -> usize,
     convert: impl Fn(&LonLat, &mut T) -> Result<()> + Sync,
 ) -> Result<()> {
-    let size = match crs {
-        Crs::Proj(_) => features.len().max(1),
-        _ => chunk_size(features.len()),
+    let chunks = match crs {
+        Crs::Proj(_) if !features.is_empty() => std::iter::once(0..features.len()).collect(),
+        _ => weighted_chunks(&features.iter().map(&weight).collect::<Vec<_>>()),
     };
-    let chunks: Vec<Result<()>> = features
-        .par_chunks_mut(size)
+    let chunks: Vec<Result<()>> = split_at_chunks(features, &chunks)
+        .into_par_iter()
         .map(|chunk| {
             let ll = LonLat::from(crs)?;
             chunk.iter_mut().try_for_each(|f| convert(&ll, f))
@@ -300,10 +307,11 @@ pub(crate) fn project_boundaries<'a>(
 ) -> Result<Checked> {
     let boundaries: Vec<Boundary<'a>> = boundaries.collect();
     let crs = work.crs();
-    let size = chunk_size(boundaries.len());
-    let chunks: Vec<Result<Vec<Result<Prepared>>>> = boundaries
-        .par_chunks(size)
+    let weights: Vec<usize> = boundaries.iter().map(|b| b.shape.coords_count()).collect();
+    let chunks: Vec<Result<Vec<Result<Prepared>>>> = weighted_chunks(&weights)
+        .into_par_iter()
         .map(|chunk| {
+            let chunk = &boundaries[chunk];
             WorkCrs::on_this_thread(crs, |work| {
                 chunk
                     .iter()
