@@ -13,10 +13,13 @@
 //!
 //! 1. **NearestCells** ([`NearestCells::new`]). Each facility's Voronoi cell, clipped to the square
 //!    `site ± R` (`R` the largest radius asked for; the disk of radius `R` fits in it). The
-//!    square is clipped by the bisector half-plane of each other facility, taken from an
-//!    R-tree nearest first, until a neighbour is farther than twice the cell's farthest
-//!    vertex (its bisector then misses the cell). Coordinates are relative to the site, so
-//!    projected coordinates (~5e5, 4e6) lose no precision. Facilities at the same point
+//!    square is clipped by the bisector half-plane of each of the facility's neighbours in
+//!    the Delaunay triangulation of the facilities (see `neighbours.rs`). Where the
+//!    triangulation leaves a facility out (all on a line, or two closer than 1e-15), every
+//!    other facility is taken from an R-tree nearest first instead, until one is farther
+//!    than twice the cell's farthest vertex (its bisector then misses the cell).
+//!    Coordinates are relative to the site, so projected coordinates (~5e5, 4e6) lose no
+//!    precision. Facilities at the same point
 //!    count once.
 //! 2. **Pieces.** For each cell whose bounding box meets the place's, every ring of the place
 //!    is clipped against the convex cell by Sutherland–Hodgman, ring by ring, keeping its
@@ -55,8 +58,10 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{Envelope, RTree, RTreeObject, AABB};
 
 mod gaps;
+mod neighbours;
 
 pub(crate) use gaps::Areas;
+use neighbours::Neighbours;
 
 /// Rings with at least this many vertices are cut down to their edges near each cell
 /// before clipping; shorter rings are clipped whole.
@@ -171,20 +176,51 @@ pub(crate) fn clip_half_plane(
     }
 }
 
+/// The square `± half` around a site, relative to it, counter-clockwise and not closed.
+fn square(half: f64) -> Vec<Coord<f64>> {
+    vec![
+        Coord { x: -half, y: -half },
+        Coord { x: half, y: -half },
+        Coord { x: half, y: half },
+        Coord { x: -half, y: half },
+    ]
+}
+
+/// Cuts `cell` (relative to its site) by the bisector with a site at `d` from it.
+fn cut(cell: &mut Vec<Coord<f64>>, buf: &mut Vec<Coord<f64>>, d: Coord<f64>) {
+    let dd = dot(d, d);
+    if dd == 0.0 {
+        return;
+    }
+    clip_half_plane(cell, buf, |p| dot(p, d) - 0.5 * dd);
+    std::mem::swap(cell, buf);
+}
+
+/// The Voronoi cell of `site` clipped to the square `± half` around it, relative to the
+/// site, counter-clockwise and not closed, cut by its Delaunay `neighbours`.
+fn cell_of_neighbours(
+    site: Coord<f64>,
+    neighbours: impl Iterator<Item = Coord<f64>>,
+    half: f64,
+) -> Vec<Coord<f64>> {
+    let mut cell = square(half);
+    let mut buf = Vec::with_capacity(8);
+    for n in neighbours {
+        cut(&mut cell, &mut buf, n - site);
+    }
+    cell
+}
+
 /// The Voronoi cell of `sites[i]` clipped to the square `± half` around it, relative to the
-/// site, counter-clockwise and not closed. `tree` holds all `sites` (distinct points).
+/// site, counter-clockwise and not closed, cut by the other sites nearest first. `tree`
+/// holds all `sites` (distinct points).
 fn voronoi_cell(
     i: usize,
     sites: &[Coord<f64>],
     tree: &BoxTreePoints,
     half: f64,
 ) -> Vec<Coord<f64>> {
-    let mut cell = vec![
-        Coord { x: -half, y: -half },
-        Coord { x: half, y: -half },
-        Coord { x: half, y: half },
-        Coord { x: -half, y: half },
-    ];
+    let mut cell = square(half);
     let mut reach2 = 2.0 * half * half;
     let mut buf = Vec::with_capacity(8);
     let site = sites[i];
@@ -194,19 +230,38 @@ fn voronoi_cell(
         }
         let [x, y] = *neighbour.geom();
         let d = Coord { x, y } - site;
-        let dd = dot(d, d);
         // The bisector is |d|/2 away: past the farthest vertex it cannot cut.
-        if dd >= 4.0 * reach2 {
+        if dot(d, d) >= 4.0 * reach2 {
             break;
         }
-        if dd == 0.0 {
-            continue;
-        }
-        clip_half_plane(&cell, &mut buf, |p| dot(p, d) - 0.5 * dd);
-        std::mem::swap(&mut cell, &mut buf);
+        cut(&mut cell, &mut buf, d);
         reach2 = cell.iter().map(|&p| dot(p, p)).fold(0.0, f64::max);
     }
     cell
+}
+
+/// The cells of distinct `sites` clipped to `± half`: by Delaunay neighbours, or nearest
+/// first where the triangulation leaves a site out.
+fn cells_of(sites: &[Coord<f64>], half: f64) -> Vec<Vec<Coord<f64>>> {
+    if let Some(neighbours) = Neighbours::of(sites) {
+        return (0..sites.len())
+            .into_par_iter()
+            .map(|i| {
+                let near = neighbours.of_site(i).iter().map(|&j| sites[j]);
+                cell_of_neighbours(sites[i], near, half)
+            })
+            .collect();
+    }
+    let points = sites.iter().enumerate();
+    let tree = RTree::bulk_load(
+        points
+            .map(|(i, p)| GeomWithData::new([p.x, p.y], i))
+            .collect(),
+    );
+    (0..sites.len())
+        .into_par_iter()
+        .map(|i| voronoi_cell(i, sites, &tree, half))
+        .collect()
 }
 
 type BoxTreePoints = RTree<GeomWithData<[f64; 2], usize>>;
@@ -246,16 +301,7 @@ impl NearestCells {
                 max_radius_m,
             };
         }
-        let points = sites.iter().enumerate();
-        let tree = RTree::bulk_load(
-            points
-                .map(|(i, p)| GeomWithData::new([p.x, p.y], i))
-                .collect(),
-        );
-        let cells: Vec<_> = (0..sites.len())
-            .into_par_iter()
-            .map(|i| voronoi_cell(i, &sites, &tree, max_radius_m))
-            .collect();
+        let cells = cells_of(&sites, max_radius_m);
         let boxes = cells.iter().enumerate().filter_map(|(i, cell)| {
             let rect = cell_box(sites[i], cell)?;
             Some(GeomWithData::new(rect, i))
@@ -1124,6 +1170,55 @@ mod tests {
             sites.extend_from_slice(&sites.clone()[..5]);
             check_against_scan(&place, &sites, &[10.0, 40.0, 100.0, 250.0], 1e-6);
         }
+    }
+
+    /// The cells by Delaunay neighbours against the cells nearest first: the same polygon
+    /// (area and farthest vertex) for every site.
+    fn cells_agree(sites: &[Coord<f64>], half: f64) {
+        let sites = distinct_sites(sites);
+        assert!(Neighbours::of(&sites).is_some(), "a triangulation");
+        let by_neighbours = cells_of(&sites, half);
+        let tree = RTree::bulk_load(
+            sites
+                .iter()
+                .enumerate()
+                .map(|(i, p)| GeomWithData::new([p.x, p.y], i))
+                .collect(),
+        );
+        for (i, cell) in by_neighbours.iter().enumerate() {
+            let nearest = voronoi_cell(i, &sites, &tree, half);
+            let far = |c: &[Coord<f64>]| c.iter().map(|&p| dot(p, p).sqrt()).fold(0.0, f64::max);
+            let (a, b) = (twice_ring_area(cell), twice_ring_area(&nearest));
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "site {i}: {a} vs {b}"
+            );
+            assert!((far(cell) - far(&nearest)).abs() <= 1e-9 * half, "site {i}");
+        }
+    }
+
+    #[test]
+    fn delaunay_cells_equal_nearest_first_cells() {
+        let mut rng = Rng(7);
+        // Scattered, at projected magnitudes.
+        let scattered: Vec<_> = (0..2000)
+            .map(|_| c(5.0e5 + rng.range(0.0, 3.0e4), 4.3e6 + rng.range(0.0, 3.0e4)))
+            .collect();
+        cells_agree(&scattered, 1000.0);
+        // A grid: every four neighbours on one circle, the triangulation's hardest case.
+        let grid: Vec<_> = (0..40)
+            .flat_map(|i| {
+                (0..40).map(move |j| c(5.0e5 + 250.0 * i as f64, 4.3e6 + 250.0 * j as f64))
+            })
+            .collect();
+        cells_agree(&grid, 600.0);
+        // Clusters: a dense town centre and a few sites far out.
+        let mut clustered: Vec<_> = (0..500)
+            .map(|_| c(rng.range(-50.0, 50.0), rng.range(-50.0, 50.0)))
+            .collect();
+        clustered
+            .extend((0..20).map(|_| c(rng.range(-5000.0, 5000.0), rng.range(-5000.0, 5000.0))));
+        cells_agree(&clustered, 1500.0);
     }
 
     #[test]
