@@ -19,8 +19,7 @@
 //!    other facility is taken from an R-tree nearest first instead, until one is farther
 //!    than twice the cell's farthest vertex (its bisector then misses the cell).
 //!    Coordinates are relative to the site, so projected coordinates (~5e5, 4e6) lose no
-//!    precision. Facilities at the same point
-//!    count once.
+//!    precision. Facilities at the same point count once.
 //! 2. **Pieces.** For each cell whose bounding box meets the place's, every ring of the place
 //!    is clipped against the convex cell by Sutherland–Hodgman, ring by ring, keeping its
 //!    orientation. A ring with many vertices is first cut down to its edges near the cell

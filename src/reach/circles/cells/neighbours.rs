@@ -6,7 +6,10 @@
 //! they share a Delaunay edge), so clipping the square around a site by its neighbours'
 //! bisectors gives the same cell as clipping by every site nearest first, at a fixed cost
 //! of about six clips a site. Four sites on one circle may be joined by either diagonal;
-//! the other pair's bisector then passes through the cell's vertex and cuts nothing.
+//! the other pair's bisector then passes through the cell's vertex and cuts nothing. The
+//! triangulation's in-circle test rounds, so four sites on one circle to within rounding
+//! are such a case too: a pair it leaves out could cut the cell by a sliver of rounding
+//! size, no more.
 
 use geo::Coord;
 
