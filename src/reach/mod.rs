@@ -197,14 +197,19 @@ fn list_solver() -> i_overlay::core::solver::Solver {
     Solver::with_strategy_and_precision(Strategy::List, Precision::HIGH)
 }
 
-/// A polygon's rings as i_overlay paths (without the closing repeat).
-fn polygon_paths(p: &Polygon<f64>) -> impl Iterator<Item = Vec<[f64; 2]>> + '_ {
+/// A polygon's rings as open paths (without the closing repeat), the exterior first.
+pub(crate) fn open_rings(p: &Polygon<f64>) -> impl Iterator<Item = &[Coord<f64>]> + '_ {
     std::iter::once(p.exterior())
         .chain(p.interiors())
         .map(|ring| {
             let n = ring.0.len().saturating_sub(1);
-            ring.0[..n].iter().map(|c| [c.x, c.y]).collect()
+            &ring.0[..n]
         })
+}
+
+/// A polygon's rings as i_overlay paths (without the closing repeat).
+fn polygon_paths(p: &Polygon<f64>) -> impl Iterator<Item = Vec<[f64; 2]>> + '_ {
+    open_rings(p).map(|ring| ring.iter().map(|c| [c.x, c.y]).collect())
 }
 
 /// i_overlay's shapes (an outer path, then its holes) as polygons with closed rings.

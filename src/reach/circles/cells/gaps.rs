@@ -37,7 +37,7 @@ use super::{
     clip_half_plane, dot, points_box, prepare_rings, twice_ring_area, NearestCells, Ring, Scratch,
 };
 use crate::reach::circles::linked_groups;
-use crate::reach::difference_of;
+use crate::reach::{difference_of, open_rings};
 
 /// Pieces tile a ring when their areas add up to the ring's within this share of it (and
 /// [`TILE_SLACK_M2`]): the rounding of thousands of pieces' areas, far below any gap.
@@ -336,7 +336,11 @@ fn clip_to(path: &[Coord<f64>], window: Rect<f64>) -> Vec<Coord<f64>> {
 
 /// Polygons' rings as open paths (their orientation kept).
 fn pieces_of(polygons: &[Polygon<f64>]) -> Vec<Vec<Coord<f64>>> {
-    polygons.iter().flat_map(polygon_rings).collect()
+    polygons
+        .iter()
+        .flat_map(open_rings)
+        .map(<[Coord<f64>]>::to_vec)
+        .collect()
 }
 
 /// The bounding box of some paths, a metre larger on each side so that a window's edges do
@@ -358,16 +362,6 @@ fn window_around(paths: &[Vec<Coord<f64>>]) -> Rect<f64> {
             y: hi[1] + 1.0,
         },
     )
-}
-
-/// A polygon's rings as open paths (their orientation kept).
-fn polygon_rings(p: &Polygon<f64>) -> impl Iterator<Item = Vec<Coord<f64>>> + '_ {
-    std::iter::once(p.exterior())
-        .chain(p.interiors())
-        .map(|ring| {
-            let n = ring.0.len().saturating_sub(1);
-            ring.0[..n].to_vec()
-        })
 }
 
 #[cfg(test)]

@@ -251,16 +251,21 @@ fn cells_of(sites: &[Coord<f64>], half: f64) -> Vec<Vec<Coord<f64>>> {
             })
             .collect();
     }
-    let points = sites.iter().enumerate();
-    let tree = RTree::bulk_load(
-        points
-            .map(|(i, p)| GeomWithData::new([p.x, p.y], i))
-            .collect(),
-    );
+    let tree = point_tree(sites);
     (0..sites.len())
         .into_par_iter()
         .map(|i| voronoi_cell(i, sites, &tree, half))
         .collect()
+}
+
+/// The sites' R-tree; data is the position in `sites`.
+fn point_tree(sites: &[Coord<f64>]) -> BoxTreePoints {
+    let points = sites.iter().enumerate();
+    RTree::bulk_load(
+        points
+            .map(|(i, p)| GeomWithData::new([p.x, p.y], i))
+            .collect(),
+    )
 }
 
 type BoxTreePoints = RTree<GeomWithData<[f64; 2], usize>>;
@@ -1177,13 +1182,7 @@ mod tests {
         let sites = distinct_sites(sites);
         assert!(Neighbours::of(&sites).is_some(), "a triangulation");
         let by_neighbours = cells_of(&sites, half);
-        let tree = RTree::bulk_load(
-            sites
-                .iter()
-                .enumerate()
-                .map(|(i, p)| GeomWithData::new([p.x, p.y], i))
-                .collect(),
-        );
+        let tree = point_tree(&sites);
         for (i, cell) in by_neighbours.iter().enumerate() {
             let nearest = voronoi_cell(i, &sites, &tree, half);
             let far = |c: &[Coord<f64>]| c.iter().map(|&p| dot(p, p).sqrt()).fold(0.0, f64::max);
